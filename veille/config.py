@@ -1,0 +1,254 @@
+"""Configuration: `sources.yaml` (where to crawl) and `brands.yaml` (what to look for).
+
+Both files are validated with pydantic; every problem is reported with the file, the
+line and a hint, so a data team can fix a config without reading code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SOURCES_FILE = "sources.yaml"
+BRANDS_FILE = "brands.yaml"
+
+M = TypeVar("M", bound=BaseModel)
+
+_ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceLimits(_Strict):
+    max_pages: int = Field(default=500, ge=1, description="pages fetched per crawl, at most")
+    max_age_days: int | None = Field(
+        default=None, ge=1, description="skip posts older than this many days"
+    )
+    max_page_bytes: int = Field(default=5_000_000, ge=1_000, description="larger pages skipped")
+
+
+class Source(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="short stable id, a-z 0-9 - _")
+    kind: Literal["feed", "forum"]
+    name: str | None = None
+    source_kind: Literal["blog", "forum", "news", "review"] | None = None
+    start_urls: list[str] = Field(min_length=1)
+    language: Literal["fr", "en", "auto"] = "auto"
+    timezone: str = "UTC"
+    preset: Literal["wordpress", "phpbb"] | None = None
+    allow_private_network: bool = False
+    limits: SourceLimits = SourceLimits()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name such as 'Europe/Paris'"
+            ) from err
+        return value
+
+    @field_validator("start_urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return urls
+
+    @model_validator(mode="after")
+    def _default_source_kind(self) -> Source:
+        if self.source_kind is None:
+            object.__setattr__(self, "source_kind", "forum" if self.kind == "forum" else "blog")
+        if self.kind == "forum" and self.preset is None:
+            raise ValueError("a forum source needs a preset naming its engine (e.g. phpbb)")
+        return self
+
+
+class SourcesFile(_Strict):
+    user_agent_contact: str | None = Field(
+        default=None, description="URL or email put in the crawler's user agent"
+    )
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> SourcesFile:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.id in seen:
+                raise ValueError(f"source id {source.id!r} is used twice")
+            seen.add(source.id)
+        return self
+
+
+class AlertSettings(_Strict):
+    sensitivity: Literal["fewer", "balanced", "more"] = "balanced"
+    recipients: list[str] = Field(default_factory=list)
+    min_volume: int = Field(default=5, ge=1, description="fewer mentions a day never alert")
+
+
+class Brand(_Strict):
+    name: str = Field(min_length=1)
+    role: Literal["brand", "competitor"] = "brand"
+    queries: list[str] = Field(
+        min_length=1, description="terms or phrases; a post matches when it contains any"
+    )
+    exclude: list[str] = Field(default_factory=list, description="a post containing one is skipped")
+    competitors: list[str] = Field(default_factory=list)
+    alerts: AlertSettings = AlertSettings()
+
+
+class BrandsFile(_Strict):
+    brands: list[Brand] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _competitors_exist(self) -> BrandsFile:
+        names = [b.name for b in self.brands]
+        if len(set(names)) != len(names):
+            raise ValueError("each brand name must appear once")
+        for brand in self.brands:
+            for other in brand.competitors:
+                if other not in names:
+                    raise ValueError(
+                        f"brand {brand.name!r} lists competitor {other!r}, "
+                        "which has no entry of its own: add it with role: competitor"
+                    )
+        return self
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    path: Path
+    line: int | None
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        line = f":{self.line}" if self.line else ""
+        where = f" {self.where}:" if self.where else ""
+        return f"{self.path}{line}:{where} {self.message}"
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[ConfigProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Config:
+    directory: Path
+    sources: SourcesFile
+    brands: BrandsFile
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...], index: dict[tuple[Any, ...], int]) -> None:
+    """Map every path in a YAML document (keys and list positions) to its 1-based line."""
+    index[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            _line_index(value_node, (*path, key), index)
+            # An error about a key is best shown on the key's own line.
+            index[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            _line_index(item, (*path, position), index)
+
+
+def _expand_env(value: Any, path: Path) -> Any:
+    """Replace ${VAR} in strings with the environment's value (e.g. a host name)."""
+    if isinstance(value, str):
+
+        def lookup(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(
+                    [ConfigProblem(path, None, "", f"${{{name}}} is used but not set")]
+                )
+            return os.environ[name]
+
+        return _ENV_VAR.sub(lookup, value)
+    if isinstance(value, list):
+        return [_expand_env(v, path) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand_env(v, path) for k, v in value.items()}
+    return value
+
+
+def _hint(error_type: str, message: str) -> str:
+    hints = {
+        "extra_forbidden": "this key is not known here: check its spelling",
+        "missing": "this key is required",
+        "literal_error": "use one of the listed values",
+    }
+    hint = hints.get(error_type)
+    return f"{message} ({hint})" if hint else message
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Read a YAML file into `model`, or raise ConfigError listing every problem with
+    its line number."""
+    if not path.is_file():
+        raise ConfigError([ConfigProblem(path, None, "", "file not found")])
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ConfigError(
+            [ConfigProblem(path, line, "", f"not valid YAML: {getattr(err, 'problem', err)}")]
+        ) from err
+    index: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _line_index(node, (), index)
+    try:
+        return model.model_validate(_expand_env(data, path))
+    except ValidationError as err:
+        problems = []
+        for item in err.errors():
+            loc = tuple(item["loc"])
+            line = None
+            for cut in range(len(loc), -1, -1):
+                if loc[:cut] in index:
+                    line = index[loc[:cut]]
+                    break
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(ConfigProblem(path, line, where, _hint(item["type"], message)))
+        raise ConfigError(problems) from err
+
+
+def load_config(directory: Path) -> Config:
+    """Load and validate both files of a config folder; all problems of both are reported
+    together."""
+    problems: list[ConfigProblem] = []
+    loaded: dict[str, Any] = {}
+    for name, model in ((SOURCES_FILE, SourcesFile), (BRANDS_FILE, BrandsFile)):
+        try:
+            loaded[name] = load_model(directory / name, model)
+        except ConfigError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise ConfigError(problems)
+    return Config(directory, loaded[SOURCES_FILE], loaded[BRANDS_FILE])
+
+
+def config_dir(given: Path | None) -> Path:
+    """The config folder: the --config argument, else $VEILLE_CONFIG, else ./config."""
+    if given is not None:
+        return given
+    return Path(os.environ.get("VEILLE_CONFIG", "config"))

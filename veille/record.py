@@ -1,0 +1,136 @@
+"""The core record: a Mention, one post (article, comment or forum post) about a brand.
+
+Every stage reads and writes Mentions as JSON lines; fields are filled as the record
+moves along (crawl fills the post, nlp adds language, brands and sentiment). A post the
+crawler found but that matches no brand is still a Mention-shaped record until the
+matching step drops it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+SOURCE_KINDS = ("blog", "forum", "news", "review")
+
+# Query parameters that identify a visit or a campaign, never the page itself.
+_VOLATILE_PARAMS = {"sid", "phpsessid", "jsessionid", "s", "fbclid", "gclid", "mc_cid", "mc_eid"}
+
+
+@dataclass
+class BrandMatch:
+    brand: str
+    terms: list[str]
+
+
+@dataclass
+class Mention:
+    mention_id: str
+    source_id: str
+    source_kind: str
+    url: str
+    text: str
+    crawled_at: datetime
+    position: int = 0
+    post_id: str | None = None
+    title: str | None = None
+    thread_url: str | None = None
+    thread_title: str | None = None
+    author: str | None = None
+    author_url: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    brands: list[BrandMatch] = field(default_factory=list)
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    probabilities: dict[str, float] | None = None
+    model_name: str | None = None
+    model_version: str | None = None
+    topics: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("crawled_at", "published_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Mention:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("crawled_at", "published_at"):
+            if isinstance(values.get(key), str):
+                values[key] = datetime.fromisoformat(values[key])
+        values["brands"] = [
+            b if isinstance(b, BrandMatch) else BrandMatch(**b) for b in values.get("brands") or []
+        ]
+        return cls(**values)
+
+
+def canonical_url(url: str) -> str:
+    """The URL that identifies a page: lower-case scheme and host, no fragment, no
+    session or tracking parameters, remaining parameters sorted."""
+    parts = urlsplit(url.strip())
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in _VOLATILE_PARAMS and not k.lower().startswith("utm_")
+    ]
+    path = parts.path or "/"
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), path, urlencode(sorted(query)), "")
+    )
+
+
+def make_mention_id(
+    source_id: str,
+    url: str,
+    *,
+    post_id: str | None = None,
+    position: int = 0,
+    author: str | None = None,
+    published_at: datetime | None = None,
+) -> str:
+    """A stable id for one post: the same post crawled again gets the same id, so loads
+    update its row instead of adding one. The text is left out on purpose: an edited
+    post keeps its id. `url` is the thread's URL for forum posts (a post keeps its id
+    when it moves to another page of the thread), else the page's URL."""
+    if post_id:
+        identity = f"post:{post_id}"
+    else:
+        date = published_at.isoformat() if published_at else ""
+        identity = f"pos:{position}|{author or ''}|{date}"
+    key = "\n".join((source_id, canonical_url(url), identity))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def read_mentions(path: Path) -> Iterator[Mention]:
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                yield Mention.from_dict(json.loads(line))
+            except (ValueError, TypeError) as err:
+                raise ValueError(f"{path}:{line_no}: not a valid Mention record: {err}") from err
+
+
+def write_mentions(path: Path, mentions: Iterable[Mention]) -> int:
+    """Write atomically (temporary file, then rename), so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as handle:
+        for mention in mentions:
+            handle.write(json.dumps(mention.to_dict(), ensure_ascii=False) + "\n")
+            count += 1
+    tmp.replace(path)
+    return count
