@@ -1,0 +1,37 @@
+"""Scrapy settings shared by every Veille crawl; a source's limits are layered on top."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from veille import __version__
+from veille.config import Source
+
+DEFAULT_CONTACT = "https://github.com/veille/veille"
+
+
+def crawl_settings(source: Source, contact: str | None) -> dict[str, Any]:
+    return {
+        "BOT_NAME": "veille",
+        # Sites must be able to tell who crawls them and how to reach the operator.
+        "USER_AGENT": f"Veille/{__version__} (+{contact or DEFAULT_CONTACT})",
+        "ROBOTSTXT_OBEY": True,
+        "AUTOTHROTTLE_ENABLED": True,
+        # Scrapy's 5 s start delay makes a small crawl crawl; AutoThrottle raises the
+        # delay itself when a site answers slowly.
+        "AUTOTHROTTLE_START_DELAY": 0.25,
+        "AUTOTHROTTLE_MAX_DELAY": 10.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+        "DOWNLOAD_TIMEOUT": 30,
+        "RETRY_TIMES": 2,
+        "DOWNLOAD_MAXSIZE": source.limits.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": min(source.limits.max_page_bytes, 1_000_000),
+        "CLOSESPIDER_PAGECOUNT": source.limits.max_pages,
+        # Both open local listeners by default (remote control executes posted code).
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.NetworkGuardMiddleware": 50},
+        "FEED_EXPORT_ENCODING": "utf-8",
+        "LOG_LEVEL": "INFO",
+    }

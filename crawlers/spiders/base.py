@@ -1,0 +1,54 @@
+"""What every Veille spider shares: its source, the fetch time, and page extraction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from crawlers.extract.page import ExtractionError, PageExtraction, extract_page
+from veille.config import Source
+
+
+class SourceSpider(scrapy.Spider):
+    """A spider bound to one entry of sources.yaml."""
+
+    def __init__(self, source: Source, **kwargs: Any):
+        super().__init__(name=source.id, **kwargs)
+        self.source = source
+        self.start_urls = list(source.start_urls)
+
+    async def start(self) -> Any:
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
+
+    def extract(self, response: Response) -> PageExtraction | None:
+        """The page's content and posts, or None (logged) when the page is not HTML."""
+        try:
+            return extract_page(
+                response.body,
+                response.url,
+                preset=self.source.preset,
+                timezone=self.source.timezone,
+                now=self.fetched_at(response),
+            )
+        except ExtractionError as err:
+            self.logger.warning("skipped %s: %s", response.url, err)
+            self.crawler.stats.inc_value("veille/pages_unreadable")
+            return None
+
+    @staticmethod
+    def fetched_at(response: Response) -> datetime:
+        return response.meta.setdefault("veille_fetched_at", datetime.now(UTC))
+
+    def too_old(self, published: datetime | None, fetched: datetime) -> bool:
+        max_age = self.source.limits.max_age_days
+        return bool(max_age and published and (fetched - published).days > max_age)
+
+    def on_error(self, failure: Any) -> Iterator[Any]:
+        self.logger.error("fetch failed: %s", failure.getErrorMessage())
+        self.crawler.stats.inc_value("veille/fetch_errors")
+        return iter(())

@@ -1,0 +1,47 @@
+"""Forums: index → sub-forums → topic lists → every page of every topic → posts,
+following the links the engine's preset knows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scrapy.http import Response
+
+from crawlers.extract.page import ExtractionError, parse_html
+from crawlers.extract.presets import PRESETS
+from crawlers.mentions import post_mention, thread_url
+from crawlers.spiders.base import SourceSpider
+
+
+class ForumSpider(SourceSpider):
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        try:
+            tree = parse_html(response.body, response.url)
+        except ExtractionError as err:
+            self.logger.warning("skipped %s: %s", response.url, err)
+            self.crawler.stats.inc_value("veille/pages_unreadable")
+            return
+        preset = PRESETS[self.source.preset or ""]
+        crawled_at = self.fetched_at(response)
+        posts = preset.posts(tree, response.url, timezone=self.source.timezone, now=crawled_at)
+        if posts:
+            thread = thread_url(response.url)
+            title = preset.thread_title(tree)
+            for post in posts:
+                if post.text and not self.too_old(post.published_at, crawled_at):
+                    yield post_mention(
+                        self.source,
+                        post,
+                        page_url=response.url,
+                        thread=thread,
+                        thread_title=title,
+                        crawled_at=crawled_at,
+                    ).to_dict()
+        else:
+            links = preset.forum_links(tree, response.url) + preset.thread_links(tree, response.url)
+            for link in links:
+                yield response.follow(link, callback=self.parse, errback=self.on_error)
+        next_page = preset.next_page(tree, response.url)
+        if next_page:
+            yield response.follow(next_page, callback=self.parse, errback=self.on_error)
