@@ -1,0 +1,83 @@
+"""Three-class sentiment (negative, neutral, positive) for French and English posts.
+
+The shipped model: multilingual-e5-small sentence vectors (nlp.encoder) and a
+logistic-regression head trained by `veille models train` on the training sets (see
+nlp/train_sentiment.py). The head is a 3×384 matrix in `nlp/models/`; its model card
+beside it records the data, the settings and the dev figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nlp.encoder import Encoder, shared_encoder
+from veille.record import SENTIMENT_LABELS
+
+MODELS_DIR = Path(__file__).parent / "models"
+DEFAULT_HEAD = MODELS_DIR / "sentiment_e5_lr.npz"
+
+
+@dataclass(frozen=True)
+class SentimentScore:
+    label: str
+    score: float  # P(positive) - P(negative), in [-1, 1]
+    probabilities: dict[str, float]
+
+
+class SentimentModel:
+    def __init__(self, head_path: Path = DEFAULT_HEAD, encoder: Encoder | None = None):
+        if not head_path.exists():
+            raise FileNotFoundError(
+                f"{head_path}: sentiment head missing; rebuild it with `veille models train`"
+            )
+        with np.load(head_path, allow_pickle=False) as head:
+            self.coef = head["coef"].astype(np.float32)
+            self.intercept = head["intercept"].astype(np.float32)
+            classes = [str(c) for c in head["classes"]]
+        # Columns in the order of SENTIMENT_LABELS whatever order training used.
+        order = [classes.index(label) for label in SENTIMENT_LABELS]
+        self.coef, self.intercept = self.coef[order], self.intercept[order]
+        card_path = head_path.with_suffix(".json")
+        card = json.loads(card_path.read_text()) if card_path.exists() else {}
+        self.name = str(card.get("name", head_path.stem))
+        self.version = str(card.get("version", "unknown"))
+        self._encoder = encoder
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = shared_encoder()
+        return self._encoder
+
+    def probabilities_from_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        logits = vectors @ self.coef.T + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def predict_proba(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Rows of (negative, neutral, positive) probabilities."""
+        if not texts:
+            return np.zeros((0, len(SENTIMENT_LABELS)), dtype=np.float32)
+        return self.probabilities_from_vectors(self.encoder.encode(texts, progress))
+
+    def score(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> list[SentimentScore]:
+        return [scores_from_probabilities(row) for row in self.predict_proba(texts, progress)]
+
+
+def scores_from_probabilities(row: np.ndarray) -> SentimentScore:
+    probabilities = {
+        label: round(float(p), 4) for label, p in zip(SENTIMENT_LABELS, row, strict=True)
+    }
+    label = SENTIMENT_LABELS[int(np.argmax(row))]
+    score = round(probabilities["positive"] - probabilities["negative"], 4)
+    return SentimentScore(label, score, probabilities)

