@@ -1,0 +1,46 @@
+"""Scored mentions built in code, for warehouse and alert tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from veille.record import BrandMatch, Mention
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+PROBABILITIES = {
+    "negative": {"negative": 0.8, "neutral": 0.15, "positive": 0.05},
+    "neutral": {"negative": 0.1, "neutral": 0.8, "positive": 0.1},
+    "positive": {"negative": 0.05, "neutral": 0.15, "positive": 0.8},
+}
+
+
+def scored_mention(
+    n: int,
+    *,
+    brand: str = "Fibrelia",
+    sentiment: str = "positive",
+    days_ago: float = 1,
+    text: str | None = None,
+) -> Mention:
+    probabilities = PROBABILITIES[sentiment]
+    return Mention(
+        mention_id=f"m{n:05d}",
+        source_id="forum-box",
+        source_kind="forum",
+        url=f"http://forum.test/viewtopic.php?t={n % 7}",
+        thread_url=f"http://forum.test/viewtopic.php?t={n % 7}",
+        thread_title="Votre avis sur la box",
+        text=text or f"Message {n} sur {brand}",
+        crawled_at=NOW,
+        position=n,
+        post_id=str(n),
+        author=f"user{n % 5}",
+        published_at=NOW - timedelta(days=days_ago),
+        language="fr",
+        brands=[BrandMatch(brand, [brand])],
+        sentiment=sentiment,
+        sentiment_score=probabilities["positive"] - probabilities["negative"],
+        probabilities=probabilities,
+        model_name="test-model",
+        model_version="1",
+    )

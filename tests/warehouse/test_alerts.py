@@ -1,0 +1,159 @@
+"""Alert rules on daily series built in code, and the email on a real SMTP server."""
+
+from datetime import date, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from veille.demo.run import Inbox
+from warehouse.alert_email import SmtpSettings, build_alert_email, send_email
+from warehouse.alerts import BrandAlert, detect_brand_alerts, volume_alerts
+from warehouse.backtest import SeriesError, backtest_csv, read_series
+
+END = date(2026, 11, 24)
+
+
+def daily(rows: list[tuple[int, int, int]], brand: str = "Fibrelia") -> pd.DataFrame:
+    """(positive, neutral, negative) per day, the last tuple being END."""
+    start = END - timedelta(days=len(rows) - 1)
+    records = []
+    for offset, (pos, neu, neg) in enumerate(rows):
+        n = pos + neu + neg
+        records.append(
+            {
+                "brand": brand,
+                "day": start + timedelta(days=offset),
+                "mentions": n,
+                "positive": pos,
+                "neutral": neu,
+                "negative": neg,
+                "net_sentiment": (pos - neg) / n if n else None,
+                "mean_score": None,
+            }
+        )
+    return pd.DataFrame(records)
+
+
+CALM = [(2, 1, 0), (1, 1, 1), (2, 0, 0), (1, 2, 0), (0, 1, 1), (3, 0, 0), (1, 1, 0)] * 4
+
+
+def test_a_crisis_raises_one_alert_with_both_tests():
+    frame = daily([*CALM, (1, 1, 9), (0, 2, 12), (0, 1, 10)])
+    alerts = detect_brand_alerts(frame, "Fibrelia", since=END - timedelta(days=2))
+    assert len(alerts) == 1  # the cool-down holds over the next two days
+    alert = alerts[0]
+    assert alert.day == END - timedelta(days=2)
+    assert alert.metrics == ["net_sentiment", "negative_volume"]
+    assert alert.negative == 9
+    assert alert.net_sentiment == pytest.approx(-8 / 11)
+    assert alert.baseline_net is not None and alert.baseline_net > 0.3
+    assert "net sentiment fell to -0.73" in alert.summary()
+    assert "9 negative mentions in a day" in alert.summary()
+
+
+def test_calm_history_raises_nothing():
+    assert detect_brand_alerts(daily(CALM * 2), "Fibrelia", since=END - timedelta(days=30)) == []
+
+
+def test_three_posts_never_make_a_crisis():
+    frame = daily([*CALM, (0, 0, 3)])
+    assert detect_brand_alerts(frame, "Fibrelia", since=END, min_volume=5) == []
+    assert detect_brand_alerts(frame, "Fibrelia", since=END, min_volume=3) != []
+
+
+def test_cooldown_counts_alerts_of_earlier_runs():
+    frame = daily([*CALM, (0, 1, 10)])
+    earlier = [END - timedelta(days=1)]
+    assert detect_brand_alerts(frame, "Fibrelia", since=END, previous_alert_days=earlier) == []
+    later = [END - timedelta(days=5)]
+    assert len(detect_brand_alerts(frame, "Fibrelia", since=END, previous_alert_days=later)) == 1
+
+
+def test_sensitivity_levels_are_ordered():
+    frame = daily([*CALM, (2, 2, 4)])
+    fired = {
+        level: bool(
+            detect_brand_alerts(frame, "Fibrelia", since=END, sensitivity=level, min_volume=4)
+        )
+        for level in ("fewer", "balanced", "more")
+    }
+    assert fired["more"] >= fired["balanced"] >= fired["fewer"]
+    assert fired["more"] and not fired["fewer"]
+
+
+def test_volume_rule_up_down_and_cooldown():
+    index = pd.date_range("2026-01-01", periods=200, freq="h")
+    values = pd.Series([20.0 + (i % 5) for i in range(200)], index=index)
+    values.iloc[150] = 90
+    values.iloc[152] = 95  # same burst: inside the cool-down
+    values.iloc[190] = 0
+    alerts = volume_alerts(values, window=48, cooldown=pd.Timedelta(hours=12))
+    assert [(a.at, a.direction) for a in alerts] == [(index[150], "up"), (index[190], "down")]
+    assert alerts[0].baseline == pytest.approx(22)
+
+
+def test_backtest_csv_and_its_errors(tmp_path: Path):
+    path = tmp_path / "s.csv"
+    rows = ["timestamp,value"] + [f"2026-01-{d:02d} 00:00:00,{10 + d % 3}" for d in range(1, 29)]
+    rows.append("2026-01-29 00:00:00,60")
+    path.write_text("\n".join(rows) + "\n")
+    alerts = backtest_csv(path, baseline_days=14)
+    assert [a["at"] for a in alerts] == ["2026-01-29T00:00:00"]
+    assert alerts[0]["direction"] == "up"
+    path.write_text("timestamp,value\n2026-01-01,3\nnot a date,4\n")
+    with pytest.raises(SeriesError, match=r"s.csv:3: timestamp or value unreadable"):
+        read_series(path)
+    path.write_text("time,count\n2026-01-01,3\n")
+    with pytest.raises(SeriesError, match="expected columns timestamp,value"):
+        read_series(path)
+
+
+def test_email_reaches_smtp_with_chart_escaped_text_and_driving_posts(smtp):
+    inbox, port = smtp
+    assert isinstance(inbox, Inbox)
+    frame = daily([*CALM, (1, 1, 9)])
+    alert = BrandAlert(
+        brand="Fibrelia",
+        day=END,
+        mentions=11,
+        negative=9,
+        net_sentiment=-8 / 11,
+        baseline_net=0.55,
+        baseline_negative=0.0,
+        net_z=-6.1,
+        volume_z=9.0,
+    )
+    posts = [
+        {
+            "source_id": "forum-box",
+            "author": "Zoé",
+            "published_at": pd.Timestamp("2026-11-24 09:12", tz="UTC"),
+            "text": "Box en panne <script>alert(1)</script> depuis hier, A&B",
+            "url": "http://forum.test/viewtopic.php?t=3#p45",
+            "thread_title": "Panne Fibrelia",
+            "sentiment_score": -0.91,
+        }
+    ]
+    message = build_alert_email(
+        alert, frame, posts, sender="veille@test", recipients=["cm@fibrelia.test"]
+    )
+    send_email(message, SmtpSettings(host="127.0.0.1", port=port, sender="veille@test"))
+    assert len(inbox.messages) == 1
+    received = message_from_bytes(inbox.messages[0], policy=policy.default)
+    subject = str(received["Subject"])
+    assert "Fibrelia" in subject and "-0.73" in subject and "since 2026-11-24" in subject
+    assert received["To"] == "cm@fibrelia.test"
+    html = received.get_body(("html",)).get_content()
+    plain = received.get_body(("plain",)).get_content()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
+    assert "A&amp;B" in html
+    assert "http://forum.test/viewtopic.php?t=3#p45" in html and "Zoé" in html
+    assert "Box en panne" in plain
+    images = [p for p in received.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1
+    assert images[0].get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    cid = images[0]["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html

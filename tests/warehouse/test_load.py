@@ -1,0 +1,152 @@
+"""Loads into a real DuckDB file: idempotent, updating edited posts, quarantining bad rows."""
+
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.factories import NOW, scored_mention
+from veille.record import write_mentions
+from warehouse.db import WarehouseBusy, writer
+from warehouse.load import load_mentions
+
+
+def counts(db: Path) -> tuple[int, int, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return tuple(  # type: ignore[return-value]
+            con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("mentions", "mention_brands", "quarantine")
+        )
+    finally:
+        con.close()
+
+
+def test_reload_changes_nothing_and_edit_updates_its_row(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    mentions = [scored_mention(i, days_ago=i) for i in range(20)]
+    batch = tmp_path / "batch.jsonl"
+    write_mentions(batch, mentions)
+    first = load_mentions(batch, db)
+    assert (first.inserted, first.updated, first.quarantined) == (20, 0, 0)
+    con = duckdb.connect(str(db), read_only=True)
+    before = con.execute("SELECT * FROM mentions ORDER BY mention_id").fetchall()
+    con.close()
+
+    again = load_mentions(batch, db)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 20)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT * FROM mentions ORDER BY mention_id").fetchall() == before
+    con.close()
+
+    mentions[3] = replace(mentions[3], text="Message modifié par son auteur")
+    write_mentions(batch, mentions)
+    edited = load_mentions(batch, db)
+    assert (edited.inserted, edited.updated, edited.unchanged) == (0, 1, 19)
+    con = duckdb.connect(str(db), read_only=True)
+    text, loaded, updated = con.execute(
+        "SELECT text, loaded_at, updated_at FROM mentions WHERE mention_id = 'm00003'"
+    ).fetchone()
+    con.close()
+    assert text == "Message modifié par son auteur"
+    assert updated > loaded
+    assert counts(db) == (20, 20, 0)
+
+
+def test_bad_rows_are_quarantined_with_reasons_and_the_rest_loads(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    good = [scored_mention(i) for i in range(5)]
+    future = scored_mention(90, days_ago=-3)
+    out_of_range = replace(scored_mention(91), sentiment_score=1.7)
+    no_date = replace(scored_mention(92), published_at=None)
+    batch = tmp_path / "batch.jsonl"
+    write_mentions(batch, [*good, future, out_of_range, no_date])
+    report = load_mentions(batch, db)
+    assert (report.inserted, report.quarantined) == (5, 3)
+    con = duckdb.connect(str(db), read_only=True)
+    reasons = dict(
+        con.execute("SELECT mention_id, reasons FROM quarantine ORDER BY mention_id").fetchall()
+    )
+    source_files = {r[0] for r in con.execute("SELECT source_file FROM quarantine").fetchall()}
+    con.close()
+    assert reasons["m00090"] == ["published_at: expect_column_values_to_be_between"]
+    assert reasons["m00091"] == ["sentiment_score: expect_column_values_to_be_between"]
+    assert reasons["m00092"] == ["published_at: expect_column_values_to_not_be_null"]
+    assert source_files == {str(batch)}
+    # Quarantining is idempotent too.
+    load_mentions(batch, db)
+    assert counts(db) == (5, 5, 3)
+
+
+def test_a_brand_no_longer_matched_is_removed(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    mention = scored_mention(1)
+    batch = tmp_path / "batch.jsonl"
+    write_mentions(batch, [mention])
+    load_mentions(batch, db)
+    write_mentions(batch, [replace(mention, brands=[replace(mention.brands[0], brand="Kalio")])])
+    load_mentions(batch, db)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT brand FROM mention_brands").fetchall() == [("Kalio",)]
+    con.close()
+
+
+def test_second_writer_gets_a_clear_error_naming_the_holder(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from warehouse.db import writer\n"
+            f"with writer(Path({str(db)!r})):\n"
+            "    print('locked', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        with (
+            pytest.raises(WarehouseBusy, match=rf'is being written by .*"pid": {holder.pid}'),
+            writer(db),
+        ):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with writer(db) as con:  # the lock is released when its holder dies
+        assert con.execute("SELECT count(*) FROM mentions").fetchone() == (0,)
+
+
+def test_daily_view_has_one_row_per_brand_per_day_including_quiet_days(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    mentions = [
+        scored_mention(1, days_ago=5, sentiment="positive"),
+        scored_mention(2, days_ago=5, sentiment="negative"),
+        scored_mention(3, days_ago=5, sentiment="negative"),
+        scored_mention(4, days_ago=2, sentiment="neutral"),
+        scored_mention(5, days_ago=3, brand="Kalio"),
+    ]
+    batch = tmp_path / "batch.jsonl"
+    write_mentions(batch, mentions)
+    load_mentions(batch, db)
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "SELECT day, mentions, positive, neutral, negative, net_sentiment "
+        "FROM daily_brand_sentiment WHERE brand = 'Fibrelia' ORDER BY day"
+    ).fetchall()
+    grain = con.execute(
+        "SELECT count(*) = count(DISTINCT (brand, day)) FROM daily_brand_sentiment"
+    ).fetchone()
+    con.close()
+    day5 = (NOW - timedelta(days=5)).date()
+    assert rows[0][:5] == (day5, 3, 1, 0, 2)
+    assert rows[0][5] == pytest.approx(-1 / 3)
+    assert len(rows) == 4  # days 5, 4, 3 and 2 ago: the quiet days are there with 0
+    assert rows[1][1] == 0 and rows[1][5] is None
+    assert grain == (True,)
