@@ -1,0 +1,104 @@
+"""
+### Veille: daily e-reputation pipeline
+
+Crawls every source of `sources.yaml` (one mapped task per source), keeps the posts that
+mention a brand of `brands.yaml`, scores their sentiment, validates and loads them into
+the DuckDB warehouse, and emails an alert when a brand's reputation drops.
+
+Tasks are thin: each calls one step of `veille.pipeline`, the same functions the
+`veille run` command uses, and they pass file paths, never rows. Configuration:
+`VEILLE_CONFIG` (the config folder) and `VEILLE_HOME` (the data folder); SMTP settings
+from `VEILLE_SMTP_*`. One run at a time: the warehouse has one writer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+
+
+@dag(
+    dag_id="veille_pipeline",
+    schedule="@daily",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["veille"],
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=5)},
+    doc_md=__doc__,
+)
+def veille_pipeline() -> None:
+    @task
+    def start_run() -> str:
+        """A fresh folder for this run's files."""
+        from veille.home import veille_home
+        from veille.pipeline import new_run_dir
+
+        return str(new_run_dir(veille_home()))
+
+    @task
+    def list_sources() -> list[str]:
+        from veille.config import config_dir, load_config
+
+        return [s.id for s in load_config(config_dir(None)).sources.sources]
+
+    @task(retries=0)
+    def crawl(source_id: str, run_dir: str) -> str | None:
+        """One source; a failed source is logged and skipped, the others go on."""
+        from pathlib import Path
+
+        from veille.config import config_dir, load_config
+        from veille.pipeline import crawl_step
+
+        config = load_config(config_dir(None))
+        source = next(s for s in config.sources.sources if s.id == source_id)
+        result = crawl_step(source, Path(run_dir), config.sources.user_agent_contact)
+        return str(result.path) if result.ok else None
+
+    @task
+    def select(crawl_files: list[str | None], run_dir: str) -> str:
+        from pathlib import Path
+
+        from veille.config import config_dir, load_config
+        from veille.pipeline import select_step
+
+        files = [Path(f) for f in crawl_files if f]
+        if not files:
+            raise RuntimeError("every crawl failed; see the crawl task logs")
+        brands = load_config(config_dir(None)).brands
+        return str(select_step(files, brands, Path(run_dir) / "mentions.jsonl"))
+
+    @task
+    def score(mentions: str, run_dir: str) -> str:
+        from pathlib import Path
+
+        from veille.pipeline import score_step
+
+        return str(score_step(Path(mentions), Path(run_dir) / "scored.jsonl"))
+
+    @task
+    def load(scored: str) -> dict[str, int]:
+        from pathlib import Path
+
+        from veille.home import veille_home, warehouse_path
+        from veille.pipeline import load_step
+
+        return load_step(Path(scored), warehouse_path(veille_home()))
+
+    @task
+    def alert(load_report: dict[str, int]) -> list[str]:
+        from veille.config import config_dir, load_config
+        from veille.home import veille_home, warehouse_path
+        from veille.pipeline import alert_step
+
+        home = veille_home()
+        brands = load_config(config_dir(None)).brands
+        return [a.summary for a in alert_step(warehouse_path(home), brands, home)]
+
+    run_dir = start_run()
+    crawled = crawl.partial(run_dir=run_dir).expand(source_id=list_sources())
+    alert(load(score(select(crawled, run_dir), run_dir)))
+
+
+veille_pipeline()

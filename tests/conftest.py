@@ -1,0 +1,57 @@
+"""Shared fixtures. Airflow reads its settings at import time, so they are set here,
+before any test module imports it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="veille-airflow-")
+os.environ.setdefault("AIRFLOW_HOME", _AIRFLOW_HOME)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(Path(__file__).parent.parent / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("VEILLE_THREADS", "2")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty VEILLE_HOME for the test."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("VEILLE_HOME", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[str]:
+    """The bundled demo site, served on 127.0.0.1; yields its base URL."""
+    from veille.demo.site import DemoSite
+
+    with DemoSite() as site:
+        yield site.base_url
+
+
+@pytest.fixture
+def demo_config(demo_site: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("VEILLE_DEMO_URL", demo_site)
+    from veille.demo.run import DEMO_CONFIG
+
+    return DEMO_CONFIG
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[object, int]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1: yields (inbox, port)."""
+    from veille.demo.run import smtp_server
+
+    with smtp_server() as (inbox, port):
+        yield inbox, port

@@ -1,0 +1,126 @@
+"""The command-line contract (DESIGN.md), run as subprocesses like users and evaluations do."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, REPO
+
+VEILLE = [sys.executable, "-m", "veille.cli"]
+
+
+def veille(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*VEILLE, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
+
+
+def test_help_lists_every_command():
+    result = veille("--help")
+    assert result.returncode == 0
+    for command in ("demo", "run", "score", "extract", "match", "alerts", "sources", "models"):
+        assert command in result.stdout
+
+
+def test_score_writes_every_contract_field_in_input_order(tmp_path: Path):
+    source = FIXTURES / "sentiment" / "fr_deft2017_val_sample.jsonl"
+    lines = [json.loads(line) for line in source.read_text().splitlines()][:40]
+    lines[0] = {"text": lines[0]["text"], "lang": "fr", "id": "keep-me"}
+    given = tmp_path / "in.jsonl"
+    given.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines))
+    out = tmp_path / "out.jsonl"
+    result = veille("score", str(given), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [s["text"] for s in scored] == [r["text"] for r in lines]
+    assert scored[0]["id"] == "keep-me" and scored[0]["language"] == "fr"
+    for row in scored:
+        assert row["sentiment"] in ("negative", "neutral", "positive")
+        assert -1 <= row["sentiment_score"] <= 1
+        assert set(row["probabilities"]) == {"negative", "neutral", "positive"}
+        assert sum(row["probabilities"].values()) == pytest.approx(1, abs=1e-3)
+        assert row["language"] in ("fr", "en", "unknown")
+    assert "scoring 40 texts" in result.stderr
+
+
+def test_score_names_the_bad_line(tmp_path: Path):
+    given = tmp_path / "in.jsonl"
+    given.write_text('{"text": "ok"}\n{"text": "broken"\n')
+    result = veille("score", str(given), "-o", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 2
+    assert f"{given}:2: not valid JSON" in result.stderr
+    given.write_text('{"text": "ok"}\n{"body": "no text"}\n')
+    result = veille("score", str(given), "-o", str(tmp_path / "out.jsonl"))
+    assert f'{given}:2: each line needs a "text" string' in result.stderr
+
+
+def test_extract_prints_the_contract_object():
+    page = FIXTURES / "pages" / "wordpress_lemon_tree.html"
+    result = veille("extract", str(page), "--url", "https://youhadmeatgardening.com/lemon-tree")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"title", "text", "author", "published_at", "posts"} <= set(data)
+    assert data["published_at"].startswith("2020-04-21T06:44:14")
+    assert len(data["posts"]) == 25
+    assert data["posts"][0]["author"] == "Roberta"
+    assert data["posts"][0]["published_at"].startswith("2019-10-20T13:31")
+
+
+def test_extract_on_a_french_page_and_a_missing_file():
+    expected = json.loads((FIXTURES / "pages" / "regards.fr.enquetes.eval.json").read_text())
+    page = FIXTURES / "pages" / "regards.fr.enquetes.html"
+    data = json.loads(veille("extract", str(page), "--url", expected["url"]).stdout)
+    assert all(snippet in data["text"] for snippet in expected["with"])
+    missing = veille("extract", "nowhere.html")
+    assert missing.returncode == 2 and "nowhere.html: file not found" in missing.stderr
+
+
+def test_alerts_backtest_prints_json_lines():
+    series = FIXTURES / "timeseries" / "Twitter_volume_AAPL.csv"
+    result = veille("alerts", "backtest", str(series), "--metric", "volume")
+    assert result.returncode == 0, result.stderr
+    alerts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert alerts
+    for alert in alerts:
+        assert alert["direction"] in ("up", "down")
+        assert alert["at"].startswith("2015-")
+    # The labelled anomaly of 2015-03-04 (NAB window 03-03 04:37 to 03-04 13:37) is caught.
+    assert any("2015-03-03T04:37" <= a["at"] <= "2015-03-04T13:37" for a in alerts)
+
+
+def test_sources_check_good_and_bad(demo_config: Path, tmp_path: Path):
+    good = veille("sources", "check", "--config", str(demo_config))
+    assert good.returncode == 0, good.stderr
+    assert "sources OK" in good.stdout and "brands OK" in good.stdout
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: blog\n    kind: feed\n    start_urls: ['https://b.fr/feed']\n"
+        "    langauge: fr\n"
+    )
+    (tmp_path / "brands.yaml").write_text("brands:\n  - name: A\n")
+    bad = veille("sources", "check", "--config", str(tmp_path))
+    assert bad.returncode == 2
+    assert f"{tmp_path / 'sources.yaml'}:5: sources[0].langauge:" in bad.stderr
+    assert f"{tmp_path / 'brands.yaml'}:2: brands[0].queries:" in bad.stderr
+
+
+def test_match_previews_queries(demo_config: Path, tmp_path: Path):
+    given = tmp_path / "in.jsonl"
+    given.write_text(
+        '{"text": "La box Fibrelia plante encore"}\n{"text": "Rien à voir"}\n'
+        '{"text": "Pareil", "title": "Kalio ou Orbix ?"}\n'
+    )
+    result = veille("match", "--brands", str(demo_config / "brands.yaml"), str(given))
+    assert result.returncode == 0, result.stderr
+    brands = [
+        [b["brand"] for b in json.loads(line)["brands"]] for line in result.stdout.splitlines()
+    ]
+    assert brands == [["Fibrelia"], [], ["Kalio", "Orbix"]]

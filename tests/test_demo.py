@@ -1,0 +1,115 @@
+"""`veille demo` end to end: the real crawl, model, warehouse and SMTP server."""
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+# Both runs date the demo's posts from the same moment, as two runs on one day do.
+AS_OF = datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def run_demo(home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "veille.cli", "demo", "--as-of", AS_OF],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "VEILLE_HOME": str(home)},
+        timeout=900,
+    )
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("mentions", "mention_brands", "quarantine", "alerts")
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def first_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    home = tmp_path_factory.mktemp("demo-home")
+    return home, run_demo(home)
+
+
+def test_demo_prints_the_summary_and_the_email_is_received(first_run):
+    home, result = first_run
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for expected in ("Mentions per brand and source:", "Sentiment per brand", "Warehouse:"):
+        assert expected in out
+    assert "Emails received by the local SMTP server: 1" in out
+    assert "Fibrelia" in out.split("Emails received")[1]
+    # Progress went to stderr while it worked.
+    assert "crawl forum-box" in result.stderr and "score:" in result.stderr
+
+    db = home / "demo" / "veille.duckdb"
+    counts = table_counts(db)
+    assert 40 <= counts["mentions"] <= 100
+    assert counts["alerts"] == 1
+    con = duckdb.connect(str(db), read_only=True)
+    brand, sent_at, email_path = con.execute(
+        "SELECT brand, sent_at, email_path FROM alerts"
+    ).fetchone()
+    sources = {r[0] for r in con.execute("SELECT DISTINCT source_id FROM mentions").fetchall()}
+    negative_texts = [
+        r[0]
+        for r in con.execute(
+            "SELECT m.text FROM mentions m JOIN mention_brands b USING (mention_id) "
+            "WHERE b.brand = 'Fibrelia' AND m.sentiment = 'negative'"
+        ).fetchall()
+    ]
+    con.close()
+    assert brand == "Fibrelia" and sent_at is not None
+    assert len(sources) == 3
+    email = message_from_bytes(Path(email_path).read_bytes(), policy=policy.default)
+    assert "Fibrelia" in email["Subject"] and "net sentiment fell to" in email["Subject"]
+    plain = " ".join(email.get_body(("plain",)).get_content().split())
+    # A post that drove the drop is quoted in the email.
+    assert any(" ".join(t.split())[:60] in plain for t in negative_texts)
+
+
+def test_notebook_runs_on_the_demo_warehouse(first_run, tmp_path: Path):
+    """The reputation notebook executes against the demo warehouse (read-only)."""
+    import papermill
+
+    home, _ = first_run
+    output = tmp_path / "out.ipynb"
+    papermill.execute_notebook(
+        str(REPO / "notebooks" / "reputation_overview.ipynb"),
+        str(output),
+        parameters={"warehouse": str(home / "demo" / "veille.duckdb")},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
+    assert "Fibrelia" in output.read_text()
+
+
+def test_running_the_demo_again_changes_nothing(first_run):
+    home, _ = first_run
+    db = home / "demo" / "veille.duckdb"
+    before = table_counts(db)
+    second = run_demo(home)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert table_counts(db) == before
+    assert "0 new, 0 updated" in second.stderr
+    assert "Emails received by the local SMTP server" not in second.stdout
+    assert "emailed on an earlier run" in second.stdout

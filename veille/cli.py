@@ -1,0 +1,349 @@
+"""The `veille` command line. Each command is documented in its --help and in README.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from veille import __version__
+from veille.config import BRANDS_FILE, BrandsFile, ConfigError, config_dir, load_config, load_model
+from veille.home import veille_home
+
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+class UsageError(Exception):
+    """A problem with the command's input that the user can fix; printed without a trace."""
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if not path.is_file():
+        raise UsageError(f"{path}: file not found")
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise UsageError(f"{path}:{line_no}: not valid JSON ({err.msg})") from err
+            if not isinstance(record, dict):
+                raise UsageError(f"{path}:{line_no}: expected a JSON object")
+            yield line_no, record
+
+
+def _texts(path: Path) -> list[dict[str, Any]]:
+    records = []
+    for line_no, record in _read_jsonl(path):
+        if not isinstance(record.get("text"), str):
+            raise UsageError(f'{path}:{line_no}: each line needs a "text" string')
+        records.append(record)
+    return records
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from nlp.language import detect_language
+    from nlp.sentiment import SentimentModel
+    from veille.pipeline import Progress, _batch_progress
+
+    records = _texts(args.input)
+    log = Progress()
+    model = SentimentModel()
+    log(f"scoring {len(records)} texts from {args.input} with {model.name} {model.version}")
+    scores = model.score([r["text"] for r in records], progress=_batch_progress("score", log))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    with args.output.open("w", encoding="utf-8") as out:
+        for record, result in zip(records, scores, strict=True):
+            language = record.get("lang") or detect_language(record["text"])
+            scored = {
+                **record,
+                "sentiment": result.label,
+                "sentiment_score": result.score,
+                "probabilities": result.probabilities,
+                "language": language,
+                "model": f"{model.name} {model.version}",
+            }
+            out.write(json.dumps(scored, ensure_ascii=False) + "\n")
+    log(f"wrote {len(records)} lines to {args.output}")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from crawlers.extract.page import ExtractionError, extract_page
+
+    if not args.file.is_file():
+        raise UsageError(f"{args.file}: file not found")
+    url = args.url or args.file.resolve().as_uri()
+    try:
+        page = extract_page(args.file.read_bytes(), url, preset=args.preset, timezone=args.timezone)
+    except ExtractionError as err:
+        raise UsageError(str(err)) from err
+    print(json.dumps(page.to_contract(), ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from nlp.brands import BrandMatcher
+
+    matcher = BrandMatcher(load_model(args.brands, BrandsFile))
+    for record in _texts(args.input):
+        matches = matcher.match(record["text"], record.get("title"))
+        out = {**record, "brands": [{"brand": m.brand, "terms": m.terms} for m in matches]}
+        print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from warehouse.backtest import SeriesError, backtest_brand, backtest_csv
+
+    try:
+        alerts = _backtest(args, backtest_brand, backtest_csv)
+    except SeriesError as err:
+        raise UsageError(str(err)) from err
+    for alert in alerts:
+        print(json.dumps(alert, ensure_ascii=False))
+    return 0
+
+
+def _backtest(args: argparse.Namespace, backtest_brand: Any, backtest_csv: Any) -> list[Any]:
+    if args.series is not None:
+        if args.brand:
+            raise UsageError("give either SERIES.csv or --brand, not both")
+        alerts = backtest_csv(
+            args.series,
+            metric=args.metric,
+            sensitivity=args.sensitivity,
+            baseline_days=args.baseline_days,
+            cooldown_hours=args.cooldown_hours,
+            bucket=args.bucket,
+            min_value=args.min_value,
+        )
+    elif args.brand:
+        config = load_config(config_dir(args.config))
+        alerts = backtest_brand(veille_home(), config.brands, args.brand)
+    else:
+        raise UsageError("give a SERIES.csv file or --brand NAME")
+    return alerts
+
+
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    directory = config_dir(args.config)
+    config = load_config(directory)
+    sources = config.sources.sources
+    brands = config.brands.brands
+    print(f"{directory / 'sources.yaml'}: {len(sources)} sources OK")
+    for source in sources:
+        print(f"  {source.id:<20} {source.kind:<6} {source.language:<4} {source.start_urls[0]}")
+    print(f"{directory / BRANDS_FILE}: {len(brands)} brands OK")
+    for brand in brands:
+        print(f"  {brand.name:<20} {brand.role:<10} {', '.join(brand.queries)}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from veille.pipeline import Progress, iter_summary, run_pipeline
+
+    config = load_config(config_dir(args.config))
+    home = veille_home()
+    report = run_pipeline(config, home, log=Progress())
+    for line in iter_summary(report.db_path, report):
+        print(line)
+    return 0 if all(r.ok for r in report.crawls) else 3
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from veille.demo.run import run_demo
+
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = datetime.fromisoformat(args.as_of)
+        except ValueError as err:
+            raise UsageError(f"--as-of {args.as_of!r}: expected an ISO 8601 time") from err
+        if as_of.tzinfo is None:
+            as_of = as_of.replace(tzinfo=UTC)
+    return run_demo(veille_home() / "demo", reset=args.reset, as_of=as_of)
+
+
+def cmd_models_train(args: argparse.Namespace) -> int:
+    from nlp.sentiment import DEFAULT_HEAD
+    from nlp.train_sentiment import train
+    from veille.pipeline import Progress
+
+    for path in (args.train_data, args.dev_data):
+        if path is not None and not path.is_dir():
+            raise UsageError(f"{path}: folder not found")
+    card = train(
+        args.train_data,
+        args.dev_data,
+        args.out or DEFAULT_HEAD,
+        max_per_dataset=args.max_per_dataset,
+        dev_limit=args.dev_limit,
+        seed=args.seed,
+        c=args.c,
+        cache_dir=veille_home() / "cache" / "embeddings",
+        log=Progress(),
+    )
+    print(json.dumps(card, indent=1))
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="veille",
+        description="Veille: what blogs and forums say about your brands, in French and "
+        "English. Data lives in $VEILLE_HOME (default ~/.local/share/veille); "
+        "configuration (sources.yaml, brands.yaml) in --config or $VEILLE_CONFIG.",
+    )
+    parser.add_argument("--version", action="version", version=f"veille {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo",
+        help="the whole pipeline, offline, on a bundled sample of blogs and a forum",
+        description="Serve the bundled demo blogs and forum on 127.0.0.1, crawl them, "
+        "score, validate and load the mentions into DuckDB, detect reputation drops and "
+        "email the alert to a local SMTP server, then print what was found and where. "
+        "Running it again changes nothing (the loads are idempotent). "
+        "Data: $VEILLE_HOME/demo.",
+    )
+    demo.add_argument("--reset", action="store_true", help="start from an empty demo warehouse")
+    demo.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="date the demo's posts as of this ISO 8601 time (default: now), for reproducible runs",
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    run = commands.add_parser(
+        "run",
+        help="crawl, score, load and alert on your own sources.yaml and brands.yaml",
+        description="The same steps as the demo, on the sources and brands of a config "
+        "folder. SMTP settings come from VEILLE_SMTP_HOST, VEILLE_SMTP_PORT, "
+        "VEILLE_SMTP_FROM, VEILLE_SMTP_USER, VEILLE_SMTP_PASSWORD, VEILLE_SMTP_STARTTLS.",
+    )
+    run.add_argument("--config", type=Path, help="folder with sources.yaml and brands.yaml")
+    run.set_defaults(func=cmd_run)
+
+    score = commands.add_parser(
+        "score",
+        help="sentiment of each line of a JSON lines file",
+        description='Each input line is a JSON object with "text" (and optionally "lang"); '
+        'each output line keeps its fields and adds "sentiment" (negative, neutral, '
+        'positive), "sentiment_score" in [-1, 1], "probabilities" and "language", in '
+        "input order.",
+    )
+    score.add_argument("input", type=Path, metavar="IN.jsonl")
+    score.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.jsonl")
+    score.set_defaults(func=cmd_score)
+
+    extract = commands.add_parser(
+        "extract",
+        help="main text, metadata and posts of a saved page, as JSON",
+        description="Print one JSON object: title, text (main content, no boilerplate), "
+        "author, published_at (ISO 8601 or null) and posts (forum posts or comments, each "
+        "with author, published_at and text).",
+    )
+    extract.add_argument("file", type=Path, metavar="FILE.html")
+    extract.add_argument("--url", help="the page's address (resolves links; default: file URL)")
+    extract.add_argument("--preset", choices=["wordpress", "phpbb"], help="default: detected")
+    extract.add_argument("--timezone", default="UTC", help="for dates shown without a zone")
+    extract.set_defaults(func=cmd_extract)
+
+    match = commands.add_parser(
+        "match",
+        help="which brands each line of a JSON lines file mentions",
+        description="Try brand queries before a crawl: each input line is "
+        '{"text", optional "title"}; each output line adds "brands": [{brand, terms}].',
+    )
+    match.add_argument("--brands", type=Path, required=True, metavar="brands.yaml")
+    match.add_argument("input", type=Path, metavar="IN.jsonl")
+    match.set_defaults(func=cmd_match)
+
+    alerts = commands.add_parser("alerts", help="alert rules: backtest them on a history")
+    alert_commands = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    backtest = alert_commands.add_parser(
+        "backtest",
+        help="replay the alert rule over a history",
+        description="Replay the alert rule over a CSV history (timestamp,value) or over a "
+        "brand's history in the warehouse, and print one JSON line per alert it would "
+        "have raised (at, direction, value, baseline, zscore).",
+    )
+    backtest.add_argument("series", type=Path, nargs="?", metavar="SERIES.csv")
+    backtest.add_argument("--metric", default="volume", choices=["volume"])
+    backtest.add_argument("--brand", help="backtest a brand's daily history in the warehouse")
+    backtest.add_argument("--config", type=Path, help="config folder (with --brand)")
+    backtest.add_argument(
+        "--sensitivity", default="balanced", choices=["fewer", "balanced", "more"]
+    )
+    backtest.add_argument("--baseline-days", type=float, default=7.0, help="trailing window")
+    backtest.add_argument("--cooldown-hours", type=float, default=24.0)
+    backtest.add_argument("--bucket", help="resample first, e.g. 1h or 1D (sums values)")
+    backtest.add_argument(
+        "--min-value", type=float, default=5.0, help="an upward alert needs at least this value"
+    )
+    backtest.set_defaults(func=cmd_backtest)
+
+    sources = commands.add_parser("sources", help="check sources.yaml and brands.yaml")
+    source_commands = sources.add_subparsers(
+        dest="sources_command", required=True, metavar="ACTION"
+    )
+    check = source_commands.add_parser(
+        "check",
+        help="validate sources.yaml and brands.yaml",
+        description="Validate both files and print every problem with its file and line.",
+    )
+    check.add_argument("--config", type=Path, help="folder with sources.yaml and brands.yaml")
+    check.set_defaults(func=cmd_sources_check)
+
+    models = commands.add_parser("models", help="the sentiment model")
+    model_commands = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    train = model_commands.add_parser(
+        "train",
+        help="rebuild the shipped sentiment head from the training data",
+        description="Encode the training sets with multilingual-e5-small, fit the "
+        "logistic-regression head, and report accuracy and macro-F1 on the dev sets. "
+        "Writes the head and its model card (data, seed, settings, figures).",
+    )
+    train.add_argument("--train-data", type=Path, default=SHARED_DATA / "sentiment_train")
+    train.add_argument("--dev-data", type=Path, default=SHARED_DATA / "sentiment")
+    train.add_argument("--out", type=Path, help="head file (default: the shipped one)")
+    train.add_argument("--max-per-dataset", type=int, default=12000)
+    train.add_argument("--dev-limit", type=int, default=1000, help="rows per dev file, at most")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    train.set_defaults(func=cmd_models_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as err:
+        print("Configuration problems:", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except UsageError as err:
+        print(f"veille: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

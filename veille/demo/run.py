@@ -1,0 +1,89 @@
+"""`veille demo`: the real pipeline on the bundled demo site, offline.
+
+It serves the demo blogs and forum on 127.0.0.1, starts an SMTP server on 127.0.0.1 to
+receive the alert email, runs every step against them, and prints what it found.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from pathlib import Path
+from typing import Any
+
+from veille.config import load_config
+from veille.pipeline import Progress, iter_summary, run_pipeline
+
+DEMO_CONFIG = Path(__file__).parent / "config"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Inbox:
+    """What the local SMTP server received: raw messages, in order."""
+
+    messages: list[bytes] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def subjects(self) -> list[str]:
+        return [
+            str(make_header(decode_header(message_from_bytes(raw)["Subject"] or "")))
+            for raw in self.messages
+        ]
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """An aiosmtpd server on 127.0.0.1 at a free port, collecting what it receives."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def run_demo(home: Path, *, reset: bool = False, as_of: datetime | None = None) -> int:
+    from veille.demo.site import DemoSite
+    from warehouse.alert_email import SmtpSettings
+
+    if reset and home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True, exist_ok=True)
+    log = Progress()
+    with DemoSite(as_of) as site, smtp_server() as (inbox, port):
+        log(f"demo site on {site.base_url}, SMTP server on 127.0.0.1:{port}")
+        os.environ["VEILLE_DEMO_URL"] = site.base_url
+        config = load_config(DEMO_CONFIG)
+        smtp = SmtpSettings(host="127.0.0.1", port=port, sender="veille-demo@localhost")
+        report = run_pipeline(config, home, smtp=smtp, log=log)
+        print()
+        for line in iter_summary(report.db_path, report):
+            print(line)
+        if inbox.messages:
+            print(f"Emails received by the local SMTP server: {len(inbox.messages)}")
+            for subject in inbox.subjects():
+                print(f"  {subject}")
+        elif report.alerts:
+            print("No email this run: the alert went out on an earlier run (see its .eml).")
+            print("Start over with: veille demo --reset")
+    return 0 if all(r.ok for r in report.crawls) else 3

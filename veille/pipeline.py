@@ -1,0 +1,352 @@
+"""The pipeline's steps: crawl → select → score → load (validated) → alert.
+
+Each step is a plain function that takes paths and returns paths (or a small report),
+so the command line (`veille run`, `veille demo`), the Airflow DAG and the tests call
+the same code. Each arrow is a file under the run's folder, never rows passed in memory
+through the scheduler.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from crawlers.run import CrawlResult, crawl_source
+from veille.config import BrandsFile, Config, Source
+from veille.home import emails_dir, runs_dir, warehouse_path
+from veille.record import Mention, read_mentions, write_mentions
+
+Log = Callable[[str], None]
+
+
+class Progress:
+    """Progress lines on stderr, each with the time since the run started."""
+
+    def __init__(self, stream: Any = None):
+        self.started = time.monotonic()
+        self.stream = stream or sys.stderr
+
+    def __call__(self, message: str) -> None:
+        elapsed = time.monotonic() - self.started
+        print(f"[{elapsed:6.1f}s] {message}", file=self.stream, flush=True)
+
+
+def new_run_dir(home: Path, now: datetime | None = None) -> Path:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    path = runs_dir(home) / stamp
+    path.mkdir(parents=True, exist_ok=False)
+    return path
+
+
+# --- crawl -------------------------------------------------------------------------
+
+
+def crawl_step(source: Source, run_dir: Path, contact: str | None, log: Log = print) -> CrawlResult:
+    """Crawl one source into `run_dir/crawl/<id>.jsonl` (in a subprocess)."""
+    log(f"crawl {source.id}: {', '.join(source.start_urls)}")
+    result = crawl_source(source, run_dir / "crawl", contact=contact)
+    if result.ok:
+        log(
+            f"crawl {source.id}: {result.posts} posts from {result.pages} pages "
+            f"in {result.seconds:.1f} s"
+        )
+    else:
+        log(f"crawl {source.id}: FAILED, {result.problem}")
+    return result
+
+
+# --- select: language and brands ---------------------------------------------------
+
+
+def select_step(
+    crawl_files: list[Path], brands: BrandsFile, out_path: Path, log: Log = print
+) -> Path:
+    """Posts that match a brand, with their language and matched terms. A post seen
+    twice (the same id on two pages) is kept once."""
+    from nlp.brands import BrandMatcher
+    from nlp.language import UNKNOWN, detect_language
+
+    matcher = BrandMatcher(brands)
+    seen: dict[str, Mention] = {}
+    total = 0
+    for path in crawl_files:
+        for mention in read_mentions(path):
+            total += 1
+            mention.brands = matcher.match(mention.text, mention.title)
+            if mention.brands:
+                seen[mention.mention_id] = mention
+    for mention in seen.values():
+        # A post too short to tell keeps the source's configured language, if any.
+        detected = detect_language(mention.text)
+        if detected != UNKNOWN or mention.language is None:
+            mention.language = detected
+    count = write_mentions(out_path, seen.values())
+    log(f"select: {count} of {total} crawled posts mention a brand")
+    return out_path
+
+
+# --- score -------------------------------------------------------------------------
+
+
+def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
+    """Sentiment for every mention, with the model's name and version."""
+    from nlp.sentiment import SentimentModel
+
+    mentions = list(read_mentions(in_path))
+    model = SentimentModel()
+    log(f"score: {len(mentions)} mentions with {model.name} {model.version}")
+    scores = model.score([m.text for m in mentions], progress=_batch_progress("score", log))
+    for mention, result in zip(mentions, scores, strict=True):
+        mention.sentiment = result.label
+        mention.sentiment_score = result.score
+        mention.probabilities = result.probabilities
+        mention.model_name = model.name
+        mention.model_version = model.version
+    write_mentions(out_path, mentions)
+    return out_path
+
+
+def _batch_progress(step: str, log: Log) -> Callable[[int, int], None]:
+    last = [time.monotonic()]
+
+    def report(done: int, total: int) -> None:
+        if time.monotonic() - last[0] > 5 or done == total:
+            last[0] = time.monotonic()
+            log(f"{step}: {done}/{total}")
+
+    return report
+
+
+# --- load --------------------------------------------------------------------------
+
+
+def load_step(in_path: Path, db_path: Path, log: Log = print) -> dict[str, int]:
+    """Validate the batch and load it; rows that fail the checks are quarantined."""
+    from warehouse.load import load_mentions
+
+    report = load_mentions(in_path, db_path)
+    log(
+        f"load: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.quarantined} quarantined → {db_path}"
+    )
+    return {
+        "inserted": report.inserted,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "quarantined": report.quarantined,
+    }
+
+
+# --- alert -------------------------------------------------------------------------
+
+
+@dataclass
+class AlertOutcome:
+    alert_id: str
+    brand: str
+    summary: str
+    email_path: Path | None
+    sent: bool  # the email has gone out, on this run or an earlier one
+    sent_now: bool = False
+    problem: str | None = None
+
+    @property
+    def state(self) -> str:
+        if self.problem:
+            return self.problem
+        return "emailed now" if self.sent_now else "emailed on an earlier run"
+
+
+def alert_step(
+    db_path: Path,
+    brands: BrandsFile,
+    home: Path,
+    *,
+    smtp: Any = None,
+    as_of: date | None = None,
+    lookback_days: int = 3,
+    log: Log = print,
+) -> list[AlertOutcome]:
+    """Detect reputation drops over the last `lookback_days`, store them in the alert
+    history, and email each new one (saved as .eml too). An alert already sent is not
+    sent again; one whose sending failed is retried on the next run."""
+    from warehouse.alert_email import SmtpSettings, build_alert_email, save_email, send_email
+    from warehouse.alerts import (
+        detect_brand_alerts,
+        previous_alert_days,
+        read_daily,
+        record_alert,
+    )
+    from warehouse.db import writer
+
+    settings = smtp or SmtpSettings.from_env()
+    now = datetime.now(UTC)
+    outcomes = []
+    with writer(db_path) as con:
+        daily = read_daily(con)
+        if daily.empty:
+            log("alert: no mentions in the warehouse yet")
+            return []
+        last_day = as_of or max(daily["day"])
+        since = last_day - timedelta(days=lookback_days - 1)
+        for brand in brands.brands:
+            if brand.role != "brand":
+                continue
+            found = detect_brand_alerts(
+                daily,
+                brand.name,
+                since=since,
+                sensitivity=brand.alerts.sensitivity,
+                min_volume=brand.alerts.min_volume,
+                previous_alert_days=[d for d in previous_alert_days(con, brand.name) if d < since],
+            )
+            for alert in found:
+                new = record_alert(con, alert, brand.alerts.recipients, now)
+                row = con.execute(
+                    "SELECT sent_at, email_path FROM alerts WHERE alert_id = ?", [alert.alert_id]
+                ).fetchone()
+                assert row is not None
+                sent_at, email_path = row
+                outcome = AlertOutcome(
+                    alert.alert_id, brand.name, alert.summary(),
+                    Path(email_path) if email_path else None, sent=sent_at is not None,
+                )  # fmt: skip
+                if sent_at is None:
+                    posts = driving_posts(con, brand.name, alert.day)
+                    message = build_alert_email(
+                        alert,
+                        daily,
+                        posts,
+                        sender=settings.sender,
+                        recipients=brand.alerts.recipients or [settings.sender],
+                    )
+                    path = save_email(
+                        message, emails_dir(home) / f"{alert.day}-{alert.alert_id}.eml"
+                    )
+                    outcome.email_path = path
+                    con.execute(
+                        "UPDATE alerts SET email_path = ? WHERE alert_id = ?",
+                        [str(path), alert.alert_id],
+                    )
+                    try:
+                        send_email(message, settings)
+                    except OSError as err:
+                        outcome.problem = (
+                            f"email not sent ({err}); it stays pending and is retried next run"
+                        )
+                    else:
+                        con.execute(
+                            "UPDATE alerts SET sent_at = ? WHERE alert_id = ?",
+                            [datetime.now(UTC), alert.alert_id],
+                        )
+                        outcome.sent = outcome.sent_now = True
+                log(f"alert: {alert.summary()} ({outcome.state}{', new' if new else ''})")
+                outcomes.append(outcome)
+    if not outcomes:
+        log("alert: no reputation drop detected")
+    return outcomes
+
+
+def driving_posts(con: Any, brand: str, day: date, limit: int = 5) -> list[dict[str, Any]]:
+    """The most negative posts about the brand from the alert's day on."""
+    frame = con.execute(
+        "SELECT m.source_id, m.author, m.published_at, m.text, m.url, m.thread_title, "
+        "m.sentiment_score FROM mentions AS m JOIN mention_brands AS b USING (mention_id) "
+        "WHERE b.brand = ? AND CAST(timezone('UTC', m.published_at) AS DATE) >= ? "
+        "AND m.sentiment = 'negative' ORDER BY m.sentiment_score, m.published_at LIMIT ?",
+        [brand, day, limit],
+    ).df()
+    return frame.to_dict("records")
+
+
+# --- the whole run -----------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    run_dir: Path
+    db_path: Path
+    crawls: list[CrawlResult] = field(default_factory=list)
+    load: dict[str, int] = field(default_factory=dict)
+    alerts: list[AlertOutcome] = field(default_factory=list)
+
+
+def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = print) -> RunReport:
+    """Every step, in one process (the crawls in subprocesses, one at a time)."""
+    run_dir = new_run_dir(home)
+    db_path = warehouse_path(home)
+    report = RunReport(run_dir=run_dir, db_path=db_path)
+    contact = config.sources.user_agent_contact
+    for source in config.sources.sources:
+        report.crawls.append(crawl_step(source, run_dir, contact, log))
+    crawled = [r.path for r in report.crawls if r.ok and r.path is not None]
+    if not crawled:
+        raise RuntimeError(f"every crawl failed; see the logs in {run_dir / 'crawl'}")
+    selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl", log)
+    scored = score_step(selected, run_dir / "scored.jsonl", log)
+    report.load = load_step(scored, db_path, log)
+    report.alerts = alert_step(db_path, config.brands, home, smtp=smtp, log=log)
+    (run_dir / "report.json").write_text(
+        json.dumps(
+            {
+                "crawls": [
+                    {
+                        "source": r.source_id,
+                        "posts": r.posts,
+                        "pages": r.pages,
+                        "problem": r.problem,
+                    }
+                    for r in report.crawls
+                ],
+                "load": report.load,
+                "alerts": [a.summary for a in report.alerts],
+            },
+            indent=1,
+        )
+    )
+    return report
+
+
+def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
+    """The lines a community manager reads at the end of a run."""
+    from warehouse.db import connect
+
+    con = connect(db_path, read_only=True)
+    try:
+        yield "Mentions per brand and source:"
+        for brand, source, count in con.execute(
+            "SELECT b.brand, m.source_id, count(*) FROM mentions AS m "
+            "JOIN mention_brands AS b USING (mention_id) GROUP BY ALL ORDER BY 1, 2"
+        ).fetchall():
+            yield f"  {brand:<12} {source:<16} {count:>5}"
+        yield "Sentiment per brand (negative / neutral / positive):"
+        for brand, neg, neu, pos in con.execute(
+            "SELECT b.brand, count(*) FILTER (WHERE m.sentiment = 'negative'), "
+            "count(*) FILTER (WHERE m.sentiment = 'neutral'), "
+            "count(*) FILTER (WHERE m.sentiment = 'positive') "
+            "FROM mentions AS m JOIN mention_brands AS b USING (mention_id) GROUP BY 1 ORDER BY 1"
+        ).fetchall():
+            yield f"  {brand:<12} {neg:>4} / {neu:>4} / {pos:>4}"
+        quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
+        yield f"Quarantined records: {quarantined[0] if quarantined else 0}"
+    finally:
+        con.close()
+    failed = [r for r in report.crawls if not r.ok]
+    for result in failed:
+        yield f"Source {result.source_id} failed: {result.problem}"
+    if report.alerts:
+        yield "Alerts:"
+        for alert in report.alerts:
+            yield f"  {alert.summary} [{alert.state}]"
+            if alert.email_path:
+                yield f"    email: {alert.email_path}"
+    else:
+        yield "Alerts: none"
+    yield f"Warehouse: {db_path}"
+    yield f"Run files: {report.run_dir}"
