@@ -28,17 +28,22 @@ MODEL_NAME = "veille-sentiment-e5-lr"
 
 
 def _stratified(rows: list[dict[str, str]], limit: int, seed: int) -> list[dict[str, str]]:
-    """At most `limit` rows, keeping each label's share."""
+    """Exactly `limit` rows (or all, when fewer), keeping each label's share."""
     if len(rows) <= limit:
         return rows
     by_label: dict[str, list[dict[str, str]]] = {}
     for row in rows:
         by_label.setdefault(row["label"], []).append(row)
+    shares = {label: limit * len(group) / len(rows) for label, group in by_label.items()}
+    quotas = {label: int(share) for label, share in shares.items()}
+    # Largest remainders get the rows that rounding down left over.
+    by_remainder = sorted(shares, key=lambda label: (quotas[label] - shares[label], label))
+    for label in by_remainder[: limit - sum(quotas.values())]:
+        quotas[label] += 1
     rng = random.Random(seed)
     picked = []
     for label in sorted(by_label):
-        group = by_label[label]
-        picked += rng.sample(group, round(limit * len(group) / len(rows)))
+        picked += rng.sample(by_label[label], quotas[label])
     return picked
 
 
@@ -79,13 +84,17 @@ def train(
     classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed)
     classifier.fit(np.vstack(chunks), labels)
     out_head.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(
-        out_head,
-        coef=classifier.coef_.astype(np.float32),
-        intercept=classifier.intercept_.astype(np.float32),
-        classes=np.array(classifier.classes_, dtype=str),
-    )
-    version = hashlib.sha256(out_head.read_bytes()).hexdigest()[:12]
+    arrays = {
+        "coef": classifier.coef_.astype(np.float32),
+        "intercept": classifier.intercept_.astype(np.float32),
+        "classes": np.array(classifier.classes_, dtype=str),
+    }
+    np.savez(out_head, **arrays)
+    # The version names the weights (the .npz file itself carries zip timestamps).
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        digest.update(arrays[name].tobytes())
+    version = digest.hexdigest()[:12]
     card: dict[str, object] = {
         "name": MODEL_NAME,
         "version": version,

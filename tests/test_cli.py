@@ -124,3 +124,31 @@ def test_match_previews_queries(demo_config: Path, tmp_path: Path):
         [b["brand"] for b in json.loads(line)["brands"]] for line in result.stdout.splitlines()
     ]
     assert brands == [["Fibrelia"], [], ["Kalio", "Orbix"]]
+
+
+@pytest.mark.slow
+def test_run_on_a_config_with_a_dead_source_loads_the_others(
+    demo_config: Path, tmp_path: Path, smtp
+):
+    _, port = smtp
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "brands.yaml").write_text((demo_config / "brands.yaml").read_text())
+    sources = (demo_config / "sources.yaml").read_text()
+    sources += (
+        "\n  - id: dead-blog\n    kind: feed\n    start_urls: ['http://127.0.0.1:9/feed/']\n"
+        "    allow_private_network: true\n"
+    )
+    (config / "sources.yaml").write_text(sources)
+    home = tmp_path / "home"
+    result = veille(
+        "run",
+        "--config",
+        str(config),
+        env={"VEILLE_HOME": str(home), "VEILLE_SMTP_PORT": str(port)},
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Source dead-blog failed: no page could be fetched" in result.stdout
+    assert "crawl forum-box: " in result.stderr and "FAILED" in result.stderr
+    assert "Mentions per brand and source:" in result.stdout
+    assert (home / "veille.duckdb").exists()

@@ -232,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="crawl, score, load and alert on your own sources.yaml and brands.yaml",
         description="The same steps as the demo, on the sources and brands of a config "
         "folder. SMTP settings come from VEILLE_SMTP_HOST, VEILLE_SMTP_PORT, "
-        "VEILLE_SMTP_FROM, VEILLE_SMTP_USER, VEILLE_SMTP_PASSWORD, VEILLE_SMTP_STARTTLS.",
+        "VEILLE_SMTP_FROM, VEILLE_SMTP_USER, VEILLE_SMTP_PASSWORD, VEILLE_SMTP_STARTTLS. "
+        "A source that fails is reported and skipped; the exit code is then 3.",
     )
     run.add_argument("--config", type=Path, help="folder with sources.yaml and brands.yaml")
     run.set_defaults(func=cmd_run)

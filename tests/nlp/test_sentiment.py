@@ -21,10 +21,7 @@ def model() -> SentimentModel:
 @pytest.mark.parametrize(
     ("text", "label"),
     [
-        (
-            "Trois jours sans internet et le service client ne répond jamais, scandaleux.",
-            "negative",
-        ),
+        ("Trois jours sans internet, service client injoignable. Scandaleux !", "negative"),
         ("Installation rapide, débit au top, je recommande vivement !", "positive"),
         ("Worst provider ever, my box reboots all day and nobody helps.", "negative"),
         ("Great plan, cheap and the roaming just works. Love it.", "positive"),
@@ -62,3 +59,29 @@ def test_shipped_head_is_small_and_trained_without_dev_data():
     trained_on = [entry["file"] for entry in card["training_data"]]
     assert trained_on and all(name.endswith("train.jsonl") for name in trained_on)
     assert card["dev"], "the model card records the dev figures"
+
+
+def test_training_writes_a_head_and_its_model_card(tmp_path: Path):
+    from nlp.train_sentiment import train
+
+    head = tmp_path / "head.npz"
+    card = train(
+        FIXTURES / "sentiment_train",
+        FIXTURES / "sentiment",
+        head,
+        max_per_dataset=40,
+        dev_limit=30,
+        cache_dir=tmp_path / "cache",
+        log=lambda _: None,
+    )
+    assert [d["rows"] for d in card["training_data"]] == [40, 40]
+    assert set(card["dev"]) == {"en_yelp_sample.jsonl", "fr_deft2017_val_sample.jsonl"}
+    trained = SentimentModel(head)
+    assert trained.version == card["version"]
+    assert trained.score(["Génial, merci !"])[0].label in ("negative", "neutral", "positive")
+    # Same data, same seed: the same head.
+    again = train(
+        FIXTURES / "sentiment_train", None, tmp_path / "again.npz",
+        max_per_dataset=40, cache_dir=tmp_path / "cache", log=lambda _: None,
+    )  # fmt: skip
+    assert again["version"] == card["version"]
