@@ -33,10 +33,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_site() -> Iterator[str]:
-    """The bundled demo site, served on 127.0.0.1; yields its base URL."""
+    """The bundled demo site, served on 127.0.0.1 at a free port; yields its base URL.
+    (Not the demo's preferred port: `veille demo` runs of the tests take that one.)"""
     from veille.demo.site import DemoSite
 
-    with DemoSite() as site:
+    with DemoSite(port=0) as site:
         yield site.base_url
 
 

@@ -110,6 +110,6 @@ def test_running_the_demo_again_changes_nothing(first_run):
     second = run_demo(home)
     assert second.returncode == 0, second.stdout + second.stderr
     assert table_counts(db) == before
-    assert "0 new, 0 updated" in second.stderr
+    assert "load: 0 new," in second.stderr
     assert "Emails received by the local SMTP server" not in second.stdout
     assert "emailed on an earlier run" in second.stdout

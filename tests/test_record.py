@@ -41,3 +41,19 @@ def test_mention_round_trips_through_json_dict():
         probabilities={"negative": 0.9, "neutral": 0.05, "positive": 0.05},
     )
     assert Mention.from_dict(mention.to_dict()) == mention
+
+
+def test_mention_id_survives_https_www_and_port_changes():
+    ids = {
+        make_mention_id("blog", url, post_id="comment-3")
+        for url in (
+            "http://blog.example.fr/2026/11/03/test/",
+            "https://www.blog.example.fr/2026/11/03/test/",
+            "http://blog.example.fr:8080/2026/11/03/test/#comments",
+        )
+    }
+    assert len(ids) == 1
+    other_site = make_mention_id(
+        "blog", "http://autre.example.fr/2026/11/03/test/", post_id="comment-3"
+    )
+    assert other_site not in ids

@@ -90,6 +90,15 @@ def canonical_url(url: str) -> str:
     )
 
 
+def identity_url(url: str) -> str:
+    """The part of a canonical URL that names the page whatever the address it was
+    reached by: no scheme, port or "www." (a site moving to https, or the demo site on
+    another port, keeps its posts' ids)."""
+    parts = urlsplit(canonical_url(url))
+    host = (parts.hostname or "").removeprefix("www.")
+    return urlunsplit(("", host, parts.path, parts.query, "")).removeprefix("//")
+
+
 def make_mention_id(
     source_id: str,
     url: str,
@@ -102,13 +111,14 @@ def make_mention_id(
     """A stable id for one post: the same post crawled again gets the same id, so loads
     update its row instead of adding one. The text is left out on purpose: an edited
     post keeps its id. `url` is the thread's URL for forum posts (a post keeps its id
-    when it moves to another page of the thread), else the page's URL."""
+    when it moves to another page of the thread), else the page's URL; only its
+    identity_url counts."""
     if post_id:
         identity = f"post:{post_id}"
     else:
         date = published_at.isoformat() if published_at else ""
         identity = f"pos:{position}|{author or ''}|{date}"
-    key = "\n".join((source_id, canonical_url(url), identity))
+    key = "\n".join((source_id, identity_url(url), identity))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 

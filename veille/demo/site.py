@@ -33,8 +33,10 @@ TEXT = "text/plain; charset=UTF-8"
 DEFAULT_BASE_URL = "http://127.0.0.1"
 FORUM_PATH = "/forum"
 # When "now" is early in the day, the newest posts would lie in the future: the whole
-# timeline then moves back so that the newest post is this old, keeping every gap.
+# timeline then moves back by whole days until the newest post is at least this old.
 NEWEST_POST_AGE = timedelta(minutes=5)
+# The demo prefers this port so that two runs crawl the same URLs; any free port otherwise.
+DEFAULT_PORT = 8641
 
 _FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
               "septembre", "octobre", "novembre", "décembre")  # fmt: skip
@@ -782,17 +784,18 @@ class _Handler(BaseHTTPRequestHandler):
 class DemoSite:
     """The demo site served on a free port of 127.0.0.1 while the `with` block runs."""
 
-    def __init__(self, now: datetime | None = None) -> None:
+    def __init__(self, now: datetime | None = None, port: int | None = None) -> None:
         if now is not None and now.utcoffset() is None:
             raise ValueError(f"now must be timezone-aware, got {now!r}")
         self.now = now or datetime.now(UTC)
+        self.port = port
         self.base_url = ""
         self.pages: dict[str, Page] = {}
         self._server: _DemoServer | None = None
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> DemoSite:
-        server = _DemoServer(("127.0.0.1", 0), _Handler)
+        server = self._bind()
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
         # Links are absolute (as WordPress makes them), so render once the port is known.
         self.pages = render_site(self.now, base_url=self.base_url)
@@ -816,6 +819,16 @@ class DemoSite:
         if self._thread is not None:
             self._thread.join()
         self._server = self._thread = None
+
+    def _bind(self) -> _DemoServer:
+        """The given port; by default DEFAULT_PORT when free, so that two demo runs see
+        the same URLs, else any free port."""
+        if self.port is not None:
+            return _DemoServer(("127.0.0.1", self.port), _Handler)
+        try:
+            return _DemoServer(("127.0.0.1", DEFAULT_PORT), _Handler)
+        except OSError:
+            return _DemoServer(("127.0.0.1", 0), _Handler)
 
     def url(self, path: str) -> str:
         """The absolute URL of a path of the site."""
