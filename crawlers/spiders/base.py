@@ -10,6 +10,8 @@ import scrapy
 from scrapy.http import Response
 
 from crawlers.extract.page import ExtractionError, PageExtraction, extract_page
+from crawlers.extract.presets import ExtractedPost
+from crawlers.mentions import post_mention, thread_url
 from veille.config import Source
 
 
@@ -47,6 +49,26 @@ class SourceSpider(scrapy.Spider):
     def too_old(self, published: datetime | None, fetched: datetime) -> bool:
         max_age = self.source.limits.max_age_days
         return bool(max_age and published and (fetched - published).days > max_age)
+
+    def post_items(
+        self,
+        posts: list[ExtractedPost],
+        page_url: str,
+        thread_title: str | None,
+        crawled_at: datetime,
+    ) -> Iterator[dict[str, Any]]:
+        """The page's comments or forum posts as Mention records, the too old left out."""
+        thread = thread_url(page_url)
+        for post in posts:
+            if post.text and not self.too_old(post.published_at, crawled_at):
+                yield post_mention(
+                    self.source,
+                    post,
+                    page_url=page_url,
+                    thread=thread,
+                    thread_title=thread_title,
+                    crawled_at=crawled_at,
+                ).to_dict()
 
     def on_error(self, failure: Any) -> Iterator[Any]:
         self.logger.error("fetch failed: %s", failure.getErrorMessage())

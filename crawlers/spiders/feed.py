@@ -11,7 +11,7 @@ from typing import Any
 import feedparser
 from scrapy.http import Response
 
-from crawlers.mentions import article_mention, post_mention, thread_url
+from crawlers.mentions import article_mention
 from crawlers.spiders.base import SourceSpider
 
 
@@ -43,14 +43,4 @@ class FeedSpider(SourceSpider):
         crawled_at = self.fetched_at(response)
         if page.text:
             yield article_mention(self.source, page, crawled_at=crawled_at).to_dict()
-        thread = thread_url(response.url)
-        for post in page.posts:
-            if post.text and not self.too_old(post.published_at, crawled_at):
-                yield post_mention(
-                    self.source,
-                    post,
-                    page_url=response.url,
-                    thread=thread,
-                    thread_title=page.title,
-                    crawled_at=crawled_at,
-                ).to_dict()
+        yield from self.post_items(page.posts, response.url, page.title, crawled_at)

@@ -10,7 +10,6 @@ from scrapy.http import Response
 
 from crawlers.extract.page import ExtractionError, parse_html
 from crawlers.extract.presets import PRESETS
-from crawlers.mentions import post_mention, thread_url
 from crawlers.spiders.base import SourceSpider
 
 
@@ -26,18 +25,8 @@ class ForumSpider(SourceSpider):
         crawled_at = self.fetched_at(response)
         posts = preset.posts(tree, response.url, timezone=self.source.timezone, now=crawled_at)
         if posts:
-            thread = thread_url(response.url)
             title = preset.thread_title(tree)
-            for post in posts:
-                if post.text and not self.too_old(post.published_at, crawled_at):
-                    yield post_mention(
-                        self.source,
-                        post,
-                        page_url=response.url,
-                        thread=thread,
-                        thread_title=title,
-                        crawled_at=crawled_at,
-                    ).to_dict()
+            yield from self.post_items(posts, response.url, title, crawled_at)
         else:
             links = preset.forum_links(tree, response.url) + preset.thread_links(tree, response.url)
             for link in links:
