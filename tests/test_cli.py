@@ -152,3 +152,9 @@ def test_run_on_a_config_with_a_dead_source_loads_the_others(
     assert "crawl forum-box: " in result.stderr and "FAILED" in result.stderr
     assert "Mentions per brand and source:" in result.stdout
     assert (home / "veille.duckdb").exists()
+
+
+def test_demo_refuses_a_time_in_the_future():
+    result = veille("demo", "--as-of", "2999-01-01T00:00:00")
+    assert result.returncode == 2
+    assert "--as-of 2999-01-01T00:00:00: in the future" in result.stderr

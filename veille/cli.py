@@ -171,6 +171,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise UsageError(f"--as-of {args.as_of!r}: expected an ISO 8601 time") from err
         if as_of.tzinfo is None:
             as_of = as_of.replace(tzinfo=UTC)
+        if as_of > datetime.now(UTC):
+            raise UsageError(
+                f"--as-of {args.as_of}: in the future; posts cannot be dated later than now"
+            )
     return run_demo(veille_home() / "demo", reset=args.reset, as_of=as_of)
 
 

@@ -782,7 +782,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class DemoSite:
-    """The demo site served on a free port of 127.0.0.1 while the `with` block runs."""
+    """The demo site served on 127.0.0.1 while the `with` block runs: on DEFAULT_PORT when
+    it is free (or the port given), else on any free port."""
 
     def __init__(self, now: datetime | None = None, port: int | None = None) -> None:
         if now is not None and now.utcoffset() is None:
