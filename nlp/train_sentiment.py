@@ -12,7 +12,6 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from nlp.encoder import ENCODER_NAME, cached_encode
 from nlp.evaluation import dev_files, figures, read_labelled
 from nlp.sentiment import DEFAULT_HEAD, SentimentModel
+from veille.progress import Log, every
 from veille.record import SENTIMENT_LABELS
 
 MODEL_NAME = "veille-sentiment-e5-lr"
@@ -57,7 +57,7 @@ def train(
     seed: int = 0,
     c: float = 1.0,
     cache_dir: Path,
-    log: Callable[[str], None] = print,
+    log: Log = print,
 ) -> dict[str, object]:
     files = dev_files(train_dir)
     if not files:
@@ -69,7 +69,9 @@ def train(
         rows = _stratified(read_labelled(path), max_per_dataset, seed)
         started = time.monotonic()
         log(f"encoding {path.relative_to(train_dir)}: {len(rows)} texts")
-        chunks.append(cached_encode([r["text"] for r in rows], cache_dir, _progress(log)))
+        chunks.append(
+            cached_encode([r["text"] for r in rows], cache_dir, every(log, "  ", seconds=15))
+        )
         log(f"  done in {time.monotonic() - started:.0f} s")
         data.append(
             {
@@ -113,28 +115,16 @@ def train(
 
 
 def evaluate_dev(
-    head: Path, dev_dir: Path, limit: int, cache_dir: Path, log: Callable[[str], None] = print
+    head: Path, dev_dir: Path, limit: int, cache_dir: Path, log: Log = print
 ) -> dict[str, dict[str, float | int]]:
     """Accuracy and macro-F1 on each dev file (a fixed random subset of `limit` rows)."""
     model = SentimentModel(head)
     results = {}
     for path in dev_files(dev_dir):
         rows = read_labelled(path, limit)
-        vectors = cached_encode([r["text"] for r in rows], cache_dir, _progress(log))
+        vectors = cached_encode([r["text"] for r in rows], cache_dir, every(log, "  ", seconds=15))
         result = figures(model.probabilities_from_vectors(vectors), [r["label"] for r in rows])
         name = str(path.relative_to(dev_dir))
         log(f"  {name}: accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}")
         results[name] = result
     return results
-
-
-def _progress(log: Callable[[str], None]) -> Callable[[int, int], None]:
-    last = [0.0]
-
-    def report(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] > 15 or done == total:
-            last[0] = now
-            log(f"  {done}/{total}")
-
-    return report

@@ -53,13 +53,13 @@ def _texts(path: Path) -> list[dict[str, Any]]:
 def cmd_score(args: argparse.Namespace) -> int:
     from nlp.language import detect_language
     from nlp.sentiment import SentimentModel
-    from veille.pipeline import Progress, _batch_progress
+    from veille.progress import Progress, every
 
     records = _texts(args.input)
     log = Progress()
     model = SentimentModel()
     log(f"scoring {len(records)} texts from {args.input} with {model.name} {model.version}")
-    scores = model.score([r["text"] for r in records], progress=_batch_progress("score", log))
+    scores = model.score([r["text"] for r in records], progress=every(log, "score: "))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with args.output.open("w", encoding="utf-8") as out:
         for record, result in zip(records, scores, strict=True):
@@ -150,7 +150,8 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from veille.pipeline import Progress, iter_summary, run_pipeline
+    from veille.pipeline import iter_summary, run_pipeline
+    from veille.progress import Progress
 
     config = load_config(config_dir(args.config))
     home = veille_home()
@@ -181,7 +182,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_models_train(args: argparse.Namespace) -> int:
     from nlp.sentiment import DEFAULT_HEAD
     from nlp.train_sentiment import train
-    from veille.pipeline import Progress
+    from veille.progress import Progress
 
     for path in (args.train_data, args.dev_data):
         if path is not None and not path.is_dir():

@@ -9,9 +9,7 @@ through the scheduler.
 from __future__ import annotations
 
 import json
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,21 +18,8 @@ from typing import Any
 from crawlers.run import CrawlResult, crawl_source
 from veille.config import BrandsFile, Config, Source
 from veille.home import emails_dir, runs_dir, warehouse_path
+from veille.progress import Log, every
 from veille.record import Mention, read_mentions, write_mentions
-
-Log = Callable[[str], None]
-
-
-class Progress:
-    """Progress lines on stderr, each with the time since the run started."""
-
-    def __init__(self, stream: Any = None):
-        self.started = time.monotonic()
-        self.stream = stream or sys.stderr
-
-    def __call__(self, message: str) -> None:
-        elapsed = time.monotonic() - self.started
-        print(f"[{elapsed:6.1f}s] {message}", file=self.stream, flush=True)
 
 
 def new_run_dir(home: Path, now: datetime | None = None) -> Path:
@@ -101,7 +86,7 @@ def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
     mentions = list(read_mentions(in_path))
     model = SentimentModel()
     log(f"score: {len(mentions)} mentions with {model.name} {model.version}")
-    scores = model.score([m.text for m in mentions], progress=_batch_progress("score", log))
+    scores = model.score([m.text for m in mentions], progress=every(log, "score: "))
     for mention, result in zip(mentions, scores, strict=True):
         mention.sentiment = result.label
         mention.sentiment_score = result.score
@@ -110,17 +95,6 @@ def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
         mention.model_version = model.version
     write_mentions(out_path, mentions)
     return out_path
-
-
-def _batch_progress(step: str, log: Log) -> Callable[[int, int], None]:
-    last = [time.monotonic()]
-
-    def report(done: int, total: int) -> None:
-        if time.monotonic() - last[0] > 5 or done == total:
-            last[0] = time.monotonic()
-            log(f"{step}: {done}/{total}")
-
-    return report
 
 
 # --- load --------------------------------------------------------------------------

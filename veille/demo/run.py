@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from veille.config import load_config
-from veille.pipeline import Progress, iter_summary, run_pipeline
+from veille.pipeline import iter_summary, run_pipeline
+from veille.progress import Progress
 
 DEMO_CONFIG = Path(__file__).parent / "config"
 
