@@ -13,13 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawlers.run import CrawlResult, crawl_source
 from veille.config import BrandsFile, Config, Source
 from veille.home import emails_dir, runs_dir, warehouse_path
 from veille.progress import Log, every
 from veille.record import Mention, read_mentions, write_mentions
+
+if TYPE_CHECKING:
+    from warehouse.alert_email import Delivery
 
 
 def new_run_dir(home: Path, now: datetime | None = None) -> Path:
@@ -120,23 +123,6 @@ def load_step(in_path: Path, db_path: Path, log: Log = print) -> dict[str, int]:
 # --- alert -------------------------------------------------------------------------
 
 
-@dataclass
-class AlertOutcome:
-    alert_id: str
-    brand: str
-    summary: str
-    email_path: Path | None
-    sent: bool  # the email has gone out, on this run or an earlier one
-    sent_now: bool = False
-    problem: str | None = None
-
-    @property
-    def state(self) -> str:
-        if self.problem:
-            return self.problem
-        return "emailed now" if self.sent_now else "emailed on an earlier run"
-
-
 def alert_step(
     db_path: Path,
     brands: BrandsFile,
@@ -146,22 +132,16 @@ def alert_step(
     as_of: date | None = None,
     lookback_days: int = 3,
     log: Log = print,
-) -> list[AlertOutcome]:
+) -> list[Delivery]:
     """Detect reputation drops over the last `lookback_days`, store them in the alert
-    history, and email each new one (saved as .eml too). An alert already sent is not
-    sent again; one whose sending failed is retried on the next run."""
-    from warehouse.alert_email import SmtpSettings, build_alert_email, save_email, send_email
-    from warehouse.alerts import (
-        detect_brand_alerts,
-        previous_alert_days,
-        read_daily,
-        record_alert,
-    )
+    history, and email each one not yet sent (saved as .eml too). An alert already sent
+    is not sent again; one whose sending failed is retried on the next run."""
+    from warehouse.alert_email import SmtpSettings, deliver_alert
+    from warehouse.alerts import detect_brand_alerts, previous_alert_days, read_daily, record_alert
     from warehouse.db import writer
 
     settings = smtp or SmtpSettings.from_env()
-    now = datetime.now(UTC)
-    outcomes = []
+    deliveries = []
     with writer(db_path) as con:
         daily = read_daily(con)
         if daily.empty:
@@ -172,71 +152,24 @@ def alert_step(
         for brand in brands.brands:
             if brand.role != "brand":
                 continue
+            # Alerts of the days looked at again are found again (same ids), not cooled down.
+            earlier = [d for d in previous_alert_days(con, brand.name) if d < since]
             found = detect_brand_alerts(
                 daily,
                 brand.name,
                 since=since,
                 sensitivity=brand.alerts.sensitivity,
                 min_volume=brand.alerts.min_volume,
-                previous_alert_days=[d for d in previous_alert_days(con, brand.name) if d < since],
+                previous_alert_days=earlier,
             )
             for alert in found:
-                new = record_alert(con, alert, brand.alerts.recipients, now)
-                row = con.execute(
-                    "SELECT sent_at, email_path FROM alerts WHERE alert_id = ?", [alert.alert_id]
-                ).fetchone()
-                assert row is not None
-                sent_at, email_path = row
-                outcome = AlertOutcome(
-                    alert.alert_id, brand.name, alert.summary(),
-                    Path(email_path) if email_path else None, sent=sent_at is not None,
-                )  # fmt: skip
-                if sent_at is None:
-                    posts = driving_posts(con, brand.name, alert.day)
-                    message = build_alert_email(
-                        alert,
-                        daily,
-                        posts,
-                        sender=settings.sender,
-                        recipients=brand.alerts.recipients or [settings.sender],
-                    )
-                    path = save_email(
-                        message, emails_dir(home) / f"{alert.day}-{alert.alert_id}.eml"
-                    )
-                    outcome.email_path = path
-                    con.execute(
-                        "UPDATE alerts SET email_path = ? WHERE alert_id = ?",
-                        [str(path), alert.alert_id],
-                    )
-                    try:
-                        send_email(message, settings)
-                    except OSError as err:
-                        outcome.problem = (
-                            f"email not sent ({err}); it stays pending and is retried next run"
-                        )
-                    else:
-                        con.execute(
-                            "UPDATE alerts SET sent_at = ? WHERE alert_id = ?",
-                            [datetime.now(UTC), alert.alert_id],
-                        )
-                        outcome.sent = outcome.sent_now = True
-                log(f"alert: {alert.summary()} ({outcome.state}{', new' if new else ''})")
-                outcomes.append(outcome)
-    if not outcomes:
+                new = record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC))
+                delivery = deliver_alert(con, alert, daily, settings, emails_dir(home))
+                log(f"alert: {alert.summary()} ({delivery.state}{', new' if new else ''})")
+                deliveries.append(delivery)
+    if not deliveries:
         log("alert: no reputation drop detected")
-    return outcomes
-
-
-def driving_posts(con: Any, brand: str, day: date, limit: int = 5) -> list[dict[str, Any]]:
-    """The most negative posts about the brand from the alert's day on."""
-    frame = con.execute(
-        "SELECT m.source_id, m.author, m.published_at, m.text, m.url, m.thread_title, "
-        "m.sentiment_score FROM mentions AS m JOIN mention_brands AS b USING (mention_id) "
-        "WHERE b.brand = ? AND CAST(timezone('UTC', m.published_at) AS DATE) >= ? "
-        "AND m.sentiment = 'negative' ORDER BY m.sentiment_score, m.published_at LIMIT ?",
-        [brand, day, limit],
-    ).df()
-    return frame.to_dict("records")
+    return deliveries
 
 
 # --- the whole run -----------------------------------------------------------------
@@ -248,7 +181,7 @@ class RunReport:
     db_path: Path
     crawls: list[CrawlResult] = field(default_factory=list)
     load: dict[str, int] = field(default_factory=dict)
-    alerts: list[AlertOutcome] = field(default_factory=list)
+    alerts: list[Delivery] = field(default_factory=list)
 
 
 def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = print) -> RunReport:

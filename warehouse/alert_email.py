@@ -6,17 +6,18 @@ from __future__ import annotations
 import os
 import smtplib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from warehouse.alerts import BASELINE_DAYS, BrandAlert
+from warehouse.alerts import BASELINE_DAYS, BrandAlert, driving_posts
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXCERPT_CHARS = 280
@@ -135,6 +136,71 @@ def build_alert_email(
         filename="chart.png",
     )  # fmt: skip
     return message
+
+
+@dataclass
+class Delivery:
+    """What became of one alert's email."""
+
+    alert_id: str
+    brand: str
+    summary: str
+    email_path: Path | None
+    sent: bool  # the email has gone out, on this run or an earlier one
+    sent_now: bool = False
+    problem: str | None = None
+
+    @property
+    def state(self) -> str:
+        if self.problem:
+            return self.problem
+        return "emailed now" if self.sent_now else "emailed on an earlier run"
+
+
+def deliver_alert(
+    con: duckdb.DuckDBPyConnection,
+    alert: BrandAlert,
+    daily: pd.DataFrame,
+    settings: SmtpSettings,
+    emails_dir: Path,
+) -> Delivery:
+    """Email a recorded alert unless it went out before: the message is saved as .eml,
+    then sent, then marked sent. When the SMTP server cannot be reached the alert stays
+    pending, to be sent by the next run."""
+    row = con.execute(
+        "SELECT sent_at, email_path, recipients FROM alerts WHERE alert_id = ?", [alert.alert_id]
+    ).fetchone()
+    if row is None:
+        raise KeyError(f"alert {alert.alert_id} is not in the alert history; record it first")
+    sent_at, email_path, recipients = row
+    delivery = Delivery(
+        alert.alert_id, alert.brand, alert.summary(),
+        Path(email_path) if email_path else None, sent=sent_at is not None,
+    )  # fmt: skip
+    if delivery.sent:
+        return delivery
+    message = build_alert_email(
+        alert,
+        daily,
+        driving_posts(con, alert.brand, alert.day),
+        sender=settings.sender,
+        recipients=list(recipients) or [settings.sender],
+    )
+    delivery.email_path = save_email(message, emails_dir / f"{alert.day}-{alert.alert_id}.eml")
+    con.execute(
+        "UPDATE alerts SET email_path = ? WHERE alert_id = ?",
+        [str(delivery.email_path), alert.alert_id],
+    )
+    try:
+        send_email(message, settings)
+    except OSError as err:
+        delivery.problem = f"email not sent ({err}); it stays pending and is retried next run"
+        return delivery
+    con.execute(
+        "UPDATE alerts SET sent_at = ? WHERE alert_id = ?", [datetime.now(UTC), alert.alert_id]
+    )
+    delivery.sent = delivery.sent_now = True
+    return delivery
 
 
 def save_email(message: EmailMessage, path: Path) -> Path:

@@ -21,6 +21,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -193,6 +194,20 @@ def read_daily(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     daily = con.execute("SELECT * FROM daily_brand_sentiment").df()
     daily["day"] = pd.to_datetime(daily["day"]).dt.date
     return daily
+
+
+def driving_posts(
+    con: duckdb.DuckDBPyConnection, brand: str, day: date, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The most negative posts about the brand from the alert's day on."""
+    frame = con.execute(
+        "SELECT m.source_id, m.author, m.published_at, m.text, m.url, m.thread_title, "
+        "m.sentiment_score FROM mentions AS m JOIN mention_brands AS b USING (mention_id) "
+        "WHERE b.brand = ? AND CAST(timezone('UTC', m.published_at) AS DATE) >= ? "
+        "AND m.sentiment = 'negative' ORDER BY m.sentiment_score, m.published_at LIMIT ?",
+        [brand, day, limit],
+    ).df()
+    return frame.to_dict("records")
 
 
 def previous_alert_days(con: duckdb.DuckDBPyConnection, brand: str) -> list[date]:
