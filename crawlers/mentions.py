@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawlers.extract.page import PageExtraction
 from crawlers.extract.presets import ExtractedPost
 from veille.config import Source
 from veille.record import Mention, canonical_url, make_mention_id
-
-# Query parameters that select a page of a thread, not the thread.
-_PAGE_PARAMS = {"start", "page"}
-
-
-def thread_url(url: str) -> str:
-    """The URL of a thread's first page: the page parameters removed."""
-    parts = urlsplit(canonical_url(url))
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in _PAGE_PARAMS]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 def post_mention(

@@ -79,13 +79,14 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from crawlers.extract.page import ExtractionError, extract_page
+    from crawlers.extract.presets import PresetError
 
     if not args.file.is_file():
         raise UsageError(f"{args.file}: file not found")
     url = args.url or args.file.resolve().as_uri()
     try:
         page = extract_page(args.file.read_bytes(), url, preset=args.preset, timezone=args.timezone)
-    except ExtractionError as err:
+    except (ExtractionError, PresetError) as err:
         raise UsageError(str(err)) from err
     print(json.dumps(page.to_contract(), ensure_ascii=False, indent=1))
     return 0
@@ -264,7 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     extract.add_argument("file", type=Path, metavar="FILE.html")
     extract.add_argument("--url", help="the page's address (resolves links; default: file URL)")
-    extract.add_argument("--preset", choices=["wordpress", "phpbb"], help="default: detected")
+    extract.add_argument(
+        "--preset", help="engine of the page (a file of crawlers/presets/); default: detected"
+    )
     extract.add_argument("--timezone", default="UTC", help="for dates shown without a zone")
     extract.set_defaults(func=cmd_extract)
 

@@ -44,7 +44,12 @@ class Source(_Strict):
     start_urls: list[str] = Field(min_length=1)
     language: Literal["fr", "en", "auto"] = "auto"
     timezone: str = "UTC"
-    preset: Literal["wordpress", "phpbb"] | None = None
+    preset: str | None = Field(
+        default=None, description="engine of the posts' markup: a file of crawlers/presets/"
+    )
+    selectors: dict[str, Any] = Field(
+        default_factory=dict, description="preset keys this source overrides"
+    )
     allow_private_network: bool = False
     limits: SourceLimits = SourceLimits()
 
@@ -73,6 +78,15 @@ class Source(_Strict):
             object.__setattr__(self, "source_kind", "forum" if self.kind == "forum" else "blog")
         if self.kind == "forum" and self.preset is None:
             raise ValueError("a forum source needs a preset naming its engine (e.g. phpbb)")
+        if self.selectors and self.preset is None:
+            raise ValueError("selectors override a preset: name the preset they start from")
+        if self.preset is not None:
+            from crawlers.extract.presets import PresetError, build_preset
+
+            try:
+                build_preset(self.preset, self.selectors)
+            except PresetError as err:
+                raise ValueError(str(err)) from err
         return self
 
 

@@ -11,9 +11,11 @@ from datetime import datetime
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from lxml.html import HtmlElement
+from parsel import Selector
 
 from crawlers.extract.dates import parse_date, parse_iso
-from crawlers.extract.presets import PRESETS, ExtractedPost, Preset, detect_preset, has_class
+from crawlers.extract.presets import ExtractedPost, Preset, detect_preset, get_preset, select
 
 
 class ExtractionError(ValueError):
@@ -58,43 +60,51 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def parse_html(html: str | bytes, url: str) -> lxml_html.HtmlElement:
+def parse_html(html: str | bytes, url: str) -> Selector:
+    """The page, parsed once; bytes let lxml honour the page's declared encoding."""
+    if isinstance(html, str):
+        html = html.encode("utf-8")
+    if not html.strip():
+        raise ExtractionError(f"{url}: the page is empty")
     try:
         tree = lxml_html.fromstring(html, base_url=url)
     except (etree.ParserError, ValueError) as err:
         raise ExtractionError(f"{url}: not an HTML page ({err})") from err
-    return tree
+    return Selector(root=tree, type="html")
 
 
-def _published_date(tree: lxml_html.HtmlElement, timezone: str) -> datetime | None:
+def _first_text(page: Selector, expressions: tuple[str, ...]) -> str | None:
+    for expression in expressions:
+        for found in select(page, expression):
+            root = found.root
+            text = root.text_content() if isinstance(root, HtmlElement) else str(root)
+            value = " ".join(text.split())
+            if value:
+                return value
+    return None
+
+
+def _published_date(page: Selector, timezone: str) -> datetime | None:
     """The article's own date, from the markup that carries it to the minute."""
     for expression in (
         "//meta[@property='article:published_time']/@content",
-        f"//article//time[{has_class('published')}]/@datetime",
-        f"//time[{has_class('entry-date')}]/@datetime",
+        "//article//time[has-class('published')]/@datetime",
+        "//time[has-class('entry-date')]/@datetime",
         "//article//header//time/@datetime",
     ):
-        for value in tree.xpath(expression):
-            parsed = parse_iso(str(value), timezone)
+        for value in page.xpath(expression).getall():
+            parsed = parse_iso(value, timezone)
             if parsed is not None:
                 return parsed
     return None
 
 
-def _author(tree: lxml_html.HtmlElement) -> str | None:
-    """The article's author from the byline markup blogs use (hAtom, rel=author)."""
-    for expression in (
-        f"//*[{has_class('byline')}]//*[{has_class('fn')}]",
-        f"//article//*[{has_class('author')}][{has_class('vcard')}]//a",
-        "//article//a[@rel='author']",
-        "//meta[@name='author']/@content",
-    ):
-        for found in tree.xpath(expression):
-            text = found.text_content() if hasattr(found, "text_content") else str(found)
-            name = " ".join(text.split())
-            if name:
-                return name
-    return None
+_BYLINE = (
+    "//*[has-class('byline')]//*[has-class('fn')]",
+    "//article//*[has-class('author')][has-class('vcard')]//a",
+    "//article//a[@rel='author']",
+    "//meta[@name='author']/@content",
+)
 
 
 def _strip_byline_word(author: str | None) -> str | None:
@@ -108,22 +118,20 @@ def extract_page(
     html: str | bytes,
     url: str,
     *,
-    preset: str | None = None,
+    preset: str | Preset | None = None,
     timezone: str = "UTC",
     now: datetime | None = None,
 ) -> PageExtraction:
-    """Main content, metadata and posts of a page. `preset` names the engine
-    ('wordpress', 'phpbb'); without it the engine is detected from the markup."""
-    # Bytes let lxml honour the page's declared encoding.
-    if isinstance(html, str):
-        html = html.encode("utf-8")
-    if not html.strip():
-        raise ExtractionError(f"{url}: the page is empty")
-    tree = parse_html(html, url)
-    engine: Preset | None = PRESETS[preset] if preset else detect_preset(tree)
+    """Main content, metadata and posts of a page. `preset` names the engine (a file
+    of crawlers/presets/); without it the engine is detected from the markup."""
+    page = parse_html(html, url)
+    if isinstance(preset, str):
+        preset = get_preset(preset)
+    engine = preset or detect_preset(page)
 
     metadata: dict[str, str | None] = {}
     # Comments are posts of their own, so they stay out of the article's text.
+    # trafilatura prunes the tree it works on: it gets the page's own copy.
     extracted = trafilatura.extract(
         html,
         url=url,
@@ -135,19 +143,19 @@ def extract_page(
     if extracted:
         metadata = json.loads(extracted)
     text = metadata.get("text") or ""
-    published = _published_date(tree, timezone) or parse_date(
+    published = _published_date(page, timezone) or parse_date(
         metadata.get("date"), timezone=timezone, now=now
     )
-    posts = engine.posts(tree, url, timezone=timezone, now=now) if engine else []
-    title = engine.thread_title(tree) if engine else None
-    article = tree.xpath("//article[starts-with(@id, 'post-')]/@id")
+    posts = engine.posts(page, url, timezone=timezone, now=now) if engine else []
+    title = engine.thread_title(page) if engine else None
+    article = page.xpath("//article[starts-with(@id, 'post-')]/@id").get()
     return PageExtraction(
         url=url,
         title=title or metadata.get("title"),
         text=text,
-        author=_author(tree) or _strip_byline_word(metadata.get("author")),
+        author=_first_text(page, _BYLINE) or _strip_byline_word(metadata.get("author")),
         published_at=published,
         preset=engine.name if engine else None,
         posts=posts,
-        article_id=str(article[0]) if article else None,
+        article_id=article,
     )

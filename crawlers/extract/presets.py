@@ -1,5 +1,12 @@
-"""Post extraction for the common engines: a preset knows where one engine puts each
-post, its id, author, date and text, and how its pages link to each other.
+"""Post extraction driven by selectors: a preset says where one engine (phpBB, XenForo,
+WordPress comments…) puts each post, its id, author, date and text, and how its pages
+link to each other.
+
+Presets are YAML files in crawlers/presets/, one per engine; a preset may `extends`
+another, and a source in sources.yaml names a preset and overrides only the keys that
+differ (`selectors:`). A selector is CSS (with parsel's `::attr(name)` and `::text`) or,
+when it starts with `/`, `./`, `(` or `@`, XPath (with `has-class("name")`). Each key
+takes one selector or a list, tried in order until one finds something.
 
 A page holds many posts (a forum thread page, a blog article's comment section); each
 becomes an ExtractedPost. Quoted replies and signatures are removed from the text, and
@@ -10,14 +17,21 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from urllib.parse import parse_qs, urljoin, urlsplit
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import yaml
 from lxml.html import HtmlElement
+from parsel import Selector, SelectorList
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crawlers.extract.dates import parse_date, parse_iso
+
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
 _BLOCK_TAGS = {
     "p", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -38,34 +52,181 @@ class ExtractedPost:
     quoted_post_ids: list[str] = field(default_factory=list)
 
 
-def has_class(name: str) -> str:
-    """XPath predicate: the element's class attribute holds the token `name`."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+# --- the preset file format --------------------------------------------------------
 
 
-def element_text(element: HtmlElement, drop: Iterable[str] = ()) -> str:
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Spec):
+    """One value: the first selector that finds something wins; `pattern` (a regular
+    expression) keeps its first group, or the whole match."""
+
+    select: list[str] = Field(default_factory=list)
+    pattern: str | None = None
+
+    @field_validator("select", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return _as_list(value)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as err:
+                raise ValueError(
+                    f"pattern {value!r} is not a valid regular expression: {err}"
+                ) from err
+        return value
+
+
+class DateSpec(FieldSpec):
+    """A machine-readable date: ISO 8601 (`<time datetime>`) or Unix seconds."""
+
+    format: Literal["iso", "unix"] = "iso"
+
+
+class PagingSpec(_Spec):
+    """How a thread's later pages are addressed, to know a post's position in the thread
+    and the URL of the thread itself (its first page)."""
+
+    param: str | None = Field(default=None, description="query parameter, e.g. start or page")
+    path: str | None = Field(default=None, description="regex on the path; group 1 = number")
+    counts: Literal["posts", "pages"] = "posts"
+    per_page: int = Field(default=20, ge=1, description="posts per page, when counting pages")
+
+
+def _field(value: Any) -> Any:
+    """A field given as a bare selector or list is the same as {select: …}."""
+    if isinstance(value, str | list):
+        return {"select": value}
+    return value
+
+
+class PresetSpec(_Spec):
+    name: str
+    description: str = ""
+    extends: str | None = None
+    detect: list[str] = Field(default_factory=list)
+    post: list[str] = Field(default_factory=list, description="each post's element")
+    post_id: FieldSpec = FieldSpec()
+    author: FieldSpec = FieldSpec()
+    author_url: FieldSpec = FieldSpec()
+    published: DateSpec = DateSpec()
+    date_text: FieldSpec = FieldSpec()
+    content: list[str] = Field(default_factory=list, description="the post's body element")
+    drop: list[str] = Field(default_factory=list, description="parts of the body left out")
+    quoted_ids: FieldSpec = FieldSpec()
+    title: FieldSpec = FieldSpec()
+    thread_title: FieldSpec = FieldSpec()
+    forum_links: list[str] = Field(default_factory=list)
+    thread_links: list[str] = Field(default_factory=list)
+    next_page: list[str] = Field(default_factory=list)
+    paging: PagingSpec = PagingSpec()
+
+    @field_validator("detect", "post", "content", "drop", "forum_links", "thread_links",
+                     "next_page", mode="before")  # fmt: skip
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return _as_list(value)
+
+    @field_validator("post_id", "author", "author_url", "published", "date_text", "quoted_ids",
+                     "title", "thread_title", mode="before")  # fmt: skip
+    @classmethod
+    def _short_field(cls, value: Any) -> Any:
+        return _field(value)
+
+
+class PresetError(ValueError):
+    """A preset or a source's selectors that cannot be used."""
+
+
+# --- selectors -----------------------------------------------------------------------
+
+
+def _is_xpath(expression: str) -> bool:
+    return expression.startswith(("/", "./", "(", "@"))
+
+
+def select(node: Selector, expression: str) -> SelectorList[Selector]:
+    try:
+        if _is_xpath(expression):
+            return node.xpath(expression)
+        return node.css(expression)
+    except ValueError as err:  # parsel raises ValueError for a bad expression
+        raise PresetError(f"selector {expression!r} is not valid: {err}") from err
+
+
+def _first(node: Selector, expressions: list[str]) -> SelectorList[Selector]:
+    for expression in expressions:
+        found = select(node, expression)
+        if found:
+            return found
+    return SelectorList()
+
+
+def _string(found: Selector) -> str:
+    root = found.root
+    if isinstance(root, HtmlElement):
+        return " ".join(root.text_content().split())
+    return " ".join(str(root).split())
+
+
+def _value(node: Selector, spec: FieldSpec) -> str | None:
+    for found in _first(node, spec.select):
+        value = _string(found)
+        if spec.pattern:
+            match = re.search(spec.pattern, value)
+            if not match:
+                continue
+            value = match.group(1) if match.groups() else match.group(0)
+        if value:
+            return value
+    return None
+
+
+def _values(node: Selector, spec: FieldSpec) -> list[str]:
+    values = []
+    for expression in spec.select:
+        for found in select(node, expression):
+            value = _string(found)
+            if spec.pattern:
+                match = re.search(spec.pattern, value)
+                value = (match.group(1) if match.groups() else match.group(0)) if match else ""
+            if value and value not in values:
+                values.append(value)
+    return values
+
+
+def element_text(element: HtmlElement, drop: list[str] | tuple[str, ...] = ()) -> str:
     """The text a reader sees: one line per block, <br> kept as line breaks, spaces
-    collapsed. `drop` lists XPath expressions for parts to leave out (quotes, signatures)."""
+    collapsed. `drop` lists selectors for parts to leave out (quotes, signatures)."""
     element = copy.deepcopy(element)
+    wrapper = Selector(root=element, type="html")
     for expression in drop:
-        for node in element.xpath(expression):
-            tail = node.tail
+        for found in select(wrapper, expression):
+            node = found.root
+            if not isinstance(node, HtmlElement) or node is element:
+                continue
             parent = node.getparent()
             if parent is None:
                 continue
-            # Keep the text that followed the removed node.
-            previous = node.getprevious()
-            if tail:
-                if previous is not None:
-                    previous.tail = (previous.tail or "") + tail
-                else:
-                    parent.text = (parent.text or "") + tail
-            parent.remove(node)
+            node.drop_tree()  # keeps the text that followed the removed node
     for node in element.iter():
         if not isinstance(node.tag, str):
             continue
         if node.tag in ("script", "style"):
             node.text = ""
+            for child in list(node):
+                node.remove(child)
         if node.tag == "br":
             node.tail = "\n" + (node.tail or "")
         elif node.tag in _BLOCK_TAGS:
@@ -76,245 +237,181 @@ def element_text(element: HtmlElement, drop: Iterable[str] = ()) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _first(element: HtmlElement, *expressions: str) -> HtmlElement | None:
-    for expression in expressions:
-        found = element.xpath(expression)
-        if found:
-            return found[0]
-    return None
-
-
-def _attr(element: HtmlElement | None, name: str) -> str | None:
-    if element is None:
-        return None
-    value = element.get(name)
-    return value.strip() if value else None
-
-
-def _clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text or None
+# --- presets -------------------------------------------------------------------------
 
 
 class Preset:
-    """One forum or comment engine."""
+    """One engine's markup, compiled from its spec."""
 
-    name = ""
+    def __init__(self, spec: PresetSpec):
+        self.spec = spec
+        self.name = spec.name
+        self._page_path = re.compile(spec.paging.path) if spec.paging.path else None
+        if not spec.post or not spec.content:
+            raise PresetError(f"preset {spec.name!r}: 'post' and 'content' are required")
 
-    def detect(self, tree: HtmlElement) -> bool:
-        raise NotImplementedError
+    def detect(self, page: Selector) -> bool:
+        return any(select(page, expression) for expression in self.spec.detect)
 
-    def posts(
-        self, tree: HtmlElement, url: str, *, timezone: str, now: datetime | None
-    ) -> list[ExtractedPost]:
-        raise NotImplementedError
+    def page_offset(self, url: str) -> int:
+        """How many posts of the thread come before this page's first post."""
+        paging = self.spec.paging
+        number = None
+        if paging.param:
+            values = dict(parse_qsl(urlsplit(url).query)).get(paging.param)
+            number = int(values) if values and values.isdigit() else None
+        if number is None and self._page_path:
+            match = self._page_path.search(urlsplit(url).path)
+            number = int(match.group(1)) if match else None
+        if number is None:
+            return 0
+        return number if paging.counts == "posts" else (number - 1) * paging.per_page
 
-    def thread_title(self, tree: HtmlElement) -> str | None:
-        return None
-
-    def forum_links(self, tree: HtmlElement, url: str) -> list[str]:
-        """Links from a forum's index or listing pages to sub-forums."""
-        return []
-
-    def thread_links(self, tree: HtmlElement, url: str) -> list[str]:
-        """Links from a listing page to the threads it lists."""
-        return []
-
-    def next_page(self, tree: HtmlElement, url: str) -> str | None:
-        """The next page of the same listing or thread."""
-        return None
-
-
-class WordPressComments(Preset):
-    """WordPress comment sections (`wp_list_comments()`, html5 and older xhtml markup)."""
-
-    name = "wordpress"
-    _COMMENTS = (
-        f"//li[starts-with(@id, 'comment-')][{has_class('comment')} or {has_class('pingback')}"
-        f" or {has_class('trackback')}]"
-    )
-
-    def detect(self, tree: HtmlElement) -> bool:
-        return bool(tree.xpath(self._COMMENTS))
+    def thread_url(self, url: str) -> str:
+        """The thread's own URL: this page's URL without its page number."""
+        parts = urlsplit(url)
+        query = urlencode(
+            [(k, v) for k, v in parse_qsl(parts.query) if k != self.spec.paging.param]
+        )
+        path = self._page_path.sub("", parts.path, count=1) if self._page_path else parts.path
+        return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
     def posts(
-        self, tree: HtmlElement, url: str, *, timezone: str, now: datetime | None
+        self, page: Selector, url: str, *, timezone: str, now: datetime | None
     ) -> list[ExtractedPost]:
-        posts = []
-        comments = [c for c in tree.xpath(self._COMMENTS) if self._is_comment(c)]
-        for position, item in enumerate(comments, 1):
-            body = _first(item, f"./article[{has_class('comment-body')}]",
-                          f"./div[{has_class('comment-body')}]")  # fmt: skip
-            if body is None:
-                body = item
-            author_el = _first(body, f".//*[{has_class('comment-author')}]//*[{has_class('fn')}]",
-                               f".//*[{has_class('fn')}]")  # fmt: skip
-            link_el = _first(body, f".//*[{has_class('comment-author')}]//a[@href]")
-            time_el = _first(body, f".//*[{has_class('comment-metadata')}]//time",
-                             f".//*[{has_class('comment-meta')}]//time", ".//time")  # fmt: skip
-            date_text = _clean(time_el.text_content()) if time_el is not None else None
-            published = parse_iso(_attr(time_el, "datetime"), timezone)
-            if date_text is None:
-                meta = _first(body, f".//*[{has_class('comment-meta')}]//a",
-                              f".//*[{has_class('comment-metadata')}]//a")  # fmt: skip
-                date_text = _clean(meta.text_content()) if meta is not None else None
-            if published is None:
-                published = parse_date(date_text, timezone=timezone, now=now)
-            content = _first(body, f".//*[{has_class('comment-content')}]")
-            if content is not None:
-                text = element_text(content)
-            else:
-                text = element_text(
-                    body,
-                    drop=(
-                        f".//*[{has_class('comment-author')}]",
-                        f".//*[{has_class('comment-meta')}]",
-                        f".//*[{has_class('comment-metadata')}]",
-                        f".//*[{has_class('reply')}]",
-                        f".//ol[{has_class('children')}]",
-                        ".//ul[contains(@class, 'children')]",
-                    ),
-                )
-            posts.append(
-                ExtractedPost(
-                    post_id=item.get("id"),
-                    position=position,
-                    text=text,
-                    author=_clean(author_el.text_content()) if author_el is not None else None,
-                    author_url=urljoin(url, link_el.get("href")) if link_el is not None else None,
-                    published_at=published,
-                    date_text=date_text,
-                )
-            )
-        return posts
-
-    @staticmethod
-    def _is_comment(item: HtmlElement) -> bool:
-        return item.get("id", "").removeprefix("comment-").isdigit()
-
-
-class PhpbbPosts(Preset):
-    """phpBB 3.x (prosilver and subsilver2 markup)."""
-
-    name = "phpbb"
-    _POSTS = f"//div[starts-with(@id, 'p')][{has_class('post')}]"
-    _QUOTE_ID = re.compile(r"[?&]p=(\d+)")
-
-    def detect(self, tree: HtmlElement) -> bool:
-        return bool(tree.xpath(self._POSTS + f"//div[{has_class('postbody')}]"))
-
-    def posts(
-        self, tree: HtmlElement, url: str, *, timezone: str, now: datetime | None
-    ) -> list[ExtractedPost]:
-        offset = _int_param(url, "start")
-        posts = []
-        for index, post in enumerate(tree.xpath(self._POSTS), 1):
-            post_id = post.get("id", "")[1:]
-            if not post_id.isdigit():
+        spec = self.spec
+        offset = self.page_offset(url)
+        posts: list[ExtractedPost] = []
+        seen: set[str] = set()
+        for node in _first(page, spec.post):
+            post_id = _value(node, spec.post_id) if spec.post_id.select else None
+            if spec.post_id.select and post_id is None:
+                continue  # not a post (a deleted one, an ad in the post list)
+            if post_id is not None:
+                if post_id in seen:
+                    continue  # an element matched twice (nested markup)
+                seen.add(post_id)
+            content = _first(node, spec.content)
+            if not content or not isinstance(content[0].root, HtmlElement):
                 continue
-            author_line = _first(post, f".//p[{has_class('author')}]")
-            author_el = None
-            if author_line is not None:
-                author_el = _first(
-                    author_line,
-                    f".//a[{has_class('username')}]",
-                    f".//a[{has_class('username-coloured')}]",
-                    ".//strong",
-                )
-            if author_el is None:
-                author_el = _first(post, f".//*[{has_class('postprofile')}]"
-                                         f"//a[{has_class('username')}]")  # fmt: skip
-            time_el = _first(author_line, ".//time") if author_line is not None else None
-            published = parse_iso(_attr(time_el, "datetime"), timezone)
-            if time_el is not None:
-                date_text = _clean(time_el.text_content())
-            elif author_line is not None:
-                # phpBB 3.0/3.1: "by <name> » Mon Apr 20, 2009 2:34 pm"
-                date_text = _clean(author_line.text_content().split("»")[-1])
-            else:
-                date_text = None
-            if published is None:
+            author = _value(node, spec.author)
+            author_url = _value(node, spec.author_url)
+            date_text = _value(node, spec.date_text)
+            published = self._published(node, timezone)
+            if published is None and date_text:
                 published = parse_date(date_text, timezone=timezone, now=now)
-            content = _first(post, f".//div[{has_class('content')}]")
-            quoted: list[str] = []
-            if content is not None:
-                for quote in content.xpath(".//blockquote"):
-                    target = _first(quote, ".//cite//a[@data-post-id]")
-                    if target is not None:
-                        quoted.append(target.get("data-post-id"))
-                        continue
-                    match = self._QUOTE_ID.search(quote.get("cite", ""))
-                    if match:
-                        quoted.append(match.group(1))
-                text = element_text(
-                    content, drop=(".//blockquote", f".//*[{has_class('signature')}]")
-                )
-            else:
-                text = ""
-            title_el = _first(post, ".//h3/a", ".//h3")
-            author_url = None
-            if author_el is not None and author_el.get("href"):
-                author_url = urljoin(url, author_el.get("href"))
+            title = _value(node, spec.title)
             posts.append(
                 ExtractedPost(
                     post_id=post_id,
-                    position=offset + index,
-                    text=text,
-                    author=_clean(author_el.text_content()) if author_el is not None else None,
-                    author_url=author_url,
+                    position=offset + len(posts) + 1,
+                    text=element_text(content[0].root, spec.drop),
+                    author=author,
+                    author_url=urljoin(url, author_url) if author_url else None,
                     published_at=published,
                     date_text=date_text,
-                    title=_clean(title_el.text_content()) if title_el is not None else None,
-                    quoted_post_ids=quoted,
+                    title=title,
+                    quoted_post_ids=_values(node, spec.quoted_ids),
                 )
             )
         return posts
 
-    def thread_title(self, tree: HtmlElement) -> str | None:
-        title = _first(tree, f"//h2[{has_class('topic-title')}]", "//h2[1]")
-        return _clean(title.text_content()) if title is not None else None
+    def _published(self, node: Selector, timezone: str) -> datetime | None:
+        value = _value(node, self.spec.published)
+        if value is None:
+            return None
+        if self.spec.published.format == "unix":
+            try:
+                return datetime.fromtimestamp(float(value), UTC)
+            except (ValueError, OverflowError):
+                return None
+        return parse_iso(value, timezone)
 
-    def forum_links(self, tree: HtmlElement, url: str) -> list[str]:
-        return _links(tree, url, f"//a[{has_class('forumtitle')}]/@href")
+    def thread_title(self, page: Selector) -> str | None:
+        return _value(page, self.spec.thread_title)
 
-    def thread_links(self, tree: HtmlElement, url: str) -> list[str]:
-        return _links(tree, url, f"//a[{has_class('topictitle')}]/@href")
+    def _links(self, page: Selector, url: str, expressions: list[str]) -> list[str]:
+        hrefs = [urljoin(url, _string(found)) for found in _first(page, expressions)]
+        return list(dict.fromkeys(h for h in hrefs if h.startswith(("http://", "https://"))))
 
-    def next_page(self, tree: HtmlElement, url: str) -> str | None:
-        found = _links(
-            tree,
-            url,
-            f"//*[{has_class('pagination')}]//a[@rel='next']/@href",
-            f"//*[{has_class('pagination')}]//li[{has_class('next')}]/a/@href",
-        )
+    def forum_links(self, page: Selector, url: str) -> list[str]:
+        """Links from a forum's index or listing pages to sub-forums."""
+        return self._links(page, url, self.spec.forum_links)
+
+    def thread_links(self, page: Selector, url: str) -> list[str]:
+        """Links from a listing page to the threads it lists."""
+        return self._links(page, url, self.spec.thread_links)
+
+    def next_page(self, page: Selector, url: str) -> str | None:
+        """The next page of the same listing or thread."""
+        found = self._links(page, url, self.spec.next_page)
         return found[0] if found else None
 
 
-def _int_param(url: str, name: str) -> int:
-    values = parse_qs(urlsplit(url).query).get(name)
+def _read_spec_file(path: Path) -> dict[str, Any]:
     try:
-        return int(values[0]) if values else 0
-    except ValueError:
-        return 0
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise PresetError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise PresetError(f"{path}: a preset is a mapping of keys to selectors")
+    return data
 
 
-def _links(tree: HtmlElement, url: str, *expressions: str) -> list[str]:
-    """Absolute links found by the first expression that finds any, in page order, once each."""
-    for expression in expressions:
-        hrefs = [urljoin(url, href.strip()) for href in tree.xpath(expression)]
-        if hrefs:
-            return list(dict.fromkeys(hrefs))
-    return []
+@cache
+def _raw_presets() -> dict[str, dict[str, Any]]:
+    raw = {}
+    for path in sorted(PRESETS_DIR.glob("*.yaml")):
+        data = _read_spec_file(path)
+        raw[data.get("name", path.stem)] = data
+    return raw
 
 
-PRESETS: dict[str, Preset] = {p.name: p for p in (WordPressComments(), PhpbbPosts())}
+def preset_names() -> list[str]:
+    return sorted(_raw_presets())
 
 
-def detect_preset(tree: HtmlElement) -> Preset | None:
+def _resolved(name: str, chain: tuple[str, ...] = ()) -> dict[str, Any]:
+    raw = _raw_presets()
+    if name not in raw:
+        known = ", ".join(preset_names())
+        raise PresetError(f"no preset named {name!r}; the presets are: {known}")
+    if name in chain:
+        raise PresetError(f"preset {name!r} extends itself through {' → '.join(chain)}")
+    data = dict(raw[name])
+    parent = data.get("extends")
+    if parent:
+        merged = _resolved(parent, (*chain, name))
+        merged.update({k: v for k, v in data.items() if k != "extends"})
+        merged["extends"] = parent
+        merged["name"] = name
+        return merged
+    return data
+
+
+def build_preset(name: str, overrides: dict[str, Any] | None = None) -> Preset:
+    """The named preset with a source's overrides applied (each key replaced whole)."""
+    data = _resolved(name)
+    if overrides:
+        data = {**data, **overrides}
+    try:
+        return Preset(PresetSpec.model_validate(data))
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        raise PresetError(f"preset {name!r}: {problems}") from err
+
+
+@cache
+def get_preset(name: str) -> Preset:
+    return build_preset(name)
+
+
+def detect_preset(page: Selector) -> Preset | None:
     """The engine whose markup this page carries, for pages crawled without a preset."""
-    for preset in PRESETS.values():
-        if preset.detect(tree):
+    for name in preset_names():
+        preset = get_preset(name)
+        if preset.spec.detect and preset.detect(page):
             return preset
     return None

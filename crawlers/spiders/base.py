@@ -10,9 +10,10 @@ import scrapy
 from scrapy.http import Response
 
 from crawlers.extract.page import ExtractionError, PageExtraction, extract_page
-from crawlers.extract.presets import ExtractedPost
-from crawlers.mentions import post_mention, thread_url
+from crawlers.extract.presets import ExtractedPost, Preset, build_preset
+from crawlers.mentions import post_mention
 from veille.config import Source
+from veille.record import canonical_url
 
 
 class SourceSpider(scrapy.Spider):
@@ -22,6 +23,9 @@ class SourceSpider(scrapy.Spider):
         super().__init__(name=source.id, **kwargs)
         self.source = source
         self.start_urls = list(source.start_urls)
+        self.preset: Preset | None = (
+            build_preset(source.preset, source.selectors) if source.preset else None
+        )
 
     async def start(self) -> Any:
         for url in self.start_urls:
@@ -33,7 +37,7 @@ class SourceSpider(scrapy.Spider):
             return extract_page(
                 response.body,
                 response.url,
-                preset=self.source.preset,
+                preset=self.preset,
                 timezone=self.source.timezone,
                 now=self.fetched_at(response),
             )
@@ -58,7 +62,7 @@ class SourceSpider(scrapy.Spider):
         crawled_at: datetime,
     ) -> Iterator[dict[str, Any]]:
         """The page's comments or forum posts as Mention records, the too old left out."""
-        thread = thread_url(page_url)
+        thread = canonical_url(self.preset.thread_url(page_url) if self.preset else page_url)
         for post in posts:
             if post.text and not self.too_old(post.published_at, crawled_at):
                 yield post_mention(
