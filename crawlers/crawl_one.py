@@ -27,14 +27,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="JSON lines of posts")
     parser.add_argument("--stats", type=Path, required=True, help="crawl statistics (JSON)")
     parser.add_argument("--contact", default=None, help="contact URL for the user agent")
+    parser.add_argument("--state", default=None, help="crawl state to use and update (SQLite)")
+    parser.add_argument(
+        "--settings", default="{}", help="Scrapy settings (JSON) over the defaults, for benchmarks"
+    )
     args = parser.parse_args()
 
     source = Source.model_validate_json(args.source.read_text(encoding="utf-8"))
-    settings = crawl_settings(source, args.contact)
+    settings = {**crawl_settings(source, args.contact), **json.loads(args.settings)}
     settings["FEEDS"] = {str(args.out): {"format": "jsonlines", "overwrite": True}}
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(SPIDERS[source.kind])
-    process.crawl(crawler, source=source)
+    process.crawl(crawler, source=source, state_path=args.state)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     args.stats.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")

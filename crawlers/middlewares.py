@@ -1,4 +1,5 @@
-"""Downloader middleware that keeps crawls on the public web."""
+"""Downloader middlewares: crawls stay on the public web, and re-crawls ask only for
+what changed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from crawlers.state import CrawlState
 
 
 @lru_cache(maxsize=1024)
@@ -52,3 +56,50 @@ class NetworkGuardMiddleware:
                 f"{request.url}: address on a private or loopback network; set "
                 "allow_private_network: true on the source if this is intended"
             )
+
+
+class ConditionalRequestMiddleware:
+    """Incremental crawls: a page fetched before is asked for with its validators
+    (If-None-Match, If-Modified-Since), so an unchanged page costs a bodiless 304; the
+    validators of every page fetched are remembered in the source's crawl state."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
+        return cls(crawler)
+
+    def _state(self) -> CrawlState | None:
+        return getattr(self.crawler.spider, "state", None)
+
+    def process_request(self, request: Request) -> None:
+        state = self._state()
+        if state is None or not request.meta.get("veille_conditional", True):
+            return
+        if urlsplit(request.url).path == "/robots.txt":
+            return  # the robots middleware needs the rules themselves, every time
+        etag, last_modified = state.validators(request.url)
+        if etag:
+            request.headers.setdefault("If-None-Match", etag)
+        if last_modified:
+            request.headers.setdefault("If-Modified-Since", last_modified)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        state = self._state()
+        if state is None:
+            return response
+        stats = self.crawler.stats
+        if response.status == 304:
+            if stats:
+                stats.inc_value("veille/not_modified")
+        elif response.status == 200:
+            etag = response.headers.get("ETag")
+            modified = response.headers.get("Last-Modified")
+            if etag or modified:
+                state.remember_page(
+                    request.url,
+                    etag.decode("latin-1") if etag else None,
+                    modified.decode("latin-1") if modified else None,
+                )
+        return response

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawlers import state
 from veille.config import Source
 
 
@@ -21,6 +22,7 @@ class CrawlResult:
     errors: int
     seconds: float
     problem: str | None = None
+    unchanged: int = 0  # pages answered 304: as the last crawl saw them
 
     @property
     def ok(self) -> bool:
@@ -33,10 +35,15 @@ def crawl_source(
     *,
     contact: str | None = None,
     timeout_s: float = 1800,
+    settings: dict[str, object] | None = None,
+    state_dir: Path | None = None,
 ) -> CrawlResult:
     """Crawl `source` into `out_dir/<source id>.jsonl`. A crawl that fails or times out
     is reported in the result (with its log file), never raised, so that the other
-    sources still run."""
+    sources still run. `settings` overrides Scrapy settings (benchmarks, tests).
+
+    With `state_dir`, the crawl is incremental: it reads the source's state from there
+    and, once it succeeded, leaves the updated state there for the next run."""
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{source.id}.jsonl"
     partial = out.with_suffix(".jsonl.partial")
@@ -50,6 +57,12 @@ def crawl_source(
     ]  # fmt: skip
     if contact:
         command += ["--contact", contact]
+    if settings:
+        command += ["--settings", json.dumps(settings)]
+    state_path = state_dir / f"{source.id}.sqlite" if state_dir is not None else None
+    work_state = out.with_suffix(".state.sqlite")
+    if state_path is not None:
+        command += ["--state", str(state.working_copy(state_path, work_state))]
     started = time.monotonic()
     with log_path.open("w", encoding="utf-8") as log:
         try:
@@ -61,19 +74,53 @@ def crawl_source(
             code = None
     seconds = time.monotonic() - started
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
-    pages = int(stats.get("response_received_count", 0))
+    # Answers of the site's pages, robots.txt left out.
+    robots = _status_counts(stats, "robotstxt/response_status_count/")
+    statuses = {
+        status: n - robots.get(status, 0)
+        for status, n in _status_counts(stats, "downloader/response_status_count/").items()
+        if n > robots.get(status, 0)
+    }
+    # Pages that answered as a page should: fetched (2xx) or unchanged since last time (304).
+    pages = sum(n for status, n in statuses.items() if 200 <= status < 300 or status == 304)
     errors = int(stats.get("veille/fetch_errors", 0)) + int(stats.get("log_count/ERROR", 0))
+    unreadable = sum(
+        int(stats.get(key, 0))
+        for key in (
+            "veille/feeds_unreadable",
+            "veille/pages_unreadable",
+            "veille/sitemaps_unreadable",
+        )
+    )
     if code is None:
         problem = f"timed out after {timeout_s:.0f} s; see {log_path}"
     elif code != 0 or not partial.exists():
         problem = f"crawler exited with code {code}; see {log_path}"
     elif pages == 0:
-        problem = f"no page could be fetched from {', '.join(source.start_urls)}; see {log_path}"
+        answers = ", ".join(f"HTTP {s} ×{n}" for s, n in sorted(statuses.items())) or "none"
+        problem = (
+            f"no page could be fetched from {', '.join(source.start_urls)} (answers: {answers}); "
+            f"see {log_path}"
+        )
+    elif unreadable and pages <= unreadable:
+        problem = f"no usable page: {unreadable} could not be read; see {log_path}"
     else:
         problem = None
     if problem is not None:
         return CrawlResult(source.id, None, 0, pages, errors, seconds, problem)
     partial.replace(out)
+    if state_path is not None:
+        state.commit(work_state, state_path)
     with out.open(encoding="utf-8") as handle:
         posts = sum(1 for line in handle if line.strip())
-    return CrawlResult(source.id, out, posts, pages, errors, seconds)
+    unchanged = statuses.get(304, 0)
+    return CrawlResult(source.id, out, posts, pages, errors, seconds, unchanged=unchanged)
+
+
+def _status_counts(stats: dict[str, object], prefix: str) -> dict[int, int]:
+    """Scrapy's per-status response counters, as {status: count}."""
+    return {
+        int(key.removeprefix(prefix)): int(str(value))
+        for key, value in stats.items()
+        if key.startswith(prefix) and key.removeprefix(prefix).isdigit()
+    }

@@ -22,16 +22,23 @@ def crawl_settings(source: Source, contact: str | None) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": 0.25,
         "AUTOTHROTTLE_MAX_DELAY": 10.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
-        "DOWNLOAD_TIMEOUT": 30,
-        "RETRY_TIMES": 2,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": source.limits.concurrency,
+        "DOWNLOAD_TIMEOUT": source.limits.timeout_s,
+        "RETRY_TIMES": source.limits.retries,
         "DOWNLOAD_MAXSIZE": source.limits.max_page_bytes,
         "DOWNLOAD_WARNSIZE": min(source.limits.max_page_bytes, 1_000_000),
         "CLOSESPIDER_PAGECOUNT": source.limits.max_pages,
         # Both open local listeners by default (remote control executes posted code).
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
-        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.NetworkGuardMiddleware": 50},
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawlers.middlewares.NetworkGuardMiddleware": 50,
+            "crawlers.middlewares.ConditionalRequestMiddleware": 60,
+        },
+        # A 304 (not modified) reaches the spider, which then has nothing to do.
+        "HTTPERROR_ALLOWED_CODES": [304],
         "FEED_EXPORT_ENCODING": "utf-8",
+        # An incremental crawl that finds nothing new still leaves its (empty) file.
+        "FEED_STORE_EMPTY": True,
         "LOG_LEVEL": "INFO",
     }

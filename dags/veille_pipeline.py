@@ -49,11 +49,13 @@ def veille_pipeline() -> None:
         from pathlib import Path
 
         from veille.config import config_dir, load_config
+        from veille.home import veille_home
         from veille.pipeline import crawl_step
 
         config = load_config(config_dir(None))
         source = next(s for s in config.sources.sources if s.id == source_id)
-        result = crawl_step(source, Path(run_dir), config.sources.user_agent_contact)
+        contact = config.sources.user_agent_contact
+        result = crawl_step(source, Path(run_dir), contact, veille_home())
         return str(result.path) if result.ok else None
 
     @task

@@ -143,7 +143,8 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
     brands = config.brands.brands
     print(f"{directory / 'sources.yaml'}: {len(sources)} sources OK")
     for source in sources:
-        print(f"  {source.id:<20} {source.kind:<6} {source.language:<4} {source.start_urls[0]}")
+        where = source.start_urls[0] if source.start_urls else "(sitemaps only)"
+        print(f"  {source.id:<20} {source.kind:<6} {source.language:<4} {where}")
     print(f"{directory / BRANDS_FILE}: {len(brands)} brands OK")
     for brand in brands:
         print(f"  {brand.name:<20} {brand.role:<10} {', '.join(brand.queries)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +35,29 @@ class SourceLimits(_Strict):
         default=None, ge=1, description="skip posts older than this many days"
     )
     max_page_bytes: int = Field(default=5_000_000, ge=1_000, description="larger pages skipped")
+    concurrency: int = Field(default=4, ge=1, le=32, description="requests at once to one site")
+    timeout_s: float = Field(default=30, gt=0, description="one request, at most")
+    retries: int = Field(default=2, ge=0, le=10, description="retries of a failed request")
+
+
+class Backfill(_Strict):
+    """Articles older than the feed lists, found in the site's sitemaps."""
+
+    sitemaps: list[str] = Field(min_length=1, description="sitemap or sitemap index URLs")
+    since: date | None = Field(default=None, description="first day to collect (lastmod)")
+    until: date | None = Field(default=None, description="last day to collect (lastmod)")
+
+    @field_validator("sitemaps")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        return _check_http(urls)
+
+
+def _check_http(urls: list[str]) -> list[str]:
+    for url in urls:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError(f"{url!r} is not an http(s) URL: only http and https are crawled")
+    return urls
 
 
 class Source(_Strict):
@@ -41,7 +65,9 @@ class Source(_Strict):
     kind: Literal["feed", "forum"]
     name: str | None = None
     source_kind: Literal["blog", "forum", "news", "review"] | None = None
-    start_urls: list[str] = Field(min_length=1)
+    start_urls: list[str] = Field(
+        default_factory=list, description="feed URLs, or the forum's index or listing pages"
+    )
     language: Literal["fr", "en", "auto"] = "auto"
     timezone: str = "UTC"
     preset: str | None = Field(
@@ -52,6 +78,7 @@ class Source(_Strict):
     )
     allow_private_network: bool = False
     limits: SourceLimits = SourceLimits()
+    backfill: Backfill | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -67,10 +94,7 @@ class Source(_Strict):
     @field_validator("start_urls")
     @classmethod
     def _http_urls(cls, urls: list[str]) -> list[str]:
-        for url in urls:
-            if not re.match(r"^https?://[^/\s]+", url):
-                raise ValueError(f"{url!r} is not an http(s) URL")
-        return urls
+        return _check_http(urls)
 
     @model_validator(mode="after")
     def _default_source_kind(self) -> Source:
@@ -78,6 +102,10 @@ class Source(_Strict):
             object.__setattr__(self, "source_kind", "forum" if self.kind == "forum" else "blog")
         if self.kind == "forum" and self.preset is None:
             raise ValueError("a forum source needs a preset naming its engine (e.g. phpbb)")
+        if self.backfill is not None and self.kind != "feed":
+            raise ValueError("backfill from sitemaps is for feed sources")
+        if not self.start_urls and self.backfill is None:
+            raise ValueError("start_urls is empty: give the feed or forum URLs to start from")
         if self.selectors and self.preset is None:
             raise ValueError("selectors override a preset: name the preset they start from")
         if self.preset is not None:

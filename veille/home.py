@@ -26,5 +26,10 @@ def runs_dir(home: Path) -> Path:
     return home / "runs"
 
 
+def state_dir(home: Path) -> Path:
+    """Per-source crawl state, for incremental crawls."""
+    return home / "state"
+
+
 def emails_dir(home: Path) -> Path:
     return home / "emails"

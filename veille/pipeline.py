@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawlers.run import CrawlResult, crawl_source
 from veille.config import BrandsFile, Config, Source
-from veille.home import emails_dir, runs_dir, warehouse_path
+from veille.home import emails_dir, runs_dir, state_dir, warehouse_path
 from veille.progress import Log, every
 from veille.record import Mention, read_mentions, write_mentions
 
@@ -35,13 +35,20 @@ def new_run_dir(home: Path, now: datetime | None = None) -> Path:
 # --- crawl -------------------------------------------------------------------------
 
 
-def crawl_step(source: Source, run_dir: Path, contact: str | None, log: Log = print) -> CrawlResult:
-    """Crawl one source into `run_dir/crawl/<id>.jsonl` (in a subprocess)."""
-    log(f"crawl {source.id}: {', '.join(source.start_urls)}")
-    result = crawl_source(source, run_dir / "crawl", contact=contact)
+def crawl_step(
+    source: Source, run_dir: Path, contact: str | None, home: Path | None, log: Log = print
+) -> CrawlResult:
+    """Crawl one source into `run_dir/crawl/<id>.jsonl` (in a subprocess); with a home,
+    incrementally from the state the last crawl left there."""
+    log(f"crawl {source.id}: {', '.join(source.start_urls) or 'sitemaps'}")
+    state = state_dir(home) if home is not None else None
+    result = crawl_source(source, run_dir / "crawl", contact=contact, state_dir=state)
     if result.ok:
+        unchanged = (
+            f", {result.unchanged} unchanged since the last crawl" if result.unchanged else ""
+        )
         log(
-            f"crawl {source.id}: {result.posts} posts from {result.pages} pages "
+            f"crawl {source.id}: {result.posts} posts from {result.pages} pages{unchanged} "
             f"in {result.seconds:.1f} s"
         )
     else:
@@ -191,7 +198,7 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = pri
     report = RunReport(run_dir=run_dir, db_path=db_path)
     contact = config.sources.user_agent_contact
     for source in config.sources.sources:
-        report.crawls.append(crawl_step(source, run_dir, contact, log))
+        report.crawls.append(crawl_step(source, run_dir, contact, home, log))
     crawled = [r.path for r in report.crawls if r.ok and r.path is not None]
     if not crawled:
         raise RuntimeError(f"every crawl failed; see the logs in {run_dir / 'crawl'}")

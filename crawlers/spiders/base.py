@@ -1,9 +1,11 @@
-"""What every Veille spider shares: its source, the fetch time, and page extraction."""
+"""What every Veille spider shares: its source, its crawl state, the fetch time, and
+page extraction."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -12,6 +14,7 @@ from scrapy.http import Response
 from crawlers.extract.page import ExtractionError, PageExtraction, extract_page
 from crawlers.extract.presets import ExtractedPost, Preset, build_preset
 from crawlers.mentions import post_mention
+from crawlers.state import CrawlState
 from veille.config import Source
 from veille.record import canonical_url
 
@@ -19,13 +22,23 @@ from veille.record import canonical_url
 class SourceSpider(scrapy.Spider):
     """A spider bound to one entry of sources.yaml."""
 
-    def __init__(self, source: Source, **kwargs: Any):
+    def __init__(self, source: Source, state_path: str | None = None, **kwargs: Any):
         super().__init__(name=source.id, **kwargs)
         self.source = source
         self.start_urls = list(source.start_urls)
         self.preset: Preset | None = (
             build_preset(source.preset, source.selectors) if source.preset else None
         )
+        # Without a state, every page is fetched in full (a first or a one-off crawl).
+        self.state = CrawlState(Path(state_path)) if state_path else None
+
+    def closed(self, reason: str) -> None:
+        if self.state is not None:
+            self.state.close()
+
+    def unchanged(self, response: Response) -> bool:
+        """A conditional request answered 304: the page is as the last crawl saw it."""
+        return response.status == 304
 
     async def start(self) -> Any:
         for url in self.start_urls:

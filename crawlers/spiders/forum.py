@@ -1,5 +1,7 @@
 """Forums: index → sub-forums → topic lists → every page of every topic → posts,
-following the links the engine's preset knows."""
+following the links the engine's preset knows. A re-crawl resumes each thread at the
+last page it saw, and asks for it conditionally: a thread without new posts costs one
+bodiless 304."""
 
 from __future__ import annotations
 
@@ -10,10 +12,13 @@ from scrapy.http import Response
 
 from crawlers.extract.page import ExtractionError, parse_html
 from crawlers.spiders.base import SourceSpider
+from veille.record import canonical_url
 
 
 class ForumSpider(SourceSpider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if self.unchanged(response):
+            return
         try:
             page = parse_html(response.body, response.url)
         except ExtractionError as err:
@@ -24,13 +29,26 @@ class ForumSpider(SourceSpider):
         assert preset is not None, "a forum source always has a preset (checked by the config)"
         crawled_at = self.fetched_at(response)
         posts = preset.posts(page, response.url, timezone=self.source.timezone, now=crawled_at)
+        next_page = preset.next_page(page, response.url)
         if posts:
             title = preset.thread_title(page)
             yield from self.post_items(posts, response.url, title, crawled_at)
+            if next_page is None and self.state is not None:
+                thread = canonical_url(preset.thread_url(response.url))
+                self.state.remember_thread(thread, response.url, posts[-1].post_id)
         else:
-            links = preset.forum_links(page, response.url) + preset.thread_links(page, response.url)
-            for link in links:
+            for link in preset.forum_links(page, response.url):
                 yield response.follow(link, callback=self.parse, errback=self.on_error)
-        next_page = preset.next_page(page, response.url)
+            for link in preset.thread_links(page, response.url):
+                yield response.follow(
+                    self.resume_at(link), callback=self.parse, errback=self.on_error
+                )
         if next_page:
             yield response.follow(next_page, callback=self.parse, errback=self.on_error)
+
+    def resume_at(self, thread_link: str) -> str:
+        """Where to read a thread: its last page seen before, else its first page."""
+        if self.state is None or self.preset is None:
+            return thread_link
+        thread = canonical_url(self.preset.thread_url(thread_link))
+        return self.state.last_page(thread) or thread_link

@@ -8,6 +8,7 @@ the last three days.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import threading
@@ -29,6 +30,7 @@ from markupsafe import Markup, escape
 
 HTML = "text/html; charset=UTF-8"
 RSS = "application/rss+xml; charset=UTF-8"
+XML = "application/xml; charset=UTF-8"
 TEXT = "text/plain; charset=UTF-8"
 DEFAULT_BASE_URL = "http://127.0.0.1"
 FORUM_PATH = "/forum"
@@ -684,6 +686,11 @@ def render_site(now: datetime, *, base_url: str = DEFAULT_BASE_URL) -> dict[str,
         pages[f"{blog.path}/"] = html("wordpress/home.html", blog=blog, article=None, is_home=True)
         feed = env.get_template("wordpress/feed.xml").render(blog=blog)
         pages[f"{blog.path}/feed/"] = Page(RSS, feed.encode("utf-8"))
+        # WordPress's sitemaps (with lastmod, as SEO plugins write them), for backfills.
+        for name in ("sitemap_index", "sitemap_posts"):
+            sitemap = env.get_template(f"wordpress/{name}.xml").render(blog=blog)
+            path = "wp-sitemap.xml" if name == "sitemap_index" else "wp-sitemap-posts-post-1.xml"
+            pages[f"{blog.path}/{path}"] = Page(XML, sitemap.encode("utf-8"))
         for article in blog.articles:
             pages[article.path] = html(
                 "wordpress/single.html", blog=blog, article=article, is_home=False, avatar=_AVATAR
@@ -768,9 +775,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, *, with_body: bool) -> None:
         status, page, location = self.server.find(self.path)
+        # An ETag per page, as real servers send, so re-crawls can ask "only if changed".
+        etag = f'"{hashlib.sha1(page.body).hexdigest()[:20]}"'
+        if status == HTTPStatus.OK and self.headers.get("If-None-Match") == etag:
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         self.send_response(status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("Content-Length", str(len(page.body)))
+        if status == HTTPStatus.OK:
+            self.send_header("ETag", etag)
         if location:
             self.send_header("Location", location)
         self.end_headers()
