@@ -18,7 +18,7 @@ from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.forum import ForumSpider
 from veille.config import Source
 
-SPIDERS = {"feed": FeedSpider, "forum": ForumSpider}
+SPIDERS = {"feed": FeedSpider, "forum": ForumSpider, "page_object": ForumSpider}
 
 
 def main() -> None:

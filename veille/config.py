@@ -62,7 +62,7 @@ def _check_http(urls: list[str]) -> list[str]:
 
 class Source(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="short stable id, a-z 0-9 - _")
-    kind: Literal["feed", "forum"]
+    kind: Literal["feed", "forum", "page_object"]
     name: str | None = None
     source_kind: Literal["blog", "forum", "news", "review"] | None = None
     start_urls: list[str] = Field(
@@ -70,6 +70,9 @@ class Source(_Strict):
     )
     language: Literal["fr", "en", "auto"] = "auto"
     timezone: str = "UTC"
+    page_object: str | None = Field(
+        default=None, description="page object by name (default: by the start URLs' domain)"
+    )
     preset: str | None = Field(
         default=None, description="engine of the posts' markup: a file of crawlers/presets/"
     )
@@ -99,7 +102,23 @@ class Source(_Strict):
     @model_validator(mode="after")
     def _default_source_kind(self) -> Source:
         if self.source_kind is None:
-            object.__setattr__(self, "source_kind", "forum" if self.kind == "forum" else "blog")
+            kind = "blog" if self.kind == "feed" else "forum"
+            object.__setattr__(self, "source_kind", kind)
+        if self.kind == "page_object":
+            from crawlers.page_objects import page_object_for, page_object_named, registered
+
+            if self.page_object is not None:
+                if page_object_named(self.page_object) is None:
+                    names = ", ".join(sorted({c.name for c in registered().values()}))
+                    raise ValueError(f"no page object named {self.page_object!r}: {names}")
+            elif not self.start_urls or any(page_object_for(u) is None for u in self.start_urls):
+                domains = ", ".join(sorted(registered())) or "none yet"
+                raise ValueError(
+                    "a page_object source needs a page object for the domain of each start "
+                    f"URL (crawlers/page_objects/); page objects exist for: {domains}"
+                )
+        elif self.page_object is not None:
+            raise ValueError("page_object is for sources of kind page_object")
         if self.kind == "forum" and self.preset is None:
             raise ValueError("a forum source needs a preset naming its engine (e.g. phpbb)")
         if self.backfill is not None and self.kind != "feed":

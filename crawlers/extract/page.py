@@ -13,9 +13,12 @@ from lxml import etree
 from lxml import html as lxml_html
 from lxml.html import HtmlElement
 from parsel import Selector
+from w3lib.encoding import html_to_unicode
 
 from crawlers.extract.dates import parse_date, parse_iso
 from crawlers.extract.presets import ExtractedPost, Preset, detect_preset, get_preset, select
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 class ExtractionError(ValueError):
@@ -60,14 +63,33 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def parse_html(html: str | bytes, url: str) -> Selector:
-    """The page, parsed once; bytes let lxml honour the page's declared encoding."""
-    if isinstance(html, str):
-        html = html.encode("utf-8")
-    if not html.strip():
-        raise ExtractionError(f"{url}: the page is empty")
+def _guess_encoding(body: bytes) -> str:
+    """For a page that declares no charset: UTF-8 when it decodes, else Windows-1252."""
     try:
-        tree = lxml_html.fromstring(html, base_url=url)
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def decode_html(html: str | bytes, content_type: str | None = None) -> str:
+    """The page's text: its BOM, Content-Type or meta charset decide; a page declaring
+    none is read as UTF-8 when it is valid UTF-8 (libxml2 would assume Latin-1)."""
+    if isinstance(html, str):
+        return html
+    _, text = html_to_unicode(content_type, html, auto_detect_fun=_guess_encoding)
+    return text
+
+
+def parse_html(html: str | bytes, url: str, content_type: str | None = None) -> Selector:
+    """The page, parsed once."""
+    text = decode_html(html, content_type)
+    if not text.strip():
+        raise ExtractionError(f"{url}: the page is empty")
+    # lxml refuses text that still carries an XML encoding declaration.
+    text = _XML_DECLARATION.sub("", text, count=1)
+    try:
+        tree = lxml_html.fromstring(text, base_url=url)
     except (etree.ParserError, ValueError) as err:
         raise ExtractionError(f"{url}: not an HTML page ({err})") from err
     return Selector(root=tree, type="html")

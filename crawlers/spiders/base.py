@@ -11,9 +11,11 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from crawlers.engine import Engine
 from crawlers.extract.page import ExtractionError, PageExtraction, extract_page
 from crawlers.extract.presets import ExtractedPost, Preset, build_preset
 from crawlers.mentions import post_mention
+from crawlers.page_objects import page_object_for, page_object_named
 from crawlers.state import CrawlState
 from veille.config import Source
 from veille.record import canonical_url
@@ -29,6 +31,14 @@ class SourceSpider(scrapy.Spider):
         self.preset: Preset | None = (
             build_preset(source.preset, source.selectors) if source.preset else None
         )
+        # What reads the site's posts and links: its preset, or its page object.
+        self.engine: Engine | None = self.preset
+        if source.kind == "page_object":
+            self.engine = (
+                page_object_named(source.page_object)
+                if source.page_object
+                else page_object_for(source.start_urls[0])
+            )
         # Without a state, every page is fetched in full (a first or a one-off crawl).
         self.state = CrawlState(Path(state_path)) if state_path else None
 
@@ -75,7 +85,7 @@ class SourceSpider(scrapy.Spider):
         crawled_at: datetime,
     ) -> Iterator[dict[str, Any]]:
         """The page's comments or forum posts as Mention records, the too old left out."""
-        thread = canonical_url(self.preset.thread_url(page_url) if self.preset else page_url)
+        thread = canonical_url(self.engine.thread_url(page_url) if self.engine else page_url)
         for post in posts:
             if post.text and not self.too_old(post.published_at, crawled_at):
                 yield post_mention(

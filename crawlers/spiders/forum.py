@@ -1,5 +1,5 @@
 """Forums: index → sub-forums → topic lists → every page of every topic → posts,
-following the links the engine's preset knows. A re-crawl resumes each thread at the
+following the links the site's preset (or page object) knows. A re-crawl resumes each thread at the
 last page it saw, and asks for it conditionally: a thread without new posts costs one
 bodiless 304."""
 
@@ -20,13 +20,16 @@ class ForumSpider(SourceSpider):
         if self.unchanged(response):
             return
         try:
-            page = parse_html(response.body, response.url)
+            content_type = response.headers.get("Content-Type")
+            page = parse_html(
+                response.body, response.url, content_type.decode() if content_type else None
+            )
         except ExtractionError as err:
             self.logger.warning("skipped %s: %s", response.url, err)
             self.crawler.stats.inc_value("veille/pages_unreadable")
             return
-        preset = self.preset
-        assert preset is not None, "a forum source always has a preset (checked by the config)"
+        preset = self.engine
+        assert preset is not None, "the config checks that a forum has a preset or page object"
         crawled_at = self.fetched_at(response)
         posts = preset.posts(page, response.url, timezone=self.source.timezone, now=crawled_at)
         next_page = preset.next_page(page, response.url)
@@ -48,7 +51,7 @@ class ForumSpider(SourceSpider):
 
     def resume_at(self, thread_link: str) -> str:
         """Where to read a thread: its last page seen before, else its first page."""
-        if self.state is None or self.preset is None:
+        if self.state is None or self.engine is None:
             return thread_link
-        thread = canonical_url(self.preset.thread_url(thread_link))
+        thread = canonical_url(self.engine.thread_url(thread_link))
         return self.state.last_page(thread) or thread_link
