@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
@@ -15,8 +19,10 @@ from lxml.html import HtmlElement
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
+from crawlers.engine import Engine
 from crawlers.extract.dates import parse_date, parse_iso
 from crawlers.extract.presets import ExtractedPost, Preset, detect_preset, get_preset, select
+from crawlers.page_objects import page_object_for
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -129,11 +135,168 @@ _BYLINE = (
 )
 
 
+# How a <title> joins the article's title to the site's name.
+_TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " :: ", " · ", " » ")
+_QUOTES = str.maketrans("‘’‚‛“”„‟", "''''\"\"\"\"")
+
+
+def _title_key(text: str) -> str:
+    return " ".join(text.translate(_QUOTES).split()).casefold()
+
+
+def _article_title(title: str | None, page: Selector, site_names: list[str | None]) -> str | None:
+    """The article's own title: a <title> is often "Article - Site". The page's <h1>
+    wins when the title is that heading plus a side part; else a side part that names
+    the site is cut."""
+    if not title:
+        return None
+    key = _title_key(title)
+    for heading in page.xpath("//h1"):
+        root = heading.root
+        text = " ".join(root.text_content().split()) if isinstance(root, HtmlElement) else ""
+        wanted = _title_key(text)
+        if wanted and (
+            key == wanted
+            or any(
+                key.startswith(wanted + sep) or key.endswith(sep + wanted)
+                for sep in _TITLE_SEPARATORS
+            )
+        ):
+            return text
+    names = {_title_key(name) for name in site_names if name}
+    names |= {name.removeprefix("www.") for name in names}
+    for sep in _TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(sep)
+        if found and head.strip() and _title_key(tail) in names:
+            return head.strip()
+        head, found, tail = title.partition(sep)
+        if found and tail.strip() and _title_key(head) in names:
+            return tail.strip()
+    return title
+
+
 def _strip_byline_word(author: str | None) -> str | None:
     """trafilatura keeps the byline's "Par"/"By" in front of the name."""
     if author is None:
         return None
     return re.sub(r"^(par|by|de)\s+", "", author.strip(), flags=re.IGNORECASE) or None
+
+
+# trafilatura's own evaluation settings. Comments are posts of their own (presets), so
+# they stay out of the article's text.
+_TRAFILATURA: dict[str, Any] = {
+    "include_comments": False,
+    "include_tables": True,
+    "include_formatting": False,
+}
+
+
+def main_content(
+    html: str | bytes, url: str, posts: Sequence[str] = ()
+) -> tuple[dict[str, str | None], str]:
+    """trafilatura's metadata and the article's text, with no boilerplate.
+
+    favor_precision trims the edges of the article, where boilerplate sits (bylines,
+    dates, share and follow prompts), but it also drops some short lines inside it (an
+    address, a quote, a heading): lines that the balanced run finds between two lines
+    both runs agree on are put back. On a forum thread, where the balanced text is made
+    of the `posts`, it stays whole: precision would keep one post of many. An empty
+    result falls back to favor_recall, then to trafilatura's baseline (the page's
+    paragraphs). bench/extraction.py measures this against trafilatura's own settings.
+    """
+    # trafilatura prunes the tree it works on: each run parses its own copy.
+    extracted = trafilatura.extract(
+        html, url=url, output_format="json", with_metadata=True, **_TRAFILATURA
+    )
+    metadata: dict[str, str | None] = (
+        json.loads(extracted) if extracted else _metadata_only(html, url)
+    )
+    text = balanced = metadata.get("text") or ""
+    if not _made_of_posts(balanced, posts):
+        precise = trafilatura.extract(html, url=url, favor_precision=True, **_TRAFILATURA)
+        text = fill_inner_gaps(precise, balanced) if precise else balanced
+    if not text.strip():
+        text = trafilatura.extract(html, url=url, favor_recall=True, **_TRAFILATURA) or ""
+    if not text.strip():
+        text = trafilatura.baseline(html)[1]
+    return metadata, drop_boilerplate_lines(text)
+
+
+def _made_of_posts(text: str, posts: Sequence[str]) -> bool:
+    """Whether at least half the posts begin somewhere in the text."""
+    starts = [" ".join(post.split())[:40] for post in posts if post.strip()]
+    flat = " ".join(text.split())
+    return bool(starts) and 2 * sum(start in flat for start in starts) >= len(starts)
+
+
+def _metadata_only(html: str | bytes, url: str) -> dict[str, str | None]:
+    """trafilatura gives no metadata with an empty text: the title and date still count."""
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return {}
+    found = trafilatura.extract_metadata(tree, default_url=url)
+    return {"title": found.title, "author": found.author, "date": found.date}
+
+
+def fill_inner_gaps(precise: str, balanced: str) -> str:
+    """`precise` with the lines only `balanced` has between two lines they share; what
+    `balanced` adds before the first or after the last shared line is left out."""
+    ours, theirs = precise.split("\n"), balanced.split("\n")
+    blocks = difflib.SequenceMatcher(None, ours, theirs, autojunk=False).get_opcodes()
+    shared = [i for i, block in enumerate(blocks) if block[0] == "equal"]
+    if not shared:
+        return precise
+    lines: list[str] = []
+    for i, (tag, i1, i2, j1, j2) in enumerate(blocks):
+        inside = shared[0] < i < shared[-1]
+        if tag in ("equal", "delete"):
+            lines += ours[i1:i2]
+        elif tag == "insert":
+            lines += theirs[j1:j2] if inside else []
+        else:  # replace: inside the article the balanced run's fuller version wins
+            lines += theirs[j1:j2] if inside else ours[i1:i2]
+    return "\n".join(lines)
+
+
+_WORD = re.compile(r"\w")
+# Photo credits and copyright lines, wherever they are: captions, not the article.
+_CREDIT_LINE = re.compile(
+    r"^\W*(photos?|crédits?|credits?|image|illustration)(\s+photos?)?\s*:|©", re.IGNORECASE
+)
+# Prompts and labels that trail or lead an article; a brand named in "Follow X on
+# Twitter" is not a mention. Only looked for at the edges of the text.
+_EDGE_LINE = re.compile(
+    r"\b(follow|suivez)\b.{0,80}\b(twitter|facebook|instagram|linkedin|youtube|tiktok)\b"
+    r"|\b(subscribe|abonnez-vous|sign up|inscrivez-vous)\b.{0,60}\b(newsletter|updates|lettre)"
+    r"|^\W*(share|partager|partagez)( this| cet article)?\W*$"
+    r"|(^|\s)(category|categories|catégories?|tags|mots-clés|filed under|posted in|publié dans)\s*:"
+    r"|\b(support (us|our work)|soutenez-nous)\b"
+    r"|\b(logged in|connecté)\b.{0,40}\b(comment|commentaire)",
+    re.IGNORECASE,
+)
+# "donate" is also an ordinary verb: an appeal ends with its button.
+_APPEAL_LINE = re.compile(r"\b(donate|faire un don)(\s+(now|maintenant))?\W*$", re.IGNORECASE)
+
+
+def _is_edge_boilerplate(line: str) -> bool:
+    return len(line) <= 300 and (
+        _EDGE_LINE.search(line) is not None or _APPEAL_LINE.search(line) is not None
+    )
+
+
+def drop_boilerplate_lines(text: str) -> str:
+    """The text without the residual boilerplate lines trafilatura lets through."""
+    # trafilatura's fallbacks leave lines of blanks, bullets or table bars alone.
+    lines = [
+        line
+        for line in text.split("\n")
+        if _WORD.search(line) and not (len(line) <= 160 and _CREDIT_LINE.search(line))
+    ]
+    while lines and _is_edge_boilerplate(lines[-1]):
+        lines.pop()
+    while lines and _is_edge_boilerplate(lines[0]):
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def extract_page(
@@ -149,31 +312,24 @@ def extract_page(
     page = parse_html(html, url)
     if isinstance(preset, str):
         preset = get_preset(preset)
-    engine = preset or detect_preset(page)
+    # A site with a page object is read by it; other pages by their engine's preset.
+    engine: Engine | None = preset or page_object_for(url) or detect_preset(page)
 
-    metadata: dict[str, str | None] = {}
-    # Comments are posts of their own, so they stay out of the article's text.
-    # trafilatura prunes the tree it works on: it gets the page's own copy.
-    extracted = trafilatura.extract(
-        html,
-        url=url,
-        output_format="json",
-        with_metadata=True,
-        include_comments=False,
-        favor_precision=False,
-    )
-    if extracted:
-        metadata = json.loads(extracted)
-    text = metadata.get("text") or ""
+    posts = engine.posts(page, url, timezone=timezone, now=now) if engine else []
+    metadata, text = main_content(html, url, [post.text for post in posts])
     published = _published_date(page, timezone) or parse_date(
         metadata.get("date"), timezone=timezone, now=now
     )
-    posts = engine.posts(page, url, timezone=timezone, now=now) if engine else []
     title = engine.thread_title(page) if engine else None
     article = page.xpath("//article[starts-with(@id, 'post-')]/@id").get()
+    site_names = [
+        metadata.get("source-hostname"),  # trafilatura's site name
+        page.xpath("//meta[@property='og:site_name']/@content").get(),
+        urlsplit(url).hostname,
+    ]
     return PageExtraction(
         url=url,
-        title=title or metadata.get("title"),
+        title=title or _article_title(metadata.get("title"), page, site_names),
         text=text,
         author=_first_text(page, _BYLINE) or _strip_byline_word(metadata.get("author")),
         published_at=published,
