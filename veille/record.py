@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,11 @@ class Mention:
     topics: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Built field by field: dataclasses.asdict deep-copies, and crawls call this a lot.
+        data = {f.name: getattr(self, f.name) for f in _MENTION_FIELDS}
+        data["brands"] = [{"brand": b.brand, "terms": list(b.terms)} for b in self.brands]
+        data["topics"] = list(self.topics)
+        data["probabilities"] = dict(self.probabilities) if self.probabilities else None
         for key in ("crawled_at", "published_at"):
             value = data[key]
             data[key] = value.isoformat() if value is not None else None
@@ -73,6 +77,9 @@ class Mention:
             b if isinstance(b, BrandMatch) else BrandMatch(**b) for b in values.get("brands") or []
         ]
         return cls(**values)
+
+
+_MENTION_FIELDS = fields(Mention)
 
 
 def canonical_url(url: str) -> str:
