@@ -25,6 +25,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import yaml
+from cssselect import SelectorError
 from lxml.html import HtmlElement
 from parsel import Selector, SelectorList
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -89,9 +90,10 @@ class FieldSpec(_Spec):
 
 
 class DateSpec(FieldSpec):
-    """A machine-readable date: ISO 8601 (`<time datetime>`) or Unix seconds."""
+    """A machine-readable date: ISO 8601 (`<time datetime>`), Unix seconds, or Unix
+    milliseconds (Blogger's `showComment=` permalinks)."""
 
-    format: Literal["iso", "unix"] = "iso"
+    format: Literal["iso", "unix", "unix_ms"] = "iso"
 
 
 class PagingSpec(_Spec):
@@ -99,9 +101,29 @@ class PagingSpec(_Spec):
     and the URL of the thread itself (its first page)."""
 
     param: str | None = Field(default=None, description="query parameter, e.g. start or page")
+    value: str | None = Field(
+        default=None, description="regex on the parameter's value; group 1 = number"
+    )
     path: str | None = Field(default=None, description="regex on the path; group 1 = number")
     counts: Literal["posts", "pages"] = "posts"
     per_page: int = Field(default=20, ge=1, description="posts per page, when counting pages")
+    strip: bool = Field(
+        default=True,
+        description="the thread's URL drops the page part; false: it keeps it, set to the "
+        "first page (SMF's topic=123.0, HFR's sujet_12_1.htm)",
+    )
+
+    @field_validator("value", "path")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                compiled = re.compile(value)
+            except re.error as err:
+                raise ValueError(f"{value!r} is not a valid regular expression: {err}") from err
+            if compiled.groups < 1:
+                raise ValueError(f"{value!r} needs a group around the page number")
+        return value
 
 
 def _field(value: Any) -> Any:
@@ -122,6 +144,11 @@ class PresetSpec(_Spec):
     author_url: FieldSpec = FieldSpec()
     published: DateSpec = DateSpec()
     date_text: FieldSpec = FieldSpec()
+    date_order: Literal["DMY", "MDY", "YMD"] | None = Field(
+        default=None,
+        description="how the board writes numeric dates (10/05/2006): a board's setting, "
+        "so a source may give it; without it dateparser guesses",
+    )
     content: list[str] = Field(default_factory=list, description="the post's body element")
     drop: list[str] = Field(default_factory=list, description="parts of the body left out")
     quoted_ids: FieldSpec = FieldSpec()
@@ -161,8 +188,19 @@ def select(node: Selector, expression: str) -> SelectorList[Selector]:
         if _is_xpath(expression):
             return node.xpath(expression)
         return node.css(expression)
-    except ValueError as err:  # parsel raises ValueError for a bad expression
+    except (ValueError, SelectorError) as err:  # bad XPath, bad CSS
         raise PresetError(f"selector {expression!r} is not valid: {err}") from err
+
+
+_WHOLE_NUMBER = re.compile(r"^(\d+)$")
+
+
+def _set_number(pattern: re.Pattern[str], text: str, number: str) -> str:
+    """`text` with the first match's group 1 (a page number) replaced by `number`."""
+    match = pattern.search(text)
+    if match is None:
+        return text
+    return text[: match.start(1)] + number + text[match.end(1) :]
 
 
 def _first(node: Selector, expressions: list[str]) -> SelectorList[Selector]:
@@ -173,23 +211,31 @@ def _first(node: Selector, expressions: list[str]) -> SelectorList[Selector]:
     return SelectorList()
 
 
+# Invisible characters that forums insert so that long words can wrap (HFR cuts long
+# names with zero-width spaces): they are not part of a name or a date.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\ufeff"))
+
+
 def _string(found: Selector) -> str:
     root = found.root
-    if isinstance(root, HtmlElement):
-        return " ".join(root.text_content().split())
-    return " ".join(str(root).split())
+    text = root.text_content() if isinstance(root, HtmlElement) else str(root)
+    return " ".join(text.translate(_INVISIBLE).split())
 
 
 def _value(node: Selector, spec: FieldSpec) -> str | None:
-    for found in _first(node, spec.select):
-        value = _string(found)
-        if spec.pattern:
-            match = re.search(spec.pattern, value)
-            if not match:
-                continue
-            value = match.group(1) if match.groups() else match.group(0)
-        if value:
-            return value
+    """The first value found: selectors are tried in order, and one whose matches all fail
+    the pattern gives way to the next (a theme may fill an element the preset expects
+    with something else)."""
+    for expression in spec.select:
+        for found in select(node, expression):
+            value = _string(found)
+            if spec.pattern:
+                match = re.search(spec.pattern, value)
+                if not match:
+                    continue
+                value = match.group(1) if match.groups() else match.group(0)
+            if value:
+                return value
     return None
 
 
@@ -232,9 +278,40 @@ def element_text(element: HtmlElement, drop: list[str] | tuple[str, ...] = ()) -
         elif node.tag in _BLOCK_TAGS:
             node.tail = "\n" + (node.tail or "")
             node.text = "\n" + (node.text or "")
-    raw = element.text_content().replace("\xa0", " ").replace("\u200b", "")
+    raw = element.text_content().replace("\xa0", " ").translate(_INVISIBLE)
     lines = (" ".join(line.split()) for line in raw.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})(?![\d/.-])")
+
+
+def _in_order(text: str, order: str | None) -> str:
+    """`text` with its numeric date written year-month-day, read in the board's `order`:
+    "10/05/2006" is 10 May on a French board, 5 October on an American one, and
+    dateparser cannot know which."""
+    match = _NUMERIC_DATE.search(text) if order else None
+    if match is None or order is None or len(match.group(1)) == 4:  # none, or already ISO
+        return text
+    parts = dict(zip(order, (match.group(1), match.group(3), match.group(4)), strict=True))
+    year, month, day = parts["Y"], int(parts["M"]), int(parts["D"])
+    if len(year) == 2:  # "26/05/20"
+        year = ("20" if int(year) < 70 else "19") + year
+    if not (1 <= month <= 12 and 1 <= day <= 31 and len(year) == 4):
+        return text  # not written in that order after all: dateparser guesses
+    return f"{text[: match.start()]}{year}-{month:02d}-{day:02d}{text[match.end() :]}"
+
+
+# Session ids that forums put in links for visitors without cookies (phpBB's sid,
+# vBulletin's s, SMF's PHPSESSID): without them one author keeps one profile URL.
+_SESSION_PARAM = re.compile(r"^(?:sid|s|phpsessid|jsessionid)=[0-9a-z]{16,}$", re.IGNORECASE)
+
+
+def _without_session(url: str) -> str:
+    parts = urlsplit(url)
+    # split by hand: parse_qsl/urlencode would re-escape SMF's ";" separators
+    kept = [pair for pair in parts.query.split("&") if pair and not _SESSION_PARAM.match(pair)]
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 # --- presets -------------------------------------------------------------------------
@@ -247,8 +324,27 @@ class Preset:
         self.spec = spec
         self.name = spec.name
         self._page_path = re.compile(spec.paging.path) if spec.paging.path else None
+        self._page_value = re.compile(spec.paging.value) if spec.paging.value else None
         if not spec.post or not spec.content:
             raise PresetError(f"preset {spec.name!r}: 'post' and 'content' are required")
+        self._check_selectors()
+
+    def _check_selectors(self) -> None:
+        """Every selector is tried once on an empty page, so that a typo fails when the
+        preset is built (`veille sources check`), not halfway through a crawl."""
+        empty = Selector(text="<html></html>", type="html")
+        for key, value in self.spec:
+            if isinstance(value, FieldSpec):
+                expressions = value.select
+            elif isinstance(value, list):
+                expressions = value
+            else:
+                continue
+            for expression in expressions:
+                try:
+                    select(empty, expression)
+                except PresetError as err:
+                    raise PresetError(f"preset {self.name!r}, key {key!r}: {err}") from err
 
     def detect(self, page: Selector) -> bool:
         return any(select(page, expression) for expression in self.spec.detect)
@@ -258,8 +354,9 @@ class Preset:
         paging = self.spec.paging
         number = None
         if paging.param:
-            values = dict(parse_qsl(urlsplit(url).query)).get(paging.param)
-            number = int(values) if values and values.isdigit() else None
+            value = dict(parse_qsl(urlsplit(url).query)).get(paging.param, "")
+            match = (self._page_value or _WHOLE_NUMBER).search(value)
+            number = int(match.group(1)) if match else None
         if number is None and self._page_path:
             match = self._page_path.search(urlsplit(url).path)
             number = int(match.group(1)) if match else None
@@ -268,13 +365,26 @@ class Preset:
         return number if paging.counts == "posts" else (number - 1) * paging.per_page
 
     def thread_url(self, url: str) -> str:
-        """The thread's own URL: this page's URL without its page number."""
+        """The thread's own URL: this page's URL without its page number, or with the
+        first page's number when the preset's paging says `strip: false`."""
+        paging = self.spec.paging
+        first = "0" if paging.counts == "posts" else "1"
         parts = urlsplit(url)
-        query = urlencode(
-            [(k, v) for k, v in parse_qsl(parts.query) if k != self.spec.paging.param]
-        )
-        path = self._page_path.sub("", parts.path, count=1) if self._page_path else parts.path
-        return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+        pairs = []
+        for key, value in parse_qsl(parts.query):
+            if key == paging.param:
+                if paging.strip:
+                    continue
+                value = _set_number(self._page_value or _WHOLE_NUMBER, value, first)
+            pairs.append((key, value))
+        path = parts.path
+        if self._page_path:
+            path = (
+                self._page_path.sub("", path, count=1)
+                if paging.strip
+                else _set_number(self._page_path, path, first)
+            )
+        return urlunsplit((parts.scheme, parts.netloc, path, urlencode(pairs), ""))
 
     def posts(
         self, page: Selector, url: str, *, timezone: str, now: datetime | None
@@ -299,7 +409,9 @@ class Preset:
             date_text = _value(node, spec.date_text)
             published = self._published(node, timezone)
             if published is None and date_text:
-                published = parse_date(date_text, timezone=timezone, now=now)
+                published = parse_date(
+                    _in_order(date_text, spec.date_order), timezone=timezone, now=now
+                )
             title = _value(node, spec.title)
             posts.append(
                 ExtractedPost(
@@ -307,7 +419,7 @@ class Preset:
                     position=offset + len(posts) + 1,
                     text=element_text(content[0].root, spec.drop),
                     author=author,
-                    author_url=urljoin(url, author_url) if author_url else None,
+                    author_url=_without_session(urljoin(url, author_url)) if author_url else None,
                     published_at=published,
                     date_text=date_text,
                     title=title,
@@ -320,10 +432,11 @@ class Preset:
         value = _value(node, self.spec.published)
         if value is None:
             return None
-        if self.spec.published.format == "unix":
+        if self.spec.published.format != "iso":
+            scale = 1000 if self.spec.published.format == "unix_ms" else 1
             try:
-                return datetime.fromtimestamp(float(value), UTC)
-            except (ValueError, OverflowError):
+                return datetime.fromtimestamp(float(value) / scale, UTC)
+            except (ValueError, OverflowError, OSError):
                 return None
         return parse_iso(value, timezone)
 

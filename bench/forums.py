@@ -1,0 +1,455 @@
+"""Forum and comment extraction quality per engine, on real saved pages with gold posts.
+
+For every page of the data folder's index.csv that has gold (`<name>.expected.json`: the
+fhgr/harvest annotations; `<name>.gold.json`: derived gold, see SOURCES.md), the page is
+extracted three ways in the same run:
+- preset: `extract_page` with the engine's preset named (index.csv's engine column,
+  mapped to a preset name below);
+- detected: `extract_page` with no preset, the engine detected from the markup;
+- naive: trafilatura with `include_comments=True`, its whole text taken as one post with
+  the page's author and date (what Veille would have without presets).
+
+Figures, per engine and overall (micro-averaged over posts):
+- recall: gold posts matched by an extracted post; precision: extracted posts that match
+  a gold post. A gold post is matched to the first unmatched extracted post with the same
+  post id (the last run of digits of the gold's post id or post link, compared with the
+  last run of digits of the extracted id), else with the same text (below). For naive,
+  recall counts the gold posts whose text appears anywhere in the one blob (generous:
+  the text is there, not split into posts) and precision is not defined ("-").
+- author: of the matched posts, those whose author is right: the display name (case and
+  spaces ignored) when the gold gives a name, else the profile URL (made absolute, session
+  parameters `sid` and `s` and the trailing slash dropped, percent-escapes decoded).
+- date: of the matched posts, those whose date is right. The gold's date is the string the
+  page shows; it is parsed with `parse_date` in the page's own language (index.csv's lang,
+  so that "10/05/2006" on a French page is 10 May), relative to the page's fetch time and
+  in the page's timezone (SOURCES below), and compared with the extracted `published_at`
+  in that timezone: to the minute when the gold string shows a time of day, else to the
+  day.
+- text: of the matched posts, those whose text is right, compared with all whitespace
+  removed (the gold's renderings put spaces between inline elements, or none between
+  blocks). Derived gold: the extracted text starts with the gold's first 60 characters
+  (`text_first60_without_quotes` when the gold has it). harvest gold, whose `post_text`
+  sometimes keeps quoted replies: the first 60 characters of one text occur in the other.
+
+    .venv/bin/python bench/forums.py [--data ../shared/data/web/forum_pages] [--misses]
+
+The default data folder is ../shared/data/web/forum_pages from the repository root. Its
+local copy holds no Blogger or SPIP page (SOURCES.md lists them): those two presets are
+checked by tests/crawlers/test_presets.py only.
+`--misses` also prints, per page, the gold posts that were missed or got a wrong field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import trafilatura
+
+from crawlers.extract.dates import parse_date
+from crawlers.extract.page import extract_page
+from crawlers.extract.presets import ExtractedPost, build_preset
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "web" / "forum_pages"
+
+# index.csv's engine column → the preset a source would name.
+ENGINE_PRESETS = {
+    "bbpress": "bbpress",
+    "blogger": "blogger",
+    "discourse": "discourse",
+    "fluxbb": "fluxbb",
+    "hfr": "hfr",
+    "invision": "invision",
+    "phorum": "phorum",
+    "phpbb": "phpbb",
+    "smf": "smf",
+    "spip": "spip",
+    "vanilla": "vanilla",
+    "vbulletin": "vbulletin",
+    "wordpress": "wordpress",
+    "xenforo": "xenforo",
+}
+# The engine column does not tell phpBB 2 from phpBB 3.
+FILE_PRESETS = {"phpbb__phpbb2-freeman-cruiser-viewtopic-805": "phpbb2"}
+
+# The harvest pages were fetched in June 2020 (ebaumsworld's says "It is currently Wed
+# Jun 03, 2020", bitdefender's newest post is of June 4); relative and year-less dates
+# are read from then.
+HARVEST_FETCH = datetime(2020, 6, 15, 12, 0, tzinfo=UTC)
+# What a page's entry in sources.yaml would say, where it matters: its `timezone` (the
+# zone the page shows its dates in, when it has machine-readable dates too; UTC else) and
+# the preset keys it overrides (`selectors:`).
+SOURCES: dict[str, tuple[str, dict[str, Any]]] = {
+    # XenForo: datetime="…-0700" / "…+0200" beside the date shown
+    "xenforo__macrumors-x-vs-8-2183765": ("America/Los_Angeles", {}),
+    "xenforo__computerbase-ram-empfehlung-1940441": ("Europe/Berlin", {}),
+    "xenforo__wordreference-accent-marks-557434": ("Europe/Paris", {}),
+    # the gold was read in a browser at UTC+2: 13:40Z is shown "04-23-2020 at 3:40 pm"
+    "vanilla__collegeconfidential-2184314": ("Europe/Zurich", {}),
+    # a French vBulletin board writes its dates day first: "10/05/2006, 13h16"
+    "vbulletin__futura-sciences-latex-12735": ("Europe/Paris", {"date_order": "DMY"}),
+    "vbulletin__futura-sciences-moderateurs-78761": ("Europe/Paris", {"date_order": "DMY"}),
+}
+_URL_UNKNOWN = "http://forum.invalid/viewtopic.php?t=805"
+
+
+@dataclass(frozen=True)
+class GoldPost:
+    post_id: str | None  # digits only
+    author: str  # a display name, or a profile URL when `author_is_url`
+    author_is_url: bool
+    date: str  # as the page shows it
+    text: str
+    text_is_prefix: bool  # derived gold keeps the first 60 characters only
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    engine: str
+    lang: str
+    url: str
+    html_path: Path
+    gold: list[GoldPost]
+    timezone: str
+    now: datetime
+    overrides: dict[str, Any]
+
+    @property
+    def preset(self) -> str:
+        return FILE_PRESETS.get(self.name, ENGINE_PRESETS[self.engine])
+
+
+@dataclass
+class Score:
+    """Counts, summed over pages; the figures are ratios of them."""
+
+    gold: int = 0
+    extracted: int = 0
+    matched: int = 0
+    author: int = 0
+    date: int = 0
+    text: int = 0
+
+    def __add__(self, other: Score) -> Score:
+        return Score(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def figures(self) -> dict[str, float | None]:
+        def ratio(part: int, whole: int) -> float | None:
+            return part / whole if whole else None
+
+        return {
+            "recall": ratio(self.matched, self.gold),
+            "precision": ratio(self.matched, self.extracted),
+            "author": ratio(self.author, self.matched),
+            "date": ratio(self.date, self.matched),
+            "text": ratio(self.text, self.matched),
+        }
+
+
+# --- reading the gold ---------------------------------------------------------------------
+
+
+def _digits(value: str | None) -> str | None:
+    found = re.findall(r"\d+", value or "")
+    return found[-1] if found else None
+
+
+def _looks_like_url(value: str) -> bool:
+    return value.startswith(("http://", "https://", "/", "./")) or ".php" in value
+
+
+def load_gold(html_path: Path) -> list[GoldPost] | None:
+    """The gold posts of a page, from whichever gold file it has; None when it has none."""
+    stem = html_path.with_suffix("")
+    expected = stem.with_suffix(".expected.json")
+    derived = stem.with_suffix(".gold.json")
+    if expected.exists():
+        annotations = json.loads(expected.read_text(encoding="utf-8"))["gold_standard_annotation"]
+        posts = []
+        for annotation in annotations:
+            form = {key: value["surface_form"] for key, value in annotation.items()}
+            user = form.get("user", "").strip()
+            posts.append(
+                GoldPost(
+                    post_id=_digits(form.get("post_link")),
+                    author=user,
+                    author_is_url=_looks_like_url(user),
+                    date=form.get("datetime", ""),
+                    # harvest's text rendering marks list items with "* "
+                    text=re.sub(r"(?<!\S)\*\s+", " ", form.get("post_text", "")),
+                    text_is_prefix=False,
+                )
+            )
+        return posts
+    if derived.exists():
+        return [
+            GoldPost(
+                post_id=_digits(post["post_id"]),
+                author=post["author"],
+                author_is_url=False,
+                date=post["date"],
+                text=post.get("text_first60_without_quotes", post["text_first60"]),
+                text_is_prefix=True,
+            )
+            for post in json.loads(derived.read_text(encoding="utf-8"))["posts"]
+        ]
+    return None
+
+
+def load_pages(data: Path) -> list[Page]:
+    pages = []
+    with (data / "index.csv").open(encoding="utf-8", newline="") as index:
+        for row in csv.DictReader(index):
+            html_path = data / row["file"]
+            gold = load_gold(html_path)
+            if not gold or not html_path.exists():
+                continue
+            name = html_path.stem
+            url = row["url_if_known"]
+            timezone, overrides = SOURCES.get(name, ("UTC", {}))
+            pages.append(
+                Page(
+                    name=name,
+                    engine=row["engine"],
+                    lang=row["lang"],
+                    url=url if url.startswith(("http://", "https://")) else _URL_UNKNOWN,
+                    html_path=html_path,
+                    gold=gold,
+                    timezone=timezone,
+                    now=HARVEST_FETCH,
+                    overrides=overrides,
+                )
+            )
+    return pages
+
+
+def page_bytes(html_path: Path) -> bytes:
+    """The page as bytes that no charset declaration can misread. The harvest pages
+    (those with .expected.json) were written as UTF-8 whatever their meta tag declares;
+    the others are UTF-8, else in their declared charset, else windows-1252 (SOURCES.md).
+    The decoded text is handed over as ASCII with character references."""
+    raw = html_path.read_bytes()
+    declared = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", raw[:4096], re.IGNORECASE)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        if html_path.with_suffix("").with_suffix(".expected.json").exists():
+            raise
+        text = raw.decode(declared.group(1).decode("ascii") if declared else "cp1252")
+    return text.encode("ascii", errors="xmlcharrefreplace")
+
+
+# --- comparing -----------------------------------------------------------------------------
+
+
+def squeeze(text: str | None) -> str:
+    """Text with every kind of space removed, for comparisons across renderings."""
+    return re.sub(r"[\s\u200b\u00ad]+", "", text or "")
+
+
+def text_matches(gold: GoldPost, text: str) -> bool:
+    ours, theirs = squeeze(text), squeeze(gold.text)
+    if gold.text_is_prefix:
+        return ours.startswith(theirs)
+    if not ours or not theirs:
+        return ours == theirs
+    return ours[:60] in theirs or theirs[:60] in ours
+
+
+def _profile_url(value: str, base: str) -> str:
+    parts = urlsplit(urljoin(base, value.strip()))
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k not in ("sid", "s")])
+    path = unquote(parts.path).rstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc.removeprefix("www."), path, query, ""))
+
+
+def _name(value: str | None) -> str:
+    return " ".join((value or "").split()).casefold()
+
+
+def author_matches(gold: GoldPost, post: ExtractedPost, page_url: str) -> bool:
+    if gold.author_is_url:
+        return post.author_url is not None and _profile_url(
+            post.author_url, page_url
+        ) == _profile_url(gold.author, page_url)
+    return _name(post.author) == _name(gold.author)
+
+
+_TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
+
+
+def date_matches(gold: GoldPost, found: datetime | None, page: Page) -> bool:
+    # the page's own language alone decides day-first or month-first
+    expected = parse_date(gold.date, timezone=page.timezone, now=page.now, languages=[page.lang])
+    if expected is None:
+        languages = list(dict.fromkeys([page.lang, "fr", "en"]))
+        expected = parse_date(gold.date, timezone=page.timezone, now=page.now, languages=languages)
+    timezone = page.timezone
+    if expected is None or found is None:
+        return False
+    zone = ZoneInfo(timezone)
+    theirs, ours = expected.astimezone(zone), found.astimezone(zone)
+    if _TIME_OF_DAY.search(gold.date):
+        return theirs.replace(second=0, microsecond=0) == ours.replace(second=0, microsecond=0)
+    return theirs.date() == ours.date()
+
+
+def match_posts(
+    gold: list[GoldPost], posts: list[ExtractedPost]
+) -> list[tuple[GoldPost, ExtractedPost | None]]:
+    """Each gold post with the extracted post it is matched to (by id, else by text)."""
+    free = list(posts)
+    pairs: list[tuple[GoldPost, ExtractedPost | None]] = []
+    for expected in gold:
+        found = None
+        if expected.post_id:
+            found = next((p for p in free if _digits(p.post_id) == expected.post_id), None)
+        if found is None:
+            found = next((p for p in free if text_matches(expected, p.text)), None)
+        if found is not None:
+            free.remove(found)
+        pairs.append((expected, found))
+    return pairs
+
+
+def score_posts(page: Page, posts: list[ExtractedPost]) -> tuple[Score, list[str]]:
+    """The counts for one page, and a line per gold post that is missed or partly wrong."""
+    score = Score(gold=len(page.gold), extracted=len(posts))
+    misses = []
+    for number, (expected, found) in enumerate(match_posts(page.gold, posts), 1):
+        if found is None:
+            misses.append(f"#{number} missed: {expected.text[:60]!r}")
+            continue
+        score.matched += 1
+        checks = {
+            "author": author_matches(expected, found, page.url),
+            "date": date_matches(expected, found.published_at, page),
+            "text": text_matches(expected, found.text),
+        }
+        score.author += checks["author"]
+        score.date += checks["date"]
+        score.text += checks["text"]
+        wrong = {
+            "author": f"{found.author!r} {found.author_url!r} ≠ {expected.author!r}",
+            "date": f"{found.published_at} ({found.date_text!r}) ≠ {expected.date!r}",
+            "text": f"{found.text[:60]!r} ≠ {expected.text[:60]!r}",
+        }
+        for key, ok in checks.items():
+            if not ok:
+                misses.append(f"#{number} {key}: {wrong[key]}")
+    return score, misses
+
+
+def score_naive(page: Page, html: bytes) -> Score:
+    """trafilatura's text with comments as one post, with the page's author and date."""
+    extracted = trafilatura.extract(
+        html, url=page.url, output_format="json", with_metadata=True, include_comments=True
+    )
+    metadata = json.loads(extracted) if extracted else {}
+    blob = squeeze((metadata.get("text") or "") + (metadata.get("comments") or ""))
+    published = parse_date(metadata.get("date"), timezone=page.timezone, now=page.now)
+    blob_post = ExtractedPost(
+        post_id=None, position=1, text="", author=metadata.get("author"), published_at=published
+    )
+    score = Score(gold=len(page.gold), extracted=0)
+    for expected in page.gold:
+        theirs = squeeze(expected.text)[:60]
+        if theirs and theirs in blob:
+            score.matched += 1
+            score.author += author_matches(expected, blob_post, page.url)
+            score.date += date_matches(expected, published, page)
+            score.text += 1
+    return score
+
+
+# --- the table -----------------------------------------------------------------------------
+
+METHODS = ("preset", "detected", "naive")
+
+
+def evaluate(page: Page) -> tuple[dict[str, Score], list[str], str | None]:
+    """The page's scores per method, the misses of the preset run, and the engine that
+    detection picked."""
+    html = page_bytes(page.html_path)
+    preset = build_preset(page.preset, page.overrides) if page.overrides else page.preset
+    explicit = extract_page(html, page.url, preset=preset, timezone=page.timezone, now=page.now)
+    # detection has no source to read overrides from
+    detected = extract_page(html, page.url, timezone=page.timezone, now=page.now)
+    preset_score, misses = score_posts(page, explicit.posts)
+    detected_score, _ = score_posts(page, detected.posts)
+    scores = {
+        "preset": preset_score,
+        "detected": detected_score,
+        "naive": score_naive(page, html),
+    }
+    return scores, misses, detected.preset
+
+
+def _cell(value: float | None) -> str:
+    return "    -" if value is None else f"{value * 100:5.1f}"
+
+
+def format_table(totals: dict[str, dict[str, Score]], pages: dict[str, int]) -> Iterable[str]:
+    header = (
+        f"{'engine':<11} {'pages':>5} {'posts':>5}  {'method':<9}"
+        f" {'recall':>6} {'prec.':>6} {'author':>6} {'date':>6} {'text':>6}"
+    )
+    yield header
+    yield "-" * len(header)
+    for engine, by_method in totals.items():
+        for number, method in enumerate(METHODS):
+            score = by_method[method]
+            figures = score.figures()
+            if method == "naive":  # one blob: no precision, and its text is what matched
+                figures["precision"] = figures["text"] = None
+            lead = f"{engine:<11} {pages[engine]:>5} {score.gold:>5}" if number == 0 else " " * 23
+            cells = " ".join(f"{_cell(figures[k]):>6}" for k in figures)
+            yield f"{lead}  {method:<9} {cells}"
+    yield "figures in %; author, date and text are shares of the matched posts"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--misses", action="store_true", help="print what each page missed")
+    args = parser.parse_args()
+
+    totals: dict[str, dict[str, Score]] = {}
+    page_counts: dict[str, int] = {}
+    wrong_engine = []
+    for page in sorted(load_pages(args.data), key=lambda p: (p.engine, p.name)):
+        scores, misses, detected = evaluate(page)
+        by_method = totals.setdefault(page.engine, {m: Score() for m in METHODS})
+        for method, score in scores.items():
+            by_method[method] += score
+        page_counts[page.engine] = page_counts.get(page.engine, 0) + 1
+        if detected != page.preset:
+            wrong_engine.append(f"{page.name}: detected {detected}, expected {page.preset}")
+        if args.misses and misses:
+            print(f"{page.name} ({page.preset}):")
+            for line in misses:
+                print(f"  {line}")
+    overall = {m: sum((t[m] for t in totals.values()), Score()) for m in METHODS}
+    totals["ALL"] = overall
+    page_counts["ALL"] = sum(page_counts.values())
+    print(f"data: {args.data}")
+    for line in format_table(totals, page_counts):
+        print(line)
+    for line in wrong_engine:
+        print(f"detection: {line}")
+
+
+if __name__ == "__main__":
+    main()
