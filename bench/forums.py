@@ -382,9 +382,13 @@ def evaluate(page: Page) -> tuple[dict[str, Score], list[str], str | None]:
     detection picked."""
     html = page_bytes(page.html_path)
     preset = build_preset(page.preset, page.overrides) if page.overrides else page.preset
-    explicit = extract_page(html, page.url, preset=preset, timezone=page.timezone, now=page.now)
-    # detection has no source to read overrides from
-    detected = extract_page(html, page.url, timezone=page.timezone, now=page.now)
+    # A source declares its language (fr, en): numeric dates are read in its order.
+    language = page.lang if page.lang in ("fr", "en") else None
+    explicit = extract_page(
+        html, page.url, preset=preset, timezone=page.timezone, now=page.now, language=language
+    )
+    # detection has no source to read overrides from, only its language
+    detected = extract_page(html, page.url, timezone=page.timezone, now=page.now, language=language)
     preset_score, misses = score_posts(page, explicit.posts)
     detected_score, _ = score_posts(page, detected.posts)
     scores = {

@@ -16,7 +16,13 @@ class Engine(Protocol):
     name: str
 
     def posts(
-        self, page: Selector, url: str, *, timezone: str, now: datetime | None
+        self,
+        page: Selector,
+        url: str,
+        *,
+        timezone: str,
+        now: datetime | None,
+        language: str | None = None,
     ) -> list[ExtractedPost]: ...
 
     def thread_title(self, page: Selector) -> str | None: ...

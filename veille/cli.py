@@ -85,7 +85,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: file not found")
     url = args.url or args.file.resolve().as_uri()
     try:
-        page = extract_page(args.file.read_bytes(), url, preset=args.preset, timezone=args.timezone)
+        page = extract_page(
+            args.file.read_bytes(),
+            url,
+            preset=args.preset,
+            timezone=args.timezone,
+            language=args.language,
+        )
     except (ExtractionError, PresetError) as err:
         raise UsageError(str(err)) from err
     print(json.dumps(page.to_contract(), ensure_ascii=False, indent=1))
@@ -270,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--preset", help="engine of the page (a file of crawlers/presets/); default: detected"
     )
     extract.add_argument("--timezone", default="UTC", help="for dates shown without a zone")
+    extract.add_argument(
+        "--language", choices=["fr", "en"], help="the page's language: how numeric dates read"
+    )
     extract.set_defaults(func=cmd_extract)
 
     match = commands.add_parser(

@@ -99,6 +99,11 @@ class Source(_Strict):
     def _http_urls(cls, urls: list[str]) -> list[str]:
         return _check_http(urls)
 
+    @property
+    def date_language(self) -> str | None:
+        """The language numeric dates are read in, when the source has one."""
+        return None if self.language == "auto" else self.language
+
     @model_validator(mode="after")
     def _default_source_kind(self) -> Source:
         if self.source_kind is None:

@@ -39,9 +39,12 @@ def parse_date(
     timezone: str = "UTC",
     now: datetime | None = None,
     languages: list[str] | None = None,
+    language: str | None = None,
 ) -> datetime | None:
     """A date as written on a page, absolute or relative, French or English; None when
-    the text holds no date."""
+    the text holds no date. `language`, the page's language when known, is tried alone
+    first: dateparser reads a numeric date month first as soon as English is among its
+    languages, and "10/05/2006" on a French page is 10 May."""
     if not text or not text.strip():
         return None
     iso = parse_iso(text, timezone)
@@ -56,7 +59,11 @@ def parse_date(
     if now is not None:
         settings["RELATIVE_BASE"] = now.astimezone(zone).replace(tzinfo=None)
     cleaned = _FRENCH_HOUR.sub(r"\1:\2", " ".join(text.split()))
-    parsed = dateparser.parse(cleaned, languages=languages or _LANGUAGES, settings=settings)
+    parsed = None
+    if language and not languages:
+        parsed = dateparser.parse(cleaned, languages=[language], settings=settings)
+    if parsed is None:
+        parsed = dateparser.parse(cleaned, languages=languages or _LANGUAGES, settings=settings)
     if parsed is None:
         return None
     if parsed.tzinfo is None:

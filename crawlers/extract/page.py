@@ -306,6 +306,7 @@ def extract_page(
     preset: str | Preset | None = None,
     timezone: str = "UTC",
     now: datetime | None = None,
+    language: str | None = None,
 ) -> PageExtraction:
     """Main content, metadata and posts of a page. `preset` names the engine (a file
     of crawlers/presets/); without it the engine is detected from the markup."""
@@ -315,10 +316,10 @@ def extract_page(
     # A site with a page object is read by it; other pages by their engine's preset.
     engine: Engine | None = preset or page_object_for(url) or detect_preset(page)
 
-    posts = engine.posts(page, url, timezone=timezone, now=now) if engine else []
+    posts = engine.posts(page, url, timezone=timezone, now=now, language=language) if engine else []
     metadata, text = main_content(html, url, [post.text for post in posts])
     published = _published_date(page, timezone) or parse_date(
-        metadata.get("date"), timezone=timezone, now=now
+        metadata.get("date"), timezone=timezone, now=now, language=language
     )
     title = engine.thread_title(page) if engine else None
     article = page.xpath("//article[starts-with(@id, 'post-')]/@id").get()

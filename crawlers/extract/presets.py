@@ -387,8 +387,16 @@ class Preset:
         return urlunsplit((parts.scheme, parts.netloc, path, urlencode(pairs), ""))
 
     def posts(
-        self, page: Selector, url: str, *, timezone: str, now: datetime | None
+        self,
+        page: Selector,
+        url: str,
+        *,
+        timezone: str,
+        now: datetime | None,
+        language: str | None = None,
     ) -> list[ExtractedPost]:
+        """The page's posts; dates shown without a zone are in `timezone`, relative ones
+        count from `now`, and `language` (fr, en) decides how a numeric date reads."""
         spec = self.spec
         offset = self.page_offset(url)
         posts: list[ExtractedPost] = []
@@ -410,7 +418,10 @@ class Preset:
             published = self._published(node, timezone)
             if published is None and date_text:
                 published = parse_date(
-                    _in_order(date_text, spec.date_order), timezone=timezone, now=now
+                    _in_order(date_text, spec.date_order),
+                    timezone=timezone,
+                    now=now,
+                    language=language,
                 )
             title = _value(node, spec.title)
             posts.append(

@@ -30,7 +30,13 @@ class PageObject:
     domains: tuple[str, ...] = ()
 
     def posts(
-        self, page: Selector, url: str, *, timezone: str, now: datetime | None
+        self,
+        page: Selector,
+        url: str,
+        *,
+        timezone: str,
+        now: datetime | None,
+        language: str | None = None,
     ) -> list[ExtractedPost]:
         raise NotImplementedError
 

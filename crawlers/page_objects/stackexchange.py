@@ -28,7 +28,13 @@ class StackExchange(PageObject):
     name = "stackexchange"
 
     def posts(
-        self, page: Selector, url: str, *, timezone: str, now: datetime | None
+        self,
+        page: Selector,
+        url: str,
+        *,
+        timezone: str,
+        now: datetime | None,
+        language: str | None = None,
     ) -> list[ExtractedPost]:
         posts: list[ExtractedPost] = []
         for node in page.css("div.question, div.answer"):

@@ -62,6 +62,7 @@ class SourceSpider(scrapy.Spider):
                 response.url,
                 preset=self.preset,
                 timezone=self.source.timezone,
+                language=self.source.date_language,
                 now=self.fetched_at(response),
             )
         except ExtractionError as err:

@@ -31,7 +31,13 @@ class ForumSpider(SourceSpider):
         preset = self.engine
         assert preset is not None, "the config checks that a forum has a preset or page object"
         crawled_at = self.fetched_at(response)
-        posts = preset.posts(page, response.url, timezone=self.source.timezone, now=crawled_at)
+        posts = preset.posts(
+            page,
+            response.url,
+            timezone=self.source.timezone,
+            now=crawled_at,
+            language=self.source.date_language,
+        )
         next_page = preset.next_page(page, response.url)
         if posts:
             title = preset.thread_title(page)

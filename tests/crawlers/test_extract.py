@@ -127,3 +127,16 @@ def test_iso_dates_keep_their_offset_and_no_date_is_none():
     parsed = parse_date("2026-11-20T13:05:00+00:00", timezone="Europe/Paris")
     assert parsed == datetime(2026, 11, 20, 13, 5, tzinfo=UTC)
     assert parse_date("Répondre", timezone="Europe/Paris", now=NOW) is None
+
+
+def test_numeric_dates_read_in_the_page_language():
+    """A French vBulletin board writes "04/02/2005": 4 February, not April 2."""
+    page = FIXTURES / "forum_pages" / "vbulletin__futura-sciences-latex-12735.html"
+    url = "https://forums.futura-sciences.com/annonces-officielles/12735-latex.html"
+    french = extract_page(page.read_bytes(), url, preset="vbulletin", timezone="Europe/Paris",
+                          language="fr")  # fmt: skip
+    dates = [(p.date_text, p.published_at.strftime("%Y-%m-%d %H:%M")) for p in french.posts[:2]]
+    assert dates == [
+        ("29/07/2004, 19h46", "2004-07-29 19:46"),
+        ("04/02/2005, 12h25", "2005-02-04 12:25"),
+    ]
