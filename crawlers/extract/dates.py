@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import dateparser
+from dateparser.date import DateDataParser
 
 _LANGUAGES = ["fr", "en"]
 # dateparser reads "14 h 05" (French typography) as two numbers; join it first.
@@ -51,21 +52,32 @@ def parse_date(
     if iso is not None:
         return iso
     zone = ZoneInfo(timezone)
-    settings: dict[str, object] = {
-        "TIMEZONE": timezone,
-        "RETURN_AS_TIMEZONE_AWARE": True,
-        "PREFER_DATES_FROM": "past",
-    }
-    if now is not None:
-        settings["RELATIVE_BASE"] = now.astimezone(zone).replace(tzinfo=None)
+    base = now.astimezone(zone).replace(tzinfo=None) if now is not None else None
     cleaned = _FRENCH_HOUR.sub(r"\1:\2", " ".join(text.split()))
     parsed = None
     if language and not languages:
-        parsed = dateparser.parse(cleaned, languages=[language], settings=settings)
+        parsed = _parser((language,), timezone, base).get_date_data(cleaned).date_obj
     if parsed is None:
-        parsed = dateparser.parse(cleaned, languages=languages or _LANGUAGES, settings=settings)
+        tried = tuple(languages or _LANGUAGES)
+        parsed = _parser(tried, timezone, base).get_date_data(cleaned).date_obj
     if parsed is None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed
+
+
+@lru_cache(maxsize=64)
+def _parser(languages: tuple[str, ...], timezone: str, base: datetime | None) -> DateDataParser:
+    """One parser per language set, zone and fetch time: the posts of a page share it
+    (building one costs as much as parsing a date)."""
+    settings: dict[str, object] = {
+        "TIMEZONE": timezone,
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "past",
+        # Pages write dates as words and numbers, never as Unix timestamps in text.
+        "PARSERS": ["relative-time", "absolute-time"],
+    }
+    if base is not None:
+        settings["RELATIVE_BASE"] = base
+    return DateDataParser(languages=list(languages), settings=settings)

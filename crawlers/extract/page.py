@@ -104,8 +104,7 @@ def parse_html(html: str | bytes, url: str, content_type: str | None = None) -> 
 def _first_text(page: Selector, expressions: tuple[str, ...]) -> str | None:
     for expression in expressions:
         for found in select(page, expression):
-            root = found.root
-            text = root.text_content() if isinstance(root, HtmlElement) else str(root)
+            text = found.text_content() if isinstance(found, HtmlElement) else str(found)
             value = " ".join(text.split())
             if value:
                 return value

@@ -19,15 +19,17 @@ import copy
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import yaml
 from cssselect import SelectorError
+from lxml import etree
 from lxml.html import HtmlElement
-from parsel import Selector, SelectorList
+from parsel import Selector
+from parsel.csstranslator import css2xpath
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crawlers.extract.dates import parse_date, parse_iso
@@ -183,13 +185,38 @@ def _is_xpath(expression: str) -> bool:
     return expression.startswith(("/", "./", "(", "@"))
 
 
-def select(node: Selector, expression: str) -> SelectorList[Selector]:
+_QUOTED_NAME = r"""(?:"[^"]*"|'[^']*')"""
+_HAS_CLASS = re.compile(rf"has-class\(\s*({_QUOTED_NAME}(?:\s*,\s*{_QUOTED_NAME})*)\s*\)")
+_QUOTED = re.compile(r""""([^"]*)"|'([^']*)'""")
+
+
+def _class_test(match: re.Match[str]) -> str:
+    """parsel's has-class("a", "b") in plain XPath 1.0: the same test, without a call
+    back into Python for every element (a crawl evaluates it hundreds of thousands of
+    times)."""
+    names = [a or b for a, b in _QUOTED.findall(match.group(1))]
+    tests = [f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')" for name in names]
+    return "(" + " and ".join(tests) + ")"
+
+
+@lru_cache(maxsize=4096)
+def _compiled(expression: str) -> etree.XPath:
     try:
-        if _is_xpath(expression):
-            return node.xpath(expression)
-        return node.css(expression)
-    except (ValueError, SelectorError) as err:  # bad XPath, bad CSS
+        xpath = expression if _is_xpath(expression) else css2xpath(expression)
+        return etree.XPath(_HAS_CLASS.sub(_class_test, xpath), smart_strings=False)
+    except (ValueError, SelectorError, etree.XPathError) as err:  # bad CSS, bad XPath
         raise PresetError(f"selector {expression!r} is not valid: {err}") from err
+
+
+def select(node: Selector | HtmlElement, expression: str) -> list[Any]:
+    """What the selector finds under `node`: elements, or strings for ::attr(), ::text,
+    @attribute and text() selections. Selectors are compiled once per process."""
+    root = node.root if isinstance(node, Selector) else node
+    try:
+        found = _compiled(expression)(root)
+    except etree.XPathError as err:
+        raise PresetError(f"selector {expression!r} failed: {err}") from err
+    return found if isinstance(found, list) else [found]
 
 
 _WHOLE_NUMBER = re.compile(r"^(\d+)$")
@@ -203,12 +230,12 @@ def _set_number(pattern: re.Pattern[str], text: str, number: str) -> str:
     return text[: match.start(1)] + number + text[match.end(1) :]
 
 
-def _first(node: Selector, expressions: list[str]) -> SelectorList[Selector]:
+def _first(node: Selector | HtmlElement, expressions: list[str]) -> list[Any]:
     for expression in expressions:
         found = select(node, expression)
         if found:
             return found
-    return SelectorList()
+    return []
 
 
 # Invisible characters that forums insert so that long words can wrap (HFR cuts long
@@ -216,13 +243,12 @@ def _first(node: Selector, expressions: list[str]) -> SelectorList[Selector]:
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\ufeff"))
 
 
-def _string(found: Selector) -> str:
-    root = found.root
-    text = root.text_content() if isinstance(root, HtmlElement) else str(root)
+def _string(found: Any) -> str:
+    text = found.text_content() if isinstance(found, HtmlElement) else str(found)
     return " ".join(text.translate(_INVISIBLE).split())
 
 
-def _value(node: Selector, spec: FieldSpec) -> str | None:
+def _value(node: Selector | HtmlElement, spec: FieldSpec) -> str | None:
     """The first value found: selectors are tried in order, and one whose matches all fail
     the pattern gives way to the next (a theme may fill an element the preset expects
     with something else)."""
@@ -239,7 +265,7 @@ def _value(node: Selector, spec: FieldSpec) -> str | None:
     return None
 
 
-def _values(node: Selector, spec: FieldSpec) -> list[str]:
+def _values(node: Selector | HtmlElement, spec: FieldSpec) -> list[str]:
     values = []
     for expression in spec.select:
         for found in select(node, expression):
@@ -256,10 +282,8 @@ def element_text(element: HtmlElement, drop: list[str] | tuple[str, ...] = ()) -
     """The text a reader sees: one line per block, <br> kept as line breaks, spaces
     collapsed. `drop` lists selectors for parts to leave out (quotes, signatures)."""
     element = copy.deepcopy(element)
-    wrapper = Selector(root=element, type="html")
     for expression in drop:
-        for found in select(wrapper, expression):
-            node = found.root
+        for node in select(element, expression):
             if not isinstance(node, HtmlElement) or node is element:
                 continue
             parent = node.getparent()
@@ -410,7 +434,7 @@ class Preset:
                     continue  # an element matched twice (nested markup)
                 seen.add(post_id)
             content = _first(node, spec.content)
-            if not content or not isinstance(content[0].root, HtmlElement):
+            if not content or not isinstance(content[0], HtmlElement):
                 continue
             author = _value(node, spec.author)
             author_url = _value(node, spec.author_url)
@@ -428,7 +452,7 @@ class Preset:
                 ExtractedPost(
                     post_id=post_id,
                     position=offset + len(posts) + 1,
-                    text=element_text(content[0].root, spec.drop),
+                    text=element_text(content[0], spec.drop),
                     author=author,
                     author_url=_without_session(urljoin(url, author_url)) if author_url else None,
                     published_at=published,
