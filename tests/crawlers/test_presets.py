@@ -1,7 +1,7 @@
 """Engine presets on saved real pages (tests/fixtures/forum_pages, one or two per engine,
 with their gold): how many posts, their ids, authors and dates, the post's own text kept
 and quoted replies, signatures and edit notices left out; a source's overrides; preset
-errors; engine detection; and the per-engine floors of tests/forum_floors.json, scored
+errors; engine detection; and the per-engine floors of tests/quality_floors.json, scored
 the way bench/forums.py scores the whole data set."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from crawlers.extract.presets import (
 from tests.conftest import FIXTURES, REPO
 
 FORUM_PAGES = FIXTURES / "forum_pages"
-FLOORS = REPO / "tests" / "forum_floors.json"
+FLOORS = REPO / "tests" / "quality_floors.json"
 PAGES = {page.name: page for page in load_pages(FORUM_PAGES)}
 
 # Pages without a gold file in the data set: SPIP's is the article page the main-text
@@ -404,7 +404,7 @@ def test_preset_errors_say_what_is_wrong(name: str, overrides: dict | None, mess
 
 
 def test_forum_figures_stay_above_their_floors():
-    floors = json.loads(FLOORS.read_text(encoding="utf-8"))["engines"]
+    floors = json.loads(FLOORS.read_text(encoding="utf-8"))["forum_engines"]
     totals: dict[str, Score] = {}
     for page in PAGES.values():
         score, _ = score_posts(page, extracted(page.name).posts)
