@@ -463,7 +463,7 @@ class Preset:
             )
         return posts
 
-    def _published(self, node: Selector, timezone: str) -> datetime | None:
+    def _published(self, node: Selector | HtmlElement, timezone: str) -> datetime | None:
         value = _value(node, self.spec.published)
         if value is None:
             return None
