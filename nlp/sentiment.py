@@ -9,9 +9,11 @@ beside it records the data, the settings and the dev figures.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -81,3 +83,36 @@ def scores_from_probabilities(row: np.ndarray) -> SentimentScore:
     label = SENTIMENT_LABELS[int(np.argmax(row))]
     score = round(probabilities["positive"] - probabilities["negative"], 4)
     return SentimentScore(label, score, probabilities)
+
+
+class SentimentScorer(Protocol):
+    name: str
+    version: str
+
+    def predict_proba(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray: ...
+
+    def score(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> list[SentimentScore]: ...
+
+
+# The models Veille ships, by the name VEILLE_SENTIMENT_MODEL takes.
+MODEL_CHOICES = ("e5-ft", "e5-lr")
+
+
+def load_sentiment_model(choice: str | None = None) -> SentimentScorer:
+    """The shipped sentiment model: the fine-tuned encoder ("e5-ft") when its weights
+    ship, else the logistic-regression head on e5 vectors ("e5-lr").
+    VEILLE_SENTIMENT_MODEL picks one explicitly."""
+    choice = choice or os.environ.get("VEILLE_SENTIMENT_MODEL")
+    if choice not in (None, *MODEL_CHOICES):
+        raise ValueError(
+            f"VEILLE_SENTIMENT_MODEL={choice!r}: choose one of {', '.join(MODEL_CHOICES)}"
+        )
+    from nlp.finetuned import DEFAULT_WEIGHTS, FinetunedSentiment
+
+    if choice == "e5-ft" or (choice is None and DEFAULT_WEIGHTS.exists()):
+        return FinetunedSentiment()
+    return SentimentModel()

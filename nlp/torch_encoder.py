@@ -43,19 +43,28 @@ def windows(token_ids: list[int]) -> list[list[int]]:
     return [[BOS, *chunk, EOS] for chunk in chunks]
 
 
+def load_base(model_dir: Path) -> Any:
+    """The converted encoder (no pooler: e5 pools by the mean), in evaluation mode."""
+    from transformers import BertModel
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    model = BertModel.from_pretrained(
+        str(model_dir), add_pooling_layer=False, local_files_only=True
+    )
+    model.eval()
+    return model
+
+
 class TorchEncoder:
-    def __init__(self, model_dir: Path, num_threads: int | None = None):
+    def __init__(self, model_dir: Path, num_threads: int | None = None, model: Any = None):
         import torch
-        from transformers import BertModel
 
         threads = num_threads or int(os.environ.get("VEILLE_THREADS", os.cpu_count() or 1))
         torch.set_num_threads(threads)
         self.torch = torch
         self.tokenizer = load_tokenizer(model_dir)
-        self.model = BertModel.from_pretrained(
-            str(model_dir), add_pooling_layer=False, local_files_only=True
-        )
-        self.model.eval()
+        self.model = model if model is not None else load_base(model_dir)
         self.dim = int(self.model.config.hidden_size)
 
     def token_windows(self, texts: Sequence[str]) -> list[list[list[int]]]:
@@ -71,6 +80,16 @@ class TorchEncoder:
         batch_size: int = 32,
     ) -> np.ndarray:
         """L2-normalised vectors, one row per text, in order."""
+        vectors = self.pooled(texts, progress, batch_size)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def pooled(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+        batch_size: int = 32,
+    ) -> np.ndarray:
+        """Mean token states, one row per text (windows weighted by their length)."""
         per_text = self.token_windows(texts)
         flat = [(i, w) for i, text_windows in enumerate(per_text) for w in text_windows]
         order = sorted(range(len(flat)), key=lambda k: len(flat[k][1]))
@@ -95,6 +114,4 @@ class TorchEncoder:
                 done += len(batch)
                 if progress is not None:
                     progress(done, len(flat))
-        vectors = sums / weights[:, None]
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors.astype(np.float32)
+        return (sums / weights[:, None]).astype(np.float32)

@@ -53,7 +53,7 @@ def test_demo_prints_the_summary_and_the_email_is_received(first_run):
     home, result = first_run
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    for expected in ("Mentions per brand and source:", "Sentiment per brand", "Warehouse:"):
+    for expected in ("Mentions per brand and source:", "What the posts say about", "Warehouse:"):
         assert expected in out
     assert "Emails received by the local SMTP server: 1" in out
     assert "Fibrelia" in out.split("Emails received")[1]
@@ -72,8 +72,7 @@ def test_demo_prints_the_summary_and_the_email_is_received(first_run):
     negative_texts = [
         r[0]
         for r in con.execute(
-            "SELECT m.text FROM mentions m JOIN mention_brands b USING (mention_id) "
-            "WHERE b.brand = 'Fibrelia' AND m.sentiment = 'negative'"
+            "SELECT text FROM brand_mentions WHERE brand = 'Fibrelia' AND sentiment = 'negative'"
         ).fetchall()
     ]
     con.close()

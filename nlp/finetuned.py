@@ -1,0 +1,69 @@
+"""The fine-tuned sentiment model at run time: the converted multilingual-e5-small base
+with its top layers replaced by the trained ones (nlp/finetune.py), mean pooling, the
+linear head, and the calibration temperature."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from nlp.sentiment import MODELS_DIR, SentimentScore, scores_from_probabilities
+from veille.record import SENTIMENT_LABELS
+
+DEFAULT_WEIGHTS = MODELS_DIR / "sentiment_e5_ft.safetensors"
+
+
+class FinetunedSentiment:
+    def __init__(self, weights: Path = DEFAULT_WEIGHTS, model_dir: Path | None = None):
+        from safetensors.torch import load_file
+
+        from nlp.torch_encoder import TorchEncoder, load_base
+
+        if not weights.exists():
+            raise FileNotFoundError(f"{weights}: no fine-tuned weights; see `veille models train`")
+        card = json.loads(weights.with_suffix(".json").read_text())
+        if model_dir is None:
+            from nlp.convert_e5 import cached_model_dir
+            from veille.home import veille_home
+
+            model_dir = cached_model_dir(veille_home())
+        self.name = str(card["name"])
+        self.version = str(card["version"])
+        self.temperature = float(card.get("temperature", 1.0))
+        tensors = load_file(str(weights))
+        base = load_base(model_dir)
+        layers = base.encoder.layer
+        trained = int(card["settings"]["trainable_layers"])
+        for offset, layer in enumerate(layers[len(layers) - trained :]):
+            prefix = f"layers.{offset}."
+            state = {k.removeprefix(prefix): v.float() for k, v in tensors.items()
+                     if k.startswith(prefix)}  # fmt: skip
+            layer.load_state_dict(state)
+        # The head: dropout (off at run time) then a linear layer, saved as head.1.*.
+        self.weight = tensors["head.1.weight"].float().numpy()
+        self.bias = tensors["head.1.bias"].float().numpy()
+        classes = card.get("classes", list(SENTIMENT_LABELS))
+        order = [classes.index(label) for label in SENTIMENT_LABELS]
+        self.weight, self.bias = self.weight[order], self.bias[order]
+        self.encoder = TorchEncoder(model_dir, model=base)
+
+    def predict_proba(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Rows of calibrated (negative, neutral, positive) probabilities."""
+        if not texts:
+            return np.zeros((0, len(SENTIMENT_LABELS)), dtype=np.float32)
+        logits = (
+            self.encoder.pooled(texts, progress) @ self.weight.T + self.bias
+        ) / self.temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def score(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> list[SentimentScore]:
+        return [scores_from_probabilities(row) for row in self.predict_proba(texts, progress)]
