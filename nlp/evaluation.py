@@ -65,3 +65,23 @@ def figures(probabilities: np.ndarray, gold: list[str]) -> dict[str, float | int
 def dev_files(dev_dir: Path) -> list[Path]:
     """Every labelled file under a folder such as ../shared/data/sentiment."""
     return sorted(p for p in dev_dir.rglob("*.jsonl") if "raw" not in p.parts)
+
+
+def stratified_sample(rows: list[dict[str, str]], limit: int, seed: int) -> list[dict[str, str]]:
+    """Exactly `limit` rows (or all, when fewer), keeping each label's share."""
+    if len(rows) <= limit:
+        return rows
+    by_label: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_label.setdefault(row["label"], []).append(row)
+    shares = {label: limit * len(group) / len(rows) for label, group in by_label.items()}
+    quotas = {label: int(share) for label, share in shares.items()}
+    # Largest remainders get the rows that rounding down left over.
+    by_remainder = sorted(shares, key=lambda label: (quotas[label] - shares[label], label))
+    for label in by_remainder[: limit - sum(quotas.values())]:
+        quotas[label] += 1
+    rng = random.Random(seed)
+    picked = []
+    for label in sorted(by_label):
+        picked += rng.sample(by_label[label], quotas[label])
+    return picked

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.evaluation import dev_files, figures, read_labelled
+from nlp.evaluation import dev_files, figures, read_labelled, stratified_sample
 from veille.progress import Log
 from veille.record import SENTIMENT_LABELS
 
@@ -217,7 +217,6 @@ def finetune(
     from transformers import BertModel
 
     from nlp.torch_encoder import load_tokenizer
-    from nlp.train_sentiment import _stratified
 
     started = time.monotonic()
     torch.manual_seed(settings.seed)
@@ -233,7 +232,7 @@ def finetune(
     held_rows: list[dict[str, str]] = []
     data = []
     for path in dev_files(train_dir):
-        rows = _stratified(read_labelled(path), settings.max_per_dataset, settings.seed)
+        rows = stratified_sample(read_labelled(path), settings.max_per_dataset, settings.seed)
         train, held = _split(rows, settings.held_out, settings.seed)
         train_rows += train
         held_rows += held

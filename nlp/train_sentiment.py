@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -19,32 +18,12 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from nlp.encoder import ENCODER_NAME, cached_encode
-from nlp.evaluation import dev_files, figures, read_labelled
+from nlp.evaluation import dev_files, figures, read_labelled, stratified_sample
 from nlp.sentiment import DEFAULT_HEAD, SentimentModel
 from veille.progress import Log, every
 from veille.record import SENTIMENT_LABELS
 
 MODEL_NAME = "veille-sentiment-e5-lr"
-
-
-def _stratified(rows: list[dict[str, str]], limit: int, seed: int) -> list[dict[str, str]]:
-    """Exactly `limit` rows (or all, when fewer), keeping each label's share."""
-    if len(rows) <= limit:
-        return rows
-    by_label: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        by_label.setdefault(row["label"], []).append(row)
-    shares = {label: limit * len(group) / len(rows) for label, group in by_label.items()}
-    quotas = {label: int(share) for label, share in shares.items()}
-    # Largest remainders get the rows that rounding down left over.
-    by_remainder = sorted(shares, key=lambda label: (quotas[label] - shares[label], label))
-    for label in by_remainder[: limit - sum(quotas.values())]:
-        quotas[label] += 1
-    rng = random.Random(seed)
-    picked = []
-    for label in sorted(by_label):
-        picked += rng.sample(by_label[label], quotas[label])
-    return picked
 
 
 def train(
@@ -66,7 +45,7 @@ def train(
     labels: list[str] = []
     data = []
     for path in files:
-        rows = _stratified(read_labelled(path), max_per_dataset, seed)
+        rows = stratified_sample(read_labelled(path), max_per_dataset, seed)
         started = time.monotonic()
         log(f"encoding {path.relative_to(train_dir)}: {len(rows)} texts")
         chunks.append(
