@@ -18,7 +18,7 @@ forum-length texts (64 French reviews of 150 to 250 tokens), at batch sizes 1, 8
 and the process's peak RSS.
 
     .venv/bin/python bench/sentiment.py [--limit 1000] [--dev ../shared/data/sentiment]
-        [--skip-speed]
+        [--skip-speed] [--skip-quality]
 """
 
 from __future__ import annotations
@@ -151,7 +151,16 @@ def _speed_worker(name: str, samples: dict[str, list[str]], queue: Any) -> None:
             started = time.perf_counter()
             run(texts)
             results[(kind, batch)] = len(texts) / (time.perf_counter() - started)
-    queue.put((results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((results, _peak_rss_mb()))
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM): ru_maxrss would also count the
+    parent's peak, which Linux carries across the exec of a spawned process."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _batched(model: Any, batch: int) -> Callable[[list[str]], None]:
@@ -192,9 +201,11 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
     print(f"dev: {args.dev}; at most {args.limit} rows a file")
-    quality(args.dev, args.limit)
+    if not args.skip_quality:
+        quality(args.dev, args.limit)
     if not args.skip_speed:
         speed(args.dev)
 
