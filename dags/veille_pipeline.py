@@ -83,10 +83,12 @@ def veille_pipeline() -> None:
     def load(scored: str) -> dict[str, int]:
         from pathlib import Path
 
+        from veille.config import config_dir, load_config
         from veille.home import veille_home, warehouse_path
         from veille.pipeline import load_step
 
-        return load_step(Path(scored), warehouse_path(veille_home()))
+        brands = load_config(config_dir(None)).brands
+        return load_step(Path(scored), warehouse_path(veille_home()), brands=brands)
 
     @task
     def alert(load_report: dict[str, int]) -> list[str]:

@@ -7,13 +7,14 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from veille import __version__
 from veille.config import BRANDS_FILE, BrandsFile, ConfigError, config_dir, load_config, load_model
 from veille.home import veille_home, warehouse_path
+from warehouse.db import WarehouseBusy
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -209,6 +210,83 @@ def cmd_correct(args: argparse.Namespace) -> int:
         f"correction {correction.correction_id}: mention {correction.mention_id} is "
         f"{correction.sentiment} {target} (by {correction.corrected_by})"
     )
+    return 0
+
+
+def _warehouse_arg(args: argparse.Namespace) -> Path:
+    return Path(args.warehouse) if args.warehouse else warehouse_path(veille_home())
+
+
+def cmd_db_migrate(args: argparse.Namespace) -> int:
+    from warehouse.db import migrations, writer
+
+    db_path = _warehouse_arg(args)
+    with writer(db_path) as con:  # the writer applies what is missing
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    latest = row[0] if row else None
+    known = [version for version, _ in migrations()]
+    print(f"{db_path}: schema at version {latest} (migrations {known[0]:03d} to {known[-1]:03d})")
+    return 0
+
+
+def _plain(value: Any, json_lists: bool = False) -> Any:
+    """A DuckDB value as JSON has it: dates and times in ISO 8601, decimals as numbers."""
+    from decimal import Decimal
+
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | dict):
+        plain = (
+            [_plain(v) for v in value]
+            if isinstance(value, list)
+            else {k: _plain(v) for k, v in value.items()}
+        )
+        return json.dumps(plain, ensure_ascii=False) if json_lists else plain
+    return value
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from warehouse.access import QueryError, open_warehouse, run_query
+
+    con = open_warehouse(_warehouse_arg(args))
+    try:
+        try:
+            names, rows = run_query(con, args.query)
+        except QueryError as err:
+            raise UsageError(str(err)) from err
+    finally:
+        con.close()
+    if args.format == "csv":
+        import csv
+
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(names)
+        out.writerows([_plain(v, json_lists=True) for v in row] for row in rows)
+    elif args.format == "json":
+        records = [dict(zip(names, (_plain(v) for v in row), strict=True)) for row in rows]
+        print(json.dumps(records, ensure_ascii=False))
+    else:
+        import pandas as pd
+
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        with pd.option_context("display.max_colwidth", args.width, "display.width", 200):
+            print(frame.to_string(index=False) if names else "")
+        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from warehouse.access import export_parquet, open_warehouse
+
+    con = open_warehouse(_warehouse_arg(args))
+    try:
+        written = export_parquet(con, args.parquet)
+    finally:
+        con.close()
+    for view, rows in written.items():
+        print(f"{view}: {rows} rows → {args.parquet / view}/day=…/")
     return 0
 
 
@@ -441,6 +519,42 @@ def build_parser() -> argparse.ArgumentParser:
     correct.add_argument("--why", help="the reason, for the record")
     correct.add_argument("--warehouse", type=Path, help="DuckDB file (default: $VEILLE_HOME's)")
     correct.set_defaults(func=cmd_correct)
+
+    db = commands.add_parser("db", help="the warehouse's schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    migrate = db_commands.add_parser(
+        "migrate",
+        help="apply the schema migrations not yet applied, then rebuild the views",
+        description="Apply warehouse/schema/NNN_*.sql files not yet recorded in "
+        "schema_version, each in its own transaction, then re-create the views. Loads do "
+        "this too; run it to upgrade a warehouse before reading it.",
+    )
+    migrate.add_argument("--warehouse", type=Path, help="DuckDB file (default: $VEILLE_HOME's)")
+    migrate.set_defaults(func=cmd_db_migrate)
+
+    sql = commands.add_parser(
+        "sql",
+        help="run a read-only SQL query on the warehouse",
+        description="Run one SQL query on the warehouse, opened read-only (nothing can be "
+        "changed), and print the result. Tables and views: docs/warehouse-reference.md.",
+    )
+    sql.add_argument("query", help='e.g. "SELECT * FROM reputation_index ORDER BY day DESC"')
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.add_argument(
+        "--width", type=int, default=60, help="table format: longest cell shown (default 60)"
+    )
+    sql.add_argument("--warehouse", type=Path, help="DuckDB file (default: $VEILLE_HOME's)")
+    sql.set_defaults(func=cmd_sql)
+
+    export = commands.add_parser(
+        "export",
+        help="export the mentions as Parquet, partitioned by day",
+        description="Write the views mentions_clean and brand_mentions as Parquet files "
+        "under DIR/VIEW/day=YYYY-MM-DD/, replacing an earlier export in DIR.",
+    )
+    export.add_argument("--parquet", type=Path, required=True, metavar="DIR")
+    export.add_argument("--warehouse", type=Path, help="DuckDB file (default: $VEILLE_HOME's)")
+    export.set_defaults(func=cmd_export)
     return parser
 
 
@@ -454,9 +568,12 @@ def main(argv: list[str] | None = None) -> int:
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except UsageError as err:
+    except (UsageError, FileNotFoundError) as err:
         print(f"veille: {err}", file=sys.stderr)
         return 2
+    except WarehouseBusy as err:
+        print(f"veille: {err}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL: try again later
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

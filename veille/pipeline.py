@@ -106,11 +106,14 @@ def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
 # --- load --------------------------------------------------------------------------
 
 
-def load_step(in_path: Path, db_path: Path, log: Log = print) -> dict[str, int]:
-    """Validate the batch and load it; rows that fail the checks are quarantined."""
+def load_step(
+    in_path: Path, db_path: Path, log: Log = print, brands: BrandsFile | None = None
+) -> dict[str, int]:
+    """Validate the batch and load it; rows that fail the checks are quarantined. The
+    brands (and their competitors, for share of voice) are recorded with it."""
     from warehouse.load import load_mentions
 
-    report = load_mentions(in_path, db_path)
+    report = load_mentions(in_path, db_path, brands)
     log(
         f"load: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.quarantined} quarantined → {db_path}"
@@ -200,7 +203,7 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = pri
         raise RuntimeError(f"every crawl failed; see the logs in {run_dir / 'crawl'}")
     selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl", log)
     scored = score_step(selected, run_dir / "scored.jsonl", log)
-    report.load = load_step(scored, db_path, log)
+    report.load = load_step(scored, db_path, log, config.brands)
     report.alerts = alert_step(db_path, config.brands, home, smtp=smtp, log=log)
     (run_dir / "report.json").write_text(
         json.dumps(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from veille.config import BrandsFile
 from veille.record import Mention, read_mentions
 from warehouse.db import writer
 from warehouse.quality import validate_mentions
@@ -86,8 +87,20 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
     return frame
 
 
-def load_mentions(batch: Path, db_path: Path) -> LoadReport:
-    """Load one batch file of scored mentions (JSON lines) into the warehouse."""
+def brand_frame(brands: BrandsFile, now: datetime) -> pd.DataFrame:
+    """One row per brand of brands.yaml, the columns of the `brands` table."""
+    return pd.DataFrame(
+        [
+            {"brand": b.name, "role": b.role, "competitors": list(b.competitors), "updated_at": now}
+            for b in brands.brands
+        ],
+        columns=["brand", "role", "competitors", "updated_at"],
+    )
+
+
+def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) -> LoadReport:
+    """Load one batch file of scored mentions (JSON lines) into the warehouse, and the
+    brands configuration with it when given (replacing the one recorded before)."""
     by_id: dict[str, Mention] = {}
     for mention in read_mentions(batch):
         by_id[mention.mention_id] = mention  # a post seen twice in one crawl: keep the last
@@ -141,6 +154,8 @@ def load_mentions(batch: Path, db_path: Path) -> LoadReport:
         con.register("batch_mentions", good)
         con.register("batch_brands", brand_rows)
         con.register("batch_quarantine", quarantine)
+        if brands is not None:
+            con.register("config_brands", brand_frame(brands, now))
         con.execute("BEGIN TRANSACTION")
         try:
             known = dict(
@@ -175,6 +190,9 @@ def load_mentions(batch: Path, db_path: Path) -> LoadReport:
             con.execute(
                 "INSERT INTO quarantine SELECT * FROM batch_quarantine ON CONFLICT DO NOTHING"
             )
+            if brands is not None:
+                con.execute("DELETE FROM brands")
+                con.execute("INSERT INTO brands SELECT * FROM config_brands")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

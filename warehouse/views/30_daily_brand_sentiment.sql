@@ -1,10 +1,16 @@
--- daily_brand_sentiment: one row per brand per day (UTC), every day from the brand's
--- first mention to the last day in the warehouse, days without mentions included.
--- Sentiment is what each post says about the brand (view brand_mentions: the sentences
--- naming it, or an analyst's correction).
--- Columns: brand, day, mentions, positive, neutral, negative,
---   net_sentiment ((positive - negative) / mentions, null without mentions),
---   mean_score (mean sentiment_score, null without mentions).
+-- daily_brand_sentiment: daily volume and sentiment per brand, every day from the
+-- brand's first mention to the last day in the warehouse, quiet days included (zero
+-- mentions). Sentiment is what each post says about the brand (view brand_mentions).
+-- Grain: one row per brand per day (UTC).
+-- Columns:
+--   brand: the brand
+--   day: the day (UTC)
+--   mentions: distinct posts naming the brand that day
+--   positive: of which positive about the brand
+--   neutral: of which neutral
+--   negative: of which negative
+--   net_sentiment: (positive - negative) / mentions, in [-1, 1]; null without mentions
+--   mean_score: mean sentiment_score; null without mentions
 CREATE OR REPLACE VIEW daily_brand_sentiment AS
 WITH last_day AS (
     SELECT max(day) AS day FROM brand_mentions

@@ -1,0 +1,167 @@
+"""Reading the warehouse: `veille sql`, `veille export --parquet`, `veille db migrate`,
+the notebook helper, and a load killed half-way."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO
+from tests.factories import scored_mention
+from veille.record import write_mentions
+from warehouse.access import open_warehouse
+from warehouse.load import load_mentions
+
+
+def veille(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "veille.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("w")
+    write_mentions(folder / "batch.jsonl", [scored_mention(i, days_ago=i % 4) for i in range(12)])
+    path = folder / "w.duckdb"
+    load_mentions(folder / "batch.jsonl", path)
+    return path
+
+
+def test_sql_prints_a_table_csv_and_json(db: Path):
+    query = "SELECT brand, sum(mentions) AS n FROM daily_brand_sentiment GROUP BY brand"
+    table = veille("sql", query, "--warehouse", str(db))
+    assert table.returncode == 0, table.stderr
+    assert "Fibrelia" in table.stdout and "12" in table.stdout and "(1 row)" in table.stdout
+    csv = veille("sql", query, "--format", "csv", "--warehouse", str(db))
+    assert csv.stdout.splitlines() == ["brand,n", "Fibrelia,12"]
+    as_json = veille("sql", query, "--format", "json", "--warehouse", str(db))
+    assert json.loads(as_json.stdout) == [{"brand": "Fibrelia", "n": 12}]
+
+
+def test_sql_errors_name_the_query_and_nothing_can_be_written(db: Path):
+    bad = veille("sql", "SELECT nope FROM mentions", "--warehouse", str(db))
+    assert bad.returncode == 2
+    assert "query 'SELECT nope FROM mentions'" in bad.stderr and "nope" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    write = veille("sql", "DELETE FROM mentions", "--warehouse", str(db))
+    assert write.returncode == 2 and "read-only" in write.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM mentions").fetchone() == (12,)
+    con.close()
+    missing = veille("sql", "SELECT 1", "--warehouse", str(db.parent / "none.duckdb"))
+    assert missing.returncode == 2 and "no warehouse here yet" in missing.stderr
+
+
+def test_export_writes_parquet_partitioned_by_day_and_replaces_the_last(db: Path, tmp_path: Path):
+    out = tmp_path / "export"
+    done = veille("export", "--parquet", str(out), "--warehouse", str(db))
+    assert done.returncode == 0, done.stderr
+    days = sorted(p.name for p in (out / "mentions_clean").iterdir())
+    assert len(days) == 4 and all(d.startswith("day=") for d in days)
+    count = duckdb.execute(
+        f"SELECT count(*) FROM read_parquet('{out}/brand_mentions/*/*.parquet', "
+        "hive_partitioning = true)"
+    ).fetchone()
+    assert count == (12,)
+    (out / "mentions_clean" / "day=1999-01-01").mkdir()  # left from an older export
+    assert veille("export", "--parquet", str(out), "--warehouse", str(db)).returncode == 0
+    assert len(list((out / "mentions_clean").iterdir())) == 4
+
+
+def test_db_migrate_reports_the_version(tmp_path: Path):
+    path = tmp_path / "new.duckdb"
+    done = veille("db", "migrate", "--warehouse", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "schema at version 3" in done.stdout
+
+
+def test_notebook_helper_is_read_only(db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("VEILLE_HOME", str(db.parent))
+    db.parent.joinpath("veille.duckdb").write_bytes(db.read_bytes())
+    con = open_warehouse()
+    try:
+        assert con.execute("SELECT count(*) FROM mentions_clean").fetchone() == (12,)
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("DELETE FROM mentions")
+    finally:
+        con.close()
+
+
+# The loader, in a process of its own, is killed by SIGKILL when it reaches COMMIT: every
+# row of the batch has been written inside the transaction, none is committed.
+KILLED_AT_COMMIT = """
+import os, signal, sys
+from contextlib import contextmanager
+from pathlib import Path
+import warehouse.load
+
+real_writer = warehouse.load.writer
+
+class KilledAtCommit:
+    def __init__(self, con):
+        self.con = con
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+    def execute(self, query, *args):
+        if query.strip().upper() == "COMMIT":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.con.execute(query, *args)
+
+@contextmanager
+def writer(path):
+    with real_writer(path) as con:
+        yield KilledAtCommit(con)
+
+warehouse.load.writer = writer
+warehouse.load.load_mentions(Path(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+def state(db: Path) -> tuple[object, ...]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return tuple(
+            con.execute(f"SELECT count(*), max(updated_at) FROM {table}").fetchone()
+            if table == "mentions"
+            else con.execute(f"SELECT count(*) FROM {table}").fetchone()
+            for table in ("mentions", "mention_brands", "quarantine")
+        )
+    finally:
+        con.close()
+
+
+def test_a_load_killed_half_way_leaves_the_previous_state_and_a_rerun_converges(
+    tmp_path: Path,
+):
+    db = tmp_path / "w.duckdb"
+    first = tmp_path / "first.jsonl"
+    write_mentions(first, [scored_mention(i) for i in range(50)])
+    load_mentions(first, db)
+    before = state(db)
+    big = tmp_path / "big.jsonl"
+    batch = [scored_mention(i, days_ago=i % 30) for i in range(3000)]
+    batch[7].text = ""  # one bad row, for the quarantine
+    write_mentions(big, batch)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AT_COMMIT, str(big), str(db)], cwd=REPO, timeout=300
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert state(db) == before
+    report = load_mentions(big, db)
+    assert (report.inserted, report.quarantined) == (2950, 1)
+    assert report.inserted + report.updated + report.unchanged == 2999
+    # m00007 keeps its earlier, valid version; the bad one waits in quarantine.
+    assert state(db)[0][0] == 3000 and state(db)[2] == (1,)
+    again = load_mentions(big, db)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2999)

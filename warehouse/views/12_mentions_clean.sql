@@ -1,0 +1,33 @@
+-- mentions_clean: the staging view analysts start from: one row per distinct post, copies
+-- collapsed to the earliest (view mention_copies), an analyst's correction of the whole
+-- post winning over the model.
+-- Grain: one row per distinct post.
+-- Columns: those of table mentions (sentiment and sentiment_score corrected; a correction
+--   counts -1, 0 or +1), and:
+--   day: the day the post was published (UTC)
+--   model_sentiment: the model's label, before any correction
+--   model_sentiment_score: the model's score, before any correction
+--   corrected: true when an analyst's correction applies
+--   duplicate_group: shared by the copies of this post
+--   copies: how many mentions this row stands for
+CREATE OR REPLACE VIEW mentions_clean AS
+SELECT
+    m.* REPLACE (
+        coalesce(c.sentiment, m.sentiment) AS sentiment,
+        CASE c.sentiment
+            WHEN 'negative' THEN -1.0
+            WHEN 'neutral' THEN 0.0
+            WHEN 'positive' THEN 1.0
+            ELSE m.sentiment_score
+        END AS sentiment_score
+    ),
+    CAST(timezone('UTC', m.published_at) AS DATE) AS day,
+    m.sentiment AS model_sentiment,
+    m.sentiment_score AS model_sentiment_score,
+    c.sentiment IS NOT NULL AS corrected,
+    cp.duplicate_group,
+    cp.copies
+FROM mentions AS m
+JOIN mention_copies AS cp USING (mention_id)
+LEFT JOIN latest_corrections AS c ON c.duplicate_group = cp.duplicate_group AND c.brand IS NULL
+WHERE cp.is_first_copy;

@@ -1,0 +1,45 @@
+-- topic_trends: what people talk about when they name each brand, week over week (weeks
+-- from Monday, UTC): the topics that grow, and how they feel about the brand in them.
+-- Grain: one row per brand per topic per week with at least one post.
+-- Columns:
+--   brand: the brand
+--   topic: the topic
+--   week: the week's Monday
+--   mentions: distinct posts naming the brand in this topic that week
+--   previous_mentions: the same the week before (0 when none)
+--   growth: mentions - previous_mentions
+--   negative: posts negative about the brand in this topic that week
+--   net_sentiment: (positive - negative) / mentions
+CREATE OR REPLACE VIEW topic_trends AS
+WITH weekly AS (
+    SELECT
+        brand,
+        unnest(topics) AS topic,
+        CAST(date_trunc('week', day) AS DATE) AS week,
+        sentiment
+    FROM brand_mentions
+),
+counts AS (
+    SELECT
+        brand,
+        topic,
+        week,
+        count(*) AS mentions,
+        count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+        count(*) FILTER (WHERE sentiment = 'negative') AS negative
+    FROM weekly
+    GROUP BY ALL
+)
+SELECT
+    c.brand,
+    c.topic,
+    c.week,
+    c.mentions,
+    coalesce(p.mentions, 0) AS previous_mentions,
+    c.mentions - coalesce(p.mentions, 0) AS growth,
+    c.negative,
+    (c.positive - c.negative) / c.mentions AS net_sentiment
+FROM counts AS c
+LEFT JOIN counts AS p
+    ON p.brand = c.brand AND p.topic = c.topic AND p.week = c.week - INTERVAL 7 DAY
+ORDER BY c.brand, c.week, growth DESC, c.topic;

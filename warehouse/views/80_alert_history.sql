@@ -1,0 +1,37 @@
+-- alert_history: every alert raised, what moved, and to whom it went, latest first.
+-- Grain: one row per alert (a brand and the day its reputation moved).
+-- Columns:
+--   alert_id: the alert
+--   brand: the brand
+--   day: the day the reputation moved (UTC)
+--   metrics: what moved: net_sentiment and/or negative_volume
+--   summary: the alert's one-line summary, the email's subject
+--   mentions: the brand's mentions that day
+--   negative: of which negative
+--   net_sentiment: net sentiment that day
+--   baseline_net: the usual net sentiment (the baseline window's)
+--   baseline_negative: the usual negative mentions per day
+--   detected_at: when Veille raised it
+--   recipients: who it was sent to
+--   status: sent, or pending while the email has not gone out
+--   sent_at: when the email went out; null while pending
+--   email_path: the saved copy of the email (.eml)
+CREATE OR REPLACE VIEW alert_history AS
+SELECT
+    alert_id,
+    brand,
+    day,
+    metrics,
+    summary,
+    mentions,
+    negative,
+    net_sentiment,
+    baseline_net,
+    baseline_negative,
+    detected_at,
+    recipients,
+    CASE WHEN sent_at IS NULL THEN 'pending' ELSE 'sent' END AS status,
+    sent_at,
+    email_path
+FROM alerts
+ORDER BY day DESC, brand;
