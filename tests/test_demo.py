@@ -1,5 +1,6 @@
 """`veille demo` end to end: the real crawl, model, warehouse and SMTP server."""
 
+import json
 import os
 import subprocess
 import sys
@@ -85,21 +86,35 @@ def test_demo_prints_the_summary_and_the_email_is_received(first_run):
     assert any(" ".join(t.split())[:60] in plain for t in negative_texts)
 
 
-def test_notebook_runs_on_the_demo_warehouse(first_run, tmp_path: Path):
-    """The reputation notebook executes against the demo warehouse (read-only)."""
+# Each notebook, and a text its outputs show on the demo data.
+NOTEBOOKS = {
+    "reputation_overview": "reputation_index",
+    "competitors": "detractor",
+    "topics": "[PANNE] Fibrelia",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_notebooks_run_on_the_demo_warehouse(first_run, tmp_path: Path, name: str):
+    """Each analyst notebook executes against the demo warehouse (read-only) with papermill
+    and shows its figures and a chart."""
     import papermill
 
     home, _ = first_run
-    output = tmp_path / "out.ipynb"
+    output = tmp_path / f"{name}.ipynb"
     papermill.execute_notebook(
-        str(REPO / "notebooks" / "reputation_overview.ipynb"),
+        str(REPO / "notebooks" / f"{name}.ipynb"),
         str(output),
         parameters={"warehouse": str(home / "demo" / "veille.duckdb")},
         kernel_name="python3",
         progress_bar=False,
         cwd=str(tmp_path),
     )
-    assert "Fibrelia" in output.read_text()
+    cells = json.loads(output.read_text())["cells"]
+    outputs = [o for c in cells for o in c.get("outputs", [])]
+    shown = " ".join("".join(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    assert NOTEBOOKS[name] in shown and "Fibrelia" in shown
+    assert any("image/png" in o.get("data", {}) for o in outputs)
 
 
 def test_running_the_demo_again_changes_nothing(first_run):
