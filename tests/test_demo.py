@@ -54,7 +54,12 @@ def test_demo_prints_the_summary_and_the_email_is_received(first_run):
     home, result = first_run
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    for expected in ("Mentions per brand and source:", "What the posts say about", "Warehouse:"):
+    for expected in (
+        "Mentions per brand and source:",
+        "What the posts say about",
+        "Reputation index",
+        "Warehouse:",
+    ):
         assert expected in out
     assert "Emails received by the local SMTP server: 1" in out
     assert "Fibrelia" in out.split("Emails received")[1]

@@ -234,8 +234,7 @@ def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
     try:
         yield "Mentions per brand and source:"
         for brand, source, count in con.execute(
-            "SELECT b.brand, m.source_id, count(*) FROM mentions AS m "
-            "JOIN mention_brands AS b USING (mention_id) GROUP BY ALL ORDER BY 1, 2"
+            "SELECT brand, source_id, count(*) FROM brand_mentions GROUP BY ALL ORDER BY 1, 2"
         ).fetchall():
             yield f"  {brand:<12} {source:<16} {count:>5}"
         yield "What the posts say about each brand (negative / neutral / positive):"
@@ -248,6 +247,13 @@ def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
             yield f"  {brand:<12} {neg:>4} / {neu:>4} / {pos:>4}"
         quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
         yield f"Quarantined records: {quarantined[0] if quarantined else 0}"
+        yield "Reputation index (0-100, last 7 days; 50 = as many positive as negative posts):"
+        for brand, index, change in con.execute(
+            "SELECT brand, reputation_index, change_7d FROM reputation_index "
+            "WHERE day = (SELECT max(day) FROM reputation_index) ORDER BY brand"
+        ).fetchall():
+            moved = f" ({change:+.0f} in a week)" if change is not None else ""
+            yield f"  {brand:<12} {index:>5.0f}{moved}"
     finally:
         con.close()
     failed = [r for r in report.crawls if not r.ok]

@@ -167,10 +167,10 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
             updates = ", ".join(f"{c} = excluded.{c}" for c in MENTION_COLUMNS if c != "mention_id")
             columns = ", ".join(MENTION_COLUMNS)
             con.execute(
-                f"INSERT INTO mentions ({columns}, loaded_at, updated_at) "
-                f"SELECT {columns}, $now, $now FROM batch_mentions "
-                f"ON CONFLICT (mention_id) DO UPDATE SET {updates}, "
-                "updated_at = excluded.updated_at "
+                f"INSERT INTO mentions ({columns}, loaded_at, updated_at, duplicate_group) "
+                f"SELECT {columns}, $now, $now, duplicate_group_of(text, mention_id) "
+                f"FROM batch_mentions ON CONFLICT (mention_id) DO UPDATE SET {updates}, "
+                "updated_at = excluded.updated_at, duplicate_group = excluded.duplicate_group "
                 "WHERE mentions.content_hash <> excluded.content_hash",
                 {"now": now},
             )

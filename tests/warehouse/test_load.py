@@ -11,7 +11,7 @@ import pytest
 
 from tests.factories import NOW, scored_mention
 from veille.record import write_mentions
-from warehouse.db import WarehouseBusy, writer
+from warehouse.db import WarehouseBusy, connect, writer
 from warehouse.load import load_mentions
 
 
@@ -116,6 +116,9 @@ def test_second_writer_gets_a_clear_error_naming_the_holder(tmp_path: Path):
             writer(db),
         ):
             pass
+        # A reader is told the same, and who to wait for, rather than DuckDB's lock error.
+        with pytest.raises(WarehouseBusy, match=rf'"pid": {holder.pid}.*retry when'):
+            connect(db, read_only=True)
     finally:
         holder.kill()
         holder.wait()

@@ -12,7 +12,7 @@ from warehouse.db import connect, migrate
 from warehouse.docs import REFERENCE, reference, relations
 
 # Kept by the warehouse about a row, not carried by the record.
-WAREHOUSE_ONLY = {"content_hash", "loaded_at", "updated_at"}
+WAREHOUSE_ONLY = {"content_hash", "loaded_at", "updated_at", "duplicate_group"}
 PROBABILITIES = {"prob_negative", "prob_neutral", "prob_positive"}
 
 
@@ -72,3 +72,43 @@ def test_migrations_are_recorded_and_not_reapplied(tmp_path: Path):
         assert [r[0] for r in recorded] == first
     finally:
         con.close()
+
+
+def test_an_existing_warehouse_is_upgraded_in_place(tmp_path: Path):
+    """A warehouse at version 3 (before duplicate groups) gets the column, filled."""
+    from datetime import UTC, datetime
+
+    from warehouse.db import SCHEMA_VERSION_SQL, migrations
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(SCHEMA_VERSION_SQL)
+        for version, sql in migrations()[:3]:
+            con.execute(sql.read_text())
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?, ?)",
+                [version, sql.name, datetime.now(UTC)],
+            )
+        long_text = (
+            "Une panne de la box depuis trois jours, et personne au support pour répondre, rien."
+        )
+        for i, text in enumerate([long_text, long_text.upper() + "  ", "+1"]):
+            con.execute(
+                "INSERT INTO mentions (mention_id, source_id, source_kind, url, position, "
+                "published_at, crawled_at, language, text, sentiment, sentiment_score, "
+                "prob_negative, prob_neutral, prob_positive, model_name, model_version, topics, "
+                "content_hash, loaded_at, updated_at) VALUES (?, 's', 'forum', 'http://x', 0, "
+                "now(), now(), 'fr', ?, 'negative', -0.8, 0.85, 0.1, 0.05, 'm', '1', [], 'h', "
+                "now(), now())",
+                [f"m{i}", text],
+            )
+        assert migrate(con) == [v for v, _ in migrations()[3:]]
+        groups = con.execute(
+            "SELECT mention_id, duplicate_group FROM mentions ORDER BY mention_id"
+        ).fetchall()
+        copies = con.execute("SELECT count(*) FROM mentions_clean").fetchone()
+    finally:
+        con.close()
+    assert groups[0][1] == groups[1][1] != groups[2][1] == "m2"
+    assert copies == (2,)

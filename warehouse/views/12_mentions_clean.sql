@@ -12,7 +12,7 @@
 --   copies: how many mentions this row stands for
 CREATE OR REPLACE VIEW mentions_clean AS
 SELECT
-    m.* REPLACE (
+    m.* EXCLUDE (duplicate_group) REPLACE (
         coalesce(c.sentiment, m.sentiment) AS sentiment,
         CASE c.sentiment
             WHEN 'negative' THEN -1.0
