@@ -191,7 +191,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_correct(args: argparse.Namespace) -> int:
     from warehouse.corrections import CorrectionError, record_correction
 
-    db_path = args.warehouse or warehouse_path(veille_home())
+    db_path = _warehouse_arg(args)
     if not db_path.exists():
         raise UsageError(f"{db_path}: no warehouse here; give --warehouse PATH")
     try:
@@ -362,6 +362,12 @@ def _dev_figures(card_path: Path) -> dict[str, dict[str, float]]:
 # --- parser ------------------------------------------------------------------------
 
 
+def _add_warehouse_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warehouse", type=Path, help="the DuckDB file (default: $VEILLE_HOME/veille.duckdb)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="veille",
@@ -517,7 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     correct.add_argument("--brand", help="only what the post says about this brand")
     correct.add_argument("--by", default=os.environ.get("USER", "analyst"), help="who corrects")
     correct.add_argument("--why", help="the reason, for the record")
-    correct.add_argument("--warehouse", type=Path, help="DuckDB file (default: $VEILLE_HOME's)")
+    _add_warehouse_option(correct)
     correct.set_defaults(func=cmd_correct)
 
     db = commands.add_parser("db", help="the warehouse's schema")
@@ -529,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
         "schema_version, each in its own transaction, then re-create the views. Loads do "
         "this too; run it to upgrade a warehouse before reading it.",
     )
-    migrate.add_argument("--warehouse", type=Path, help="DuckDB file (default: $VEILLE_HOME's)")
+    _add_warehouse_option(migrate)
     migrate.set_defaults(func=cmd_db_migrate)
 
     sql = commands.add_parser(
@@ -543,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument(
         "--width", type=int, default=60, help="table format: longest cell shown (default 60)"
     )
-    sql.add_argument("--warehouse", type=Path, help="DuckDB file (default: $VEILLE_HOME's)")
+    _add_warehouse_option(sql)
     sql.set_defaults(func=cmd_sql)
 
     export = commands.add_parser(
@@ -553,7 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
         "under DIR/VIEW/day=YYYY-MM-DD/, replacing an earlier export in DIR.",
     )
     export.add_argument("--parquet", type=Path, required=True, metavar="DIR")
-    export.add_argument("--warehouse", type=Path, help="DuckDB file (default: $VEILLE_HOME's)")
+    _add_warehouse_option(export)
     export.set_defaults(func=cmd_export)
     return parser
 
