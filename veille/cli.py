@@ -272,7 +272,10 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
         frame = pd.DataFrame.from_records(rows, columns=names)
         with pd.option_context("display.max_colwidth", args.width, "display.width", 200):
-            print(frame.to_string(index=False) if names else "")
+            if rows:
+                print(frame.to_string(index=False))
+            elif names:
+                print("  ".join(names))
         print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return 0
 
