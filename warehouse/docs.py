@@ -128,7 +128,7 @@ def reference() -> str:
         for rel in (r for r in relations() if r.kind == kind):
             out += [f"### `{rel.name}`", ""]
             if rel.description:
-                out += [rel.description, ""]
+                out += [rel.description[0].upper() + rel.description[1:], ""]
             out += [f"Grain: {rel.grain}" if kind == "view" else rel.grain, ""]
             out += ["| column | description |", "|---|---|"]
             out += [f"| `{name}` | {text} |" for name, text in rel.columns.items()]

@@ -2,7 +2,7 @@
 -- ending that day, the share of positive posts among those that take a side (positive or
 -- negative; neutral posts move nothing), with one positive and one negative post added
 -- as a prior so that a handful of posts stays near 50:
---     reputation_index = 100 * (positive_7d + 1) / (positive_7d + negative_7d + 2)
+--     reputation_index = 100 * (positive_7d + 1) / (positive_7d + negative_7d + 2).
 -- 50 is as many positive as negative posts; 90 is nine positive for one negative. The
 -- 7-day window evens out weekdays and weekends; the prior keeps quiet weeks from
 -- swinging to 0 or 100 on one post.
