@@ -127,8 +127,6 @@ def peak_rss_mb() -> float:
 
 
 def run_size(n: int, batch: int, queue: Any) -> None:
-    import duckdb
-
     import warehouse.load as load_module
     from warehouse.db import VIEWS_DIR, connect
     from warehouse.load import load_mentions, mention_frame
@@ -221,7 +219,6 @@ def run_size(n: int, batch: int, queue: Any) -> None:
         con.close()
         size = db.stat().st_size / 2**20
     say(f"warehouse file {size:,.0f} MiB; peak RSS {peak_rss_mb():,.0f} MB")
-    _ = duckdb
     queue.put(out)
 
 

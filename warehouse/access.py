@@ -65,16 +65,14 @@ def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str,
         target = directory / view
         staging = directory / f".{view}.partial"
         shutil.rmtree(staging, ignore_errors=True)
-        count = con.execute(f"SELECT count(*) FROM {view}").fetchone()
-        rows[view] = int(count[0]) if count else 0
-        if rows[view]:
-            quoted = str(staging).replace("'", "''")
-            con.execute(
-                f"COPY (SELECT * FROM {view} ORDER BY day, mention_id) TO '{quoted}' "
-                "(FORMAT parquet, PARTITION_BY (day))"
-            )
-        else:
-            staging.mkdir()
+        quoted = str(staging).replace("'", "''")
+        # COPY answers with the number of rows it wrote: the view is computed once.
+        written = con.execute(
+            f"COPY (SELECT * FROM {view} ORDER BY day, mention_id) TO '{quoted}' "
+            "(FORMAT parquet, PARTITION_BY (day))"
+        ).fetchone()
+        rows[view] = int(written[0]) if written else 0
+        staging.mkdir(exist_ok=True)  # an empty view writes no partition
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
     return rows

@@ -14,12 +14,7 @@ CREATE OR REPLACE VIEW mentions_clean AS
 SELECT
     m.* EXCLUDE (duplicate_group) REPLACE (
         coalesce(c.sentiment, m.sentiment) AS sentiment,
-        CASE c.sentiment
-            WHEN 'negative' THEN -1.0
-            WHEN 'neutral' THEN 0.0
-            WHEN 'positive' THEN 1.0
-            ELSE m.sentiment_score
-        END AS sentiment_score
+        coalesce(c.sentiment_score, m.sentiment_score) AS sentiment_score
     ),
     CAST(timezone('UTC', m.published_at) AS DATE) AS day,
     m.sentiment AS model_sentiment,

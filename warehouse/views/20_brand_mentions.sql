@@ -48,12 +48,12 @@ SELECT
     m.topics,
     coalesce(for_brand.sentiment, for_post.sentiment, b.sentiment, m.model_sentiment)
         AS sentiment,
-    CASE coalesce(for_brand.sentiment, for_post.sentiment)
-        WHEN 'negative' THEN -1.0
-        WHEN 'neutral' THEN 0.0
-        WHEN 'positive' THEN 1.0
-        ELSE coalesce(b.sentiment_score, m.model_sentiment_score)
-    END AS sentiment_score,
+    coalesce(
+        for_brand.sentiment_score,
+        for_post.sentiment_score,
+        b.sentiment_score,
+        m.model_sentiment_score
+    ) AS sentiment_score,
     coalesce(b.sentiment, m.model_sentiment) AS model_sentiment,
     coalesce(b.sentiment_score, m.model_sentiment_score) AS model_sentiment_score,
     m.model_sentiment AS post_sentiment,
