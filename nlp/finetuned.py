@@ -17,10 +17,15 @@ DEFAULT_WEIGHTS = MODELS_DIR / "sentiment_e5_ft.safetensors"
 
 
 class FinetunedSentiment:
-    def __init__(self, weights: Path = DEFAULT_WEIGHTS, model_dir: Path | None = None):
+    def __init__(
+        self,
+        weights: Path = DEFAULT_WEIGHTS,
+        model_dir: Path | None = None,
+        precision: str | None = None,
+    ):
         from safetensors.torch import load_file
 
-        from nlp.torch_encoder import TorchEncoder, load_base
+        from nlp.torch_encoder import TorchEncoder, load_base, resolve_precision
 
         if not weights.exists():
             raise FileNotFoundError(f"{weights}: no fine-tuned weights; see `veille models train`")
@@ -31,7 +36,10 @@ class FinetunedSentiment:
 
             model_dir = cached_model_dir(veille_home())
         self.name = str(card["name"])
-        self.version = str(card["version"])
+        self.precision = resolve_precision(precision)
+        # Scores carry the arithmetic that made them: bf16 moves probabilities by up to
+        # about 0.01, so they are a version of their own.
+        self.version = str(card["version"]) + ("+bf16" if self.precision == "bf16" else "")
         self.temperature = float(card.get("temperature", 1.0))
         tensors = load_file(str(weights))
         base = load_base(model_dir)
@@ -48,7 +56,7 @@ class FinetunedSentiment:
         classes = card.get("classes", list(SENTIMENT_LABELS))
         order = [classes.index(label) for label in SENTIMENT_LABELS]
         self.weight, self.bias = self.weight[order], self.bias[order]
-        self.encoder = TorchEncoder(model_dir, model=base)
+        self.encoder = TorchEncoder(model_dir, model=base, precision=self.precision)
 
     def predict_proba(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None

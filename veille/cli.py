@@ -465,9 +465,13 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument(
         "--sensitivity", default="balanced", choices=["fewer", "balanced", "more"]
     )
-    backtest.add_argument("--baseline-days", type=float, default=7.0, help="trailing window")
+    backtest.add_argument(
+        "--baseline-days", type=float, help="trailing baseline (default 14 days, 28 for daily)"
+    )
     backtest.add_argument("--cooldown-hours", type=float, default=24.0)
-    backtest.add_argument("--bucket", help="resample first, e.g. 1h or 1D (sums values)")
+    backtest.add_argument(
+        "--bucket", help="alert on each point's last 1h, 1D… (a sliding sum) instead of the point"
+    )
     backtest.add_argument(
         "--min-value", type=float, default=5.0, help="an upward alert needs at least this value"
     )

@@ -3,11 +3,12 @@ the brand's own recent baseline.
 
 Two tests, both robust and both needing a minimum volume, so that three posts never
 make a crisis:
-- volume (negative mentions per bucket, or any series in a backtest): robust z-score of
-  the bucket against the trailing window's median, scaled by the window's
-  interquartile range (IQR / 1.349 estimates the standard deviation without letting
-  past spikes inflate it), floored at the Poisson deviation √median so a quiet series
-  with a flat baseline does not alert on two posts;
+- volume (negative mentions per bucket, or any series in a backtest): the bucket
+  against what the same bucket usually holds (the median of the same hour on earlier
+  days, or of the same weekday on earlier weeks: seasonality), in robust standard
+  deviations (IQR / 1.349 of past departures, which past spikes do not inflate), on
+  the count scale with a Poisson floor for small counts, on the log scale for large
+  ones (`standard_scores`);
 - net sentiment ((positive − negative) / mentions): the day's mean of per-mention
   sentiment (−1, 0, +1) against the baseline window's mean, divided by its standard
   error for the day's number of mentions (a z-test of the mean).
@@ -27,7 +28,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-THRESHOLDS = {"fewer": 4.5, "balanced": 3.5, "more": 2.5}
+# z from which each sensitivity alerts (brands.yaml `alerts.sensitivity`). "balanced"
+# is the best F1 on the labelled brand volumes of bench/alerts.py.
+THRESHOLDS = {"fewer": 5.0, "balanced": 4.0, "more": 3.0}
+# Expected count per bucket from which the noise is taken to be multiplicative.
+LOG_SCALE_FROM = 30.0
 BASELINE_DAYS = 28
 COOLDOWN_DAYS = 3
 ONE_DAY = pd.Timedelta(days=1)
@@ -42,38 +47,84 @@ class SeriesAlert:
     zscore: float
 
 
+def standard_scores(
+    values: pd.Series, *, window: int, season: int | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """(expected, z) for every bucket of a count series, each from the buckets before it
+    only (a spike never hides itself).
+
+    Expected value: without a season, the trailing `window` buckets' median; with one
+    (24 for hourly buckets, the day's rhythm; 7 for daily buckets, the week's), the
+    median of the same bucket in each earlier cycle of the window (the same hour on
+    each of the last 14 days), so that a usual evening peak or a usual quiet Sunday is
+    not news. Medians, so that past crises do not raise the baseline.
+
+    Spread, on the scale where the noise lives: below LOG_SCALE_FROM a bucket, counts
+    (the noise is Poisson-like: z = departure / max(IQR / 1.349 of the trailing
+    departures, √expected), so that two posts on a flat, quiet series are no crisis);
+    from there on, logarithms (the noise of large audiences is multiplicative: the same
+    z for +50% at noon and +50% at 3 a.m.; spread IQR / 1.349 of the trailing
+    log-departures, floored at the Poisson 1/√expected)."""
+    values = values.astype(float)
+    min_periods = max(3, window // 4)
+    if season and window >= 3 * season:
+        lagged = pd.concat([values.shift(season * k) for k in range(1, window // season + 1)],
+                           axis=1)  # fmt: skip
+        expected = lagged.median(axis=1).where(lagged.count(axis=1) >= 3)
+        # Departures exist from the third cycle on; one cycle of them is enough to start.
+        min_periods = max(3, season)
+    else:
+        expected = values.shift(1).rolling(window, min_periods=min_periods).median()
+
+    def robust_spread(departures: pd.Series) -> pd.Series:
+        trailing = departures.shift(1).rolling(window, min_periods=min_periods)
+        return (trailing.quantile(0.75) - trailing.quantile(0.25)) / 1.349
+
+    departure = values - expected
+    count_z = departure / np.maximum(robust_spread(departure), np.sqrt(np.maximum(expected, 1)))
+    log_departure = np.log1p(values) - np.log1p(expected)
+    log_z = log_departure / np.maximum(robust_spread(log_departure), 1 / np.sqrt(expected + 1))
+    return expected, log_z.where(expected >= LOG_SCALE_FROM, count_z)
+
+
 def volume_alerts(
     series: pd.Series,
     *,
     window: int,
+    season: int | None = None,
     threshold: float = THRESHOLDS["balanced"],
     min_value: float = 5,
     cooldown: pd.Timedelta = ONE_DAY,
     directions: tuple[str, ...] = ("up", "down"),
 ) -> list[SeriesAlert]:
-    """Buckets of a regular series (DatetimeIndex) whose value departs from the trailing
-    `window` buckets. An upward alert needs the value itself to reach `min_value`; a
-    downward one needs the baseline to, so that a quiet series never alerts."""
+    """Buckets of a regular series (DatetimeIndex) whose value departs from what the
+    trailing `window` buckets lead to expect (`standard_scores`) by `threshold` scales or
+    more. An upward alert needs the value itself to reach `min_value`; a downward one
+    needs the expected value to, so that a quiet series never alerts. After an alert,
+    its direction stays quiet for `cooldown`, and then until the series has come back
+    to its expected value: a crisis that lasts three days is one alert, not three."""
     values = series.astype(float)
-    trailing = values.shift(1).rolling(window, min_periods=max(3, window // 4))
-    median = trailing.median()
-    spread = (trailing.quantile(0.75) - trailing.quantile(0.25)) / 1.349
-    scale = np.maximum(spread, np.sqrt(np.maximum(median, 1.0)))
-    zscores = (values - median) / scale
+    expected, zscores = standard_scores(values, window=window, season=season)
     alerts: list[SeriesAlert] = []
     last: dict[str, pd.Timestamp] = {}
-    for at, value, base, z in zip(values.index, values, median, zscores, strict=True):
+    settled = {"up": True, "down": True}
+    for at, value, base, z in zip(values.index, values, expected, zscores, strict=True):
         if math.isnan(z):
             continue
+        # One crisis, one alert: a direction re-arms when, the cool-down over, the
+        # series is back to its expected value.
+        for side, back in (("up", z <= 0), ("down", z >= 0)):
+            if back and (side not in last or at - last[side] >= cooldown):
+                settled[side] = True
         if z >= threshold and "up" in directions and value >= min_value:
             direction = "up"
         elif z <= -threshold and "down" in directions and base >= min_value:
             direction = "down"
         else:
             continue
-        if direction in last and at - last[direction] < cooldown:
+        if not settled[direction]:
             continue
-        last[direction] = at
+        last[direction], settled[direction] = at, False
         alerts.append(SeriesAlert(at, direction, float(value), float(base), round(float(z), 2)))
     return alerts
 
@@ -162,6 +213,7 @@ def detect_brand_alerts(
         spikes = volume_alerts(
             negatives,
             window=len(baseline),
+            season=7,  # the week's rhythm, once three weeks of history exist
             threshold=threshold,
             min_value=min_volume,
             directions=("up",),

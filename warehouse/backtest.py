@@ -11,15 +11,21 @@ import pandas as pd
 
 from veille.config import BrandsFile
 from veille.home import warehouse_path
-from warehouse.alerts import THRESHOLDS, detect_brand_alerts, read_daily, volume_alerts
+from warehouse.alerts import (
+    THRESHOLDS,
+    SeriesAlert,
+    detect_brand_alerts,
+    read_daily,
+    volume_alerts,
+)
 
 
 class SeriesError(ValueError):
     """A history file that cannot be read as timestamp,value."""
 
 
-def read_series(path: Path, bucket: str | None = None) -> pd.Series:
-    """A CSV with a `timestamp` and a `value` column, as a regular time series."""
+def read_series(path: Path) -> pd.Series:
+    """A CSV with a `timestamp` and a `value` column, as a time series."""
     try:
         frame = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
@@ -37,10 +43,7 @@ def read_series(path: Path, bucket: str | None = None) -> pd.Series:
         raise SeriesError(
             f"{path}:{line}: timestamp or value unreadable: {frame.iloc[bad[0]].to_dict()}"
         )
-    series = pd.Series(values.to_numpy(), index=pd.DatetimeIndex(times)).sort_index()
-    if bucket:
-        series = series.resample(bucket).sum()
-    return series
+    return pd.Series(values.to_numpy(), index=pd.DatetimeIndex(times)).sort_index()
 
 
 def _step(series: pd.Series) -> pd.Timedelta:
@@ -49,24 +52,64 @@ def _step(series: pd.Series) -> pd.Timedelta:
     return pd.Timedelta(pd.Series(series.index).diff().median())
 
 
+def series_alerts(
+    series: pd.Series,
+    *,
+    bucket: str | None = None,
+    sensitivity: str = "balanced",
+    baseline_days: float | None = None,
+    cooldown_hours: float = 24.0,
+    min_value: float = 5.0,
+    directions: tuple[str, ...] = ("up", "down"),
+) -> list[SeriesAlert]:
+    """The alert rule over a history of counts at a regular step.
+
+    `bucket` (e.g. "1h", "1D"), when longer than the step, makes each point the sum of
+    the bucket that ends at it: a sliding bucket, so that an alert fires at the first
+    point that makes the last hour unusual rather than when a clock hour ends. The
+    season is the day for steps under a day (the same hour on earlier days) and the
+    week for daily steps; the baseline spans 14 days, or 28 for daily steps (four of
+    each weekday)."""
+    step = _step(series)
+    regular = series.resample(step).sum()  # missing points count as zero
+    if bucket:
+        try:
+            width = pd.Timedelta(bucket)
+        except ValueError as err:
+            raise SeriesError(f"bucket {bucket!r}: expected a duration such as 1h or 1D") from err
+        if width > step:
+            regular = regular.rolling(width).sum().iloc[int(width / step) - 1 :]
+    daily_steps = step >= pd.Timedelta(days=1)
+    days = baseline_days or (28.0 if daily_steps else 14.0)
+    season = 7 if daily_steps else int(pd.Timedelta(days=1) / step)
+    return volume_alerts(
+        regular,
+        window=max(3, int(pd.Timedelta(days=days) / step)),
+        season=season if season > 1 else None,
+        threshold=THRESHOLDS[sensitivity],
+        min_value=min_value,
+        cooldown=pd.Timedelta(hours=cooldown_hours),
+        directions=directions,
+    )
+
+
 def backtest_csv(
     path: Path,
     *,
     metric: str = "volume",
     sensitivity: str = "balanced",
-    baseline_days: float = 7.0,
+    baseline_days: float | None = None,
     cooldown_hours: float = 24.0,
     bucket: str | None = None,
     min_value: float = 5.0,
 ) -> list[dict[str, Any]]:
-    series = read_series(path, bucket)
-    window = max(3, int(pd.Timedelta(days=baseline_days) / _step(series)))
-    alerts = volume_alerts(
-        series,
-        window=window,
-        threshold=THRESHOLDS[sensitivity],
+    alerts = series_alerts(
+        read_series(path),
+        bucket=bucket,
+        sensitivity=sensitivity,
+        baseline_days=baseline_days,
+        cooldown_hours=cooldown_hours,
         min_value=min_value,
-        cooldown=pd.Timedelta(hours=cooldown_hours),
     )
     return [
         {

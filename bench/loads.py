@@ -1,6 +1,6 @@
 """Warehouse loads and views at scale: generated mentions into a real DuckDB file.
 
-    .venv/bin/python bench/warehouse.py [--sizes 100000,1000000] [--batch 100000]
+    .venv/bin/python bench/loads.py [--sizes 100000,1000000] [--batch 100000]
 
 For each size, in a fresh process (so its peak memory is its own), into an empty
 warehouse in a temporary folder:
@@ -37,11 +37,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# This file is bench/warehouse.py: its folder must not hide the `warehouse` package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-from veille.config import BrandsFile  # noqa: E402
-from veille.record import BrandMatch, Mention, write_mentions  # noqa: E402
+from veille.config import BrandsFile
+from veille.record import BrandMatch, Mention, write_mentions
 
 WORDS = (  # noqa: SIM905
     "box fibre débit panne réseau appli forfait support client facture mobile "
