@@ -95,10 +95,13 @@ def veille_pipeline() -> None:
         from veille.config import config_dir, load_config
         from veille.home import veille_home, warehouse_path
         from veille.pipeline import alert_step
+        from warehouse.alert_email import smtp_settings
 
         home = veille_home()
         brands = load_config(config_dir(None)).brands
-        return [a.summary for a in alert_step(warehouse_path(home), brands, home)]
+        # SMTP: the Airflow connection smtp_default when defined, else VEILLE_SMTP_*.
+        smtp = smtp_settings("smtp_default")
+        return [a.summary for a in alert_step(warehouse_path(home), brands, home, smtp=smtp)]
 
     run_dir = start_run()
     crawled = crawl.partial(run_dir=run_dir).expand(source_id=list_sources())

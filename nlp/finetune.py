@@ -352,7 +352,7 @@ def finetune(
     if dev_dir is not None:
         from nlp.finetuned import FinetunedSentiment
 
-        scorer = FinetunedSentiment(out_path, model_dir)
+        scorer = FinetunedSentiment(out_path, model_dir, precision="fp32")
         dev = {}
         for path in dev_files(dev_dir):
             rows = read_labelled(path, 1000)

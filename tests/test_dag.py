@@ -1,5 +1,6 @@
 """The Airflow DAG: parsed, then run for real with dag.test() against the demo site."""
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -40,8 +41,13 @@ def test_dag_run_crawls_scores_loads_and_alerts(
 ):
     inbox, port = smtp
     monkeypatch.setenv("VEILLE_CONFIG", str(demo_config))
-    monkeypatch.setenv("VEILLE_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("VEILLE_SMTP_PORT", str(port))
+    # SMTP from the Airflow connection, as Airflow's own email reads it; the environment
+    # points nowhere, so an email that arrives came through the connection.
+    monkeypatch.setenv("VEILLE_SMTP_PORT", "1")
+    connection = {"conn_type": "smtp", "host": "127.0.0.1", "port": port,
+                  "extra": {"disable_ssl": True, "disable_tls": True,
+                            "from_email": "veille@airflow.test"}}  # fmt: skip
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(connection))
     dag = load_dag()
     run = dag.test()
     assert str(run.state) == "success"
@@ -53,3 +59,4 @@ def test_dag_run_crawls_scores_loads_and_alerts(
     con.close()
     assert mentions >= 40 and sources == 3
     assert len(inbox.messages) == 1
+    assert b"From: veille@airflow.test" in inbox.messages[0]

@@ -1,5 +1,6 @@
 """Pipeline steps on a real warehouse: alert delivery when SMTP is down, then up."""
 
+from email import message_from_bytes, policy
 from pathlib import Path
 
 from tests.factories import scored_mention
@@ -22,16 +23,21 @@ BRANDS = BrandsFile.model_validate(
 )
 
 
-def crisis_batch(path: Path) -> Path:
+def crisis_batch(path: Path, brand: str = "Fibrelia", first_id: int = 0) -> Path:
     """Four calm weeks (a positive and a neutral post a day), then a day of complaints."""
     mentions = []
     for day in range(1, 29):
-        mentions.append(scored_mention(2 * day, days_ago=day + 0.5, sentiment="positive"))
-        mentions.append(scored_mention(2 * day + 1, days_ago=day + 0.5, sentiment="neutral"))
+        for n, sentiment in ((2 * day, "positive"), (2 * day + 1, "neutral")):
+            mentions.append(
+                scored_mention(first_id + n, brand=brand, days_ago=day + 0.5, sentiment=sentiment)
+            )
     for n in range(12):
         mentions.append(
-            scored_mention(500 + n, days_ago=0.01 * n, sentiment="negative", text=f"Panne {n}")
-        )
+            scored_mention(
+                first_id + 500 + n, brand=brand, days_ago=0.01 * n, sentiment="negative",
+                text=f"Panne {n} chez {brand}",
+            )
+        )  # fmt: skip
     write_mentions(path, mentions)
     return path
 
@@ -57,3 +63,41 @@ def test_alert_waits_while_smtp_is_down_then_goes_out_once(tmp_path: Path, smtp)
     third = alert_step(db, BRANDS, home, smtp=up, log=lambda _: None)
     assert third[0].sent and not third[0].sent_now
     assert len(inbox.messages) == 1
+
+
+def test_digest_brands_get_one_email_a_day_with_all_their_alerts(tmp_path: Path, smtp):
+    inbox, port = smtp
+    brands = BrandsFile.model_validate(
+        {
+            "brands": [
+                {"name": name, "queries": [name],
+                 "alerts": {"recipients": ["cm@group.test"], "digest": True}}
+                for name in ("Fibrelia", "Kalio")
+            ]
+        }
+    )  # fmt: skip
+    home = tmp_path / "home"
+    db = home / "veille.duckdb"
+    load_step(crisis_batch(tmp_path / "a.jsonl", "Fibrelia", 0), db, log=lambda _: None)
+    load_step(crisis_batch(tmp_path / "b.jsonl", "Kalio", 1000), db, log=lambda _: None)
+
+    down = SmtpSettings(host="127.0.0.1", port=free_port(), timeout_s=5)
+    first = alert_step(db, brands, home, smtp=down, log=lambda _: None)
+    assert sorted(d.brand for d in first) == ["Fibrelia", "Kalio"]
+    assert all(d.digest and not d.sent and "stays pending" in (d.problem or "") for d in first)
+
+    up = SmtpSettings(host="127.0.0.1", port=port)
+    second = alert_step(db, brands, home, smtp=up, log=lambda _: None)
+    assert all(d.sent_now for d in second) and len(second) == 2
+    assert len(inbox.messages) == 1  # one digest for both brands
+    received = message_from_bytes(inbox.messages[0], policy=policy.default)
+    assert "Daily digest" in str(received["Subject"]) and "2 alerts (Fibrelia, Kalio)" in str(
+        received["Subject"]
+    )
+    html = received.get_body(("html",)).get_content()
+    assert "Panne 10 chez Fibrelia" in html and "Panne 10 chez Kalio" in html
+    assert html.count("net sentiment fell to -1.00") == 2
+    assert len([p for p in received.walk() if p.get_content_type() == "image/png"]) == 2
+
+    third = alert_step(db, brands, home, smtp=up, log=lambda _: None)
+    assert [d.sent_now for d in third] == [] and len(inbox.messages) == 1

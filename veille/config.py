@@ -161,7 +161,13 @@ class SourcesFile(_Strict):
 class AlertSettings(_Strict):
     sensitivity: Literal["fewer", "balanced", "more"] = "balanced"
     recipients: list[str] = Field(default_factory=list)
-    min_volume: int = Field(default=5, ge=1, description="fewer mentions a day never alert")
+    min_volume: int = Field(default=5, ge=1, description="fewer mentions in a bucket never alert")
+    bucket: Literal["day", "hour"] = Field(
+        default="day", description="test each day, or each hour (for runs every hour)"
+    )
+    digest: bool = Field(
+        default=False, description="one email a day listing the day's alerts, not one each"
+    )
 
 
 class Brand(_Strict):

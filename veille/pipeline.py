@@ -139,40 +139,54 @@ def alert_step(
     lookback_days: int = 3,
     log: Log = print,
 ) -> list[Delivery]:
-    """Detect reputation drops over the last `lookback_days`, store them in the alert
-    history, and email each one not yet sent (saved as .eml too). An alert already sent
-    is not sent again; one whose sending failed is retried on the next run."""
-    from warehouse.alert_email import SmtpSettings, deliver_alert
-    from warehouse.alerts import detect_brand_alerts, previous_alert_days, read_daily, record_alert
+    """Detect reputation drops over the last `lookback_days` (in each brand's buckets,
+    daily or hourly), store them in the alert history (the outbox), and email each one
+    not yet sent (saved as .eml too), or, for brands with `digest: true`, the day's
+    digest. An alert already sent is not sent again; one whose sending failed is retried
+    on the next run."""
+    from warehouse.alert_email import SmtpSettings, deliver_alert, deliver_digests
+    from warehouse.alerts import detect_brand_alerts, previous_alerts, read_buckets, record_alert
     from warehouse.db import writer
 
     settings = smtp or SmtpSettings.from_env()
-    deliveries = []
+    deliveries: list[Delivery] = []
+    digest: list[tuple[Any, Any]] = []
     with writer(db_path) as con:
-        daily = read_daily(con)
-        if daily.empty:
+        frames = {bucket: read_buckets(con, bucket) for bucket in ("day", "hour")}
+        if frames["day"].empty:
             log("alert: no mentions in the warehouse yet")
             return []
-        last_day = as_of or max(daily["day"])
+        last_day = as_of or max(frames["day"]["day"])
         since = last_day - timedelta(days=lookback_days - 1)
         for brand in brands.brands:
             if brand.role != "brand":
                 continue
+            frame = frames[brand.alerts.bucket]
             # Alerts of the days looked at again are found again (same ids), not cooled down.
-            earlier = [d for d in previous_alert_days(con, brand.name) if d < since]
+            earlier = [a for a in previous_alerts(con, brand.name) if a.date() < since]
             found = detect_brand_alerts(
-                daily,
+                frame,
                 brand.name,
                 since=since,
+                bucket=brand.alerts.bucket,
                 sensitivity=brand.alerts.sensitivity,
                 min_volume=brand.alerts.min_volume,
-                previous_alert_days=earlier,
+                previous_alerts=earlier,
             )
             for alert in found:
-                new = record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC))
-                delivery = deliver_alert(con, alert, daily, settings, emails_dir(home))
+                how = "digest" if brand.alerts.digest else "email"
+                new = record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC), how)
+                if brand.alerts.digest:
+                    digest.append((alert, frame))
+                    continue
+                delivery = deliver_alert(con, alert, frame, settings, emails_dir(home))
                 log(f"alert: {alert.summary()} ({delivery.state}{', new' if new else ''})")
                 deliveries.append(delivery)
+        for delivery in deliver_digests(
+            con, digest, settings, emails_dir(home), datetime.now(UTC).date()
+        ):
+            log(f"alert: {delivery.summary} ({delivery.state})")
+            deliveries.append(delivery)
     if not deliveries:
         log("alert: no reputation drop detected")
     return deliveries

@@ -3,10 +3,11 @@ that drove it. HTML (every piece of post text escaped) with a plain-text alterna
 
 from __future__ import annotations
 
+import hashlib
 import os
 import smtplib
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from io import BytesIO
@@ -17,7 +18,7 @@ import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from warehouse.alerts import BASELINE_DAYS, BrandAlert, driving_posts
+from warehouse.alerts import BASELINE_DAYS, BrandAlert, bucket_rows, driving_posts
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXCERPT_CHARS = 280
@@ -31,11 +32,12 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     starttls: bool = False
+    ssl: bool = False  # SMTP over TLS from the first byte (port 465)
     timeout_s: float = 30
 
     @classmethod
     def from_env(cls) -> SmtpSettings:
-        """VEILLE_SMTP_HOST, _PORT, _FROM, _USER, _PASSWORD, _STARTTLS (1/0)."""
+        """VEILLE_SMTP_HOST, _PORT, _FROM, _USER, _PASSWORD, _STARTTLS (1/0), _SSL (1/0)."""
         env = os.environ
         return cls(
             host=env.get("VEILLE_SMTP_HOST", cls.host),
@@ -44,7 +46,45 @@ class SmtpSettings:
             user=env.get("VEILLE_SMTP_USER"),
             password=env.get("VEILLE_SMTP_PASSWORD"),
             starttls=env.get("VEILLE_SMTP_STARTTLS", "0") == "1",
+            ssl=env.get("VEILLE_SMTP_SSL", "0") == "1",
         )
+
+    @classmethod
+    def from_connection(cls, conn: Any) -> SmtpSettings:
+        """From an Airflow connection (such as `smtp_default`), read as Airflow's own
+        SmtpHook reads it: SSL unless extra `disable_ssl`, else STARTTLS unless extra
+        `disable_tls`; the sender from extra `from_email`."""
+        extra = conn.extra_dejson or {}
+        ssl = not _flag(extra.get("disable_ssl", False))
+        return cls(
+            host=conn.host or cls.host,
+            port=int(conn.port or (465 if ssl else 587)),
+            sender=extra.get("from_email") or conn.login or cls.sender,
+            user=conn.login or None,
+            password=conn.password or None,
+            ssl=ssl,
+            starttls=not ssl and not _flag(extra.get("disable_tls", False)),
+            timeout_s=float(extra.get("timeout", cls.timeout_s)),
+        )
+
+
+def smtp_settings(conn_id: str = "smtp_default") -> SmtpSettings:
+    """Inside an Airflow task, the connection `conn_id` when it exists; otherwise (and
+    outside Airflow) the VEILLE_SMTP_* environment."""
+    try:
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:
+        return SmtpSettings.from_env()
+    try:
+        return SmtpSettings.from_connection(BaseHook.get_connection(conn_id))
+    except AirflowNotFoundException:
+        return SmtpSettings.from_env()
+
+
+def _flag(value: Any) -> bool:
+    """An extra's boolean, written as JSON true/false or as a string."""
+    return value.strip().lower() in ("1", "true", "yes") if isinstance(value, str) else bool(value)
 
 
 def _excerpt(text: str) -> str:
@@ -52,33 +92,36 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
 
-def chart_png(alert: BrandAlert, daily: pd.DataFrame) -> bytes:
-    """Net sentiment and negative mentions per day over the last weeks, with the
-    baseline's usual range shaded and the alert day marked."""
+def chart_png(alert: BrandAlert, frame: pd.DataFrame) -> bytes:
+    """Net sentiment and negative mentions per bucket over the last weeks (daily) or
+    the last week (hourly), with the baseline's usual range shaded and the alert's
+    bucket marked."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    rows = daily[daily["brand"] == alert.brand].sort_values("day")
-    rows = rows[rows["day"] >= alert.day - timedelta(days=BASELINE_DAYS)]
-    days = pd.to_datetime(rows["day"])
-    baseline = rows[rows["day"] < alert.day]
+    rows = bucket_rows(frame, alert.brand, alert.bucket)
+    shown_days = BASELINE_DAYS if alert.bucket == "day" else 7
+    rows = rows[rows["start"] >= pd.Timestamp(alert.start) - pd.Timedelta(days=shown_days)]
+    baseline = rows[rows["start"] < pd.Timestamp(alert.start)]
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(7.2, 4.2), sharex=True, dpi=100)
-    top.plot(days, rows["net_sentiment"], marker="o", markersize=3, color="#2c3e50")
+    top.plot(rows["start"], rows["net_sentiment"], marker="o", markersize=3, color="#2c3e50")
     net = baseline["net_sentiment"].dropna()
     if len(net):
         low, high = net.quantile(0.1), net.quantile(0.9)
         top.axhspan(low, high, color="#95a5a6", alpha=0.3, label="usual range (10th-90th pct)")
-    top.axvline(pd.Timestamp(alert.day), color="#c0392b", linestyle="--", linewidth=1)
+    top.axvline(pd.Timestamp(alert.start), color="#c0392b", linestyle="--", linewidth=1)
     top.set_ylabel("net sentiment")
     top.set_ylim(-1.05, 1.05)
     top.legend(loc="lower left", fontsize=7)
-    bottom.bar(days, rows["negative"], color="#c0392b", width=0.8)
+    width = 0.8 if alert.bucket == "day" else 0.8 / 24
+    bottom.bar(rows["start"], rows["negative"], color="#c0392b", width=width)
     bottom.axhline(alert.baseline_negative, color="#7f8c8d", linestyle=":", label="usual (median)")
-    bottom.set_ylabel("negative / day")
+    bottom.set_ylabel(f"negative / {alert.bucket}")
     bottom.legend(loc="upper left", fontsize=7)
-    figure.suptitle(f"{alert.brand}, daily (UTC)", fontsize=10)
+    figure.suptitle(f"{alert.brand}, {'daily' if alert.bucket == 'day' else 'hourly'} (UTC)",
+                    fontsize=10)  # fmt: skip
     figure.autofmt_xdate()
     figure.tight_layout()
     buffer = BytesIO()
@@ -87,17 +130,18 @@ def chart_png(alert: BrandAlert, daily: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def build_alert_email(
-    alert: BrandAlert,
-    daily: pd.DataFrame,
-    posts: list[dict[str, Any]],
-    *,
-    sender: str,
-    recipients: list[str],
-) -> EmailMessage:
-    """`posts`: the driving posts (source_id, author, published_at, text, url,
-    thread_title, sentiment_score), most negative first."""
-    shown = [
+@dataclass
+class AlertItem:
+    """One alert as an email shows it."""
+
+    alert: BrandAlert
+    frame: pd.DataFrame  # the brand's buckets (daily or hourly), for the chart
+    posts: list[dict[str, Any]]  # the driving posts, most negative first
+    topics: list[dict[str, Any]] = field(default_factory=list)  # topics that grew
+
+
+def _shown_posts(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
         {
             **post,
             "excerpt": _excerpt(post["text"]),
@@ -105,37 +149,101 @@ def build_alert_email(
         }
         for post in posts
     ]
-    subject = f"[Veille] {alert.summary()}"
-    chart_cid = make_msgid(domain="veille.local")[1:-1]
+
+
+def build_email(
+    items: list[AlertItem], *, subject: str, title: str, sender: str, recipients: list[str]
+) -> EmailMessage:
+    """HTML (every piece of post text escaped by the template engine) with a chart per
+    alert inline, and a plain-text alternative."""
+    shown: list[dict[str, Any]] = [
+        {"item": item, "posts": _shown_posts(item.posts),
+         "chart_cid": make_msgid(domain="veille.local")[1:-1]}
+        for item in items
+    ]  # fmt: skip
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
     )
     html = environment.get_template("alert_email.html").render(
-        alert=alert, posts=shown, subject=subject, chart_cid=chart_cid, baseline_days=BASELINE_DAYS
+        title=title, subject=subject, entries=shown, baseline_days=BASELINE_DAYS
     )
-    lines = [alert.summary() + ".", "", "The posts that drove it:"]
-    for post in shown:
-        lines += [
-            "",
-            f"- {post['source_id']} · {post['author'] or 'anonymous'} · {post['published']}",
-            f"  {post['excerpt']}",
-            f"  {post['url']}",
-        ]
+    lines = [title, ""]
+    for entry in shown:
+        alert = entry["item"].alert
+        lines += [alert.summary() + ".", "", "The posts that drove it:"]
+        for post in entry["posts"]:
+            lines += [
+                "",
+                f"- {post['source_id']} · {post['author'] or 'anonymous'} · {post['published']}",
+                f"  {post['excerpt']}",
+                f"  {post['url']}",
+            ]
+        if entry["item"].topics:
+            lines += ["", "Topics that grew this week:"]
+            lines += [f"- {t['topic']}: {t['mentions']} posts (+{t['growth']})"
+                      for t in entry["item"].topics]  # fmt: skip
+        lines.append("")
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="veille.local")
-    message.set_content("\n".join(lines) + "\n")
+    message.set_content("\n".join(lines))
     message.add_alternative(html, subtype="html")
     html_part = message.get_body(("html",))
     assert isinstance(html_part, EmailMessage)
-    html_part.add_related(
-        chart_png(alert, daily), maintype="image", subtype="png", cid=f"<{chart_cid}>",
-        filename="chart.png",
-    )  # fmt: skip
+    for entry in shown:
+        item = entry["item"]
+        html_part.add_related(
+            chart_png(item.alert, item.frame), maintype="image", subtype="png",
+            cid=f"<{entry['chart_cid']}>", filename=f"{item.alert.brand}-chart.png",
+        )  # fmt: skip
     return message
+
+
+def build_alert_email(item: AlertItem, *, sender: str, recipients: list[str]) -> EmailMessage:
+    """One alert's email: the subject says the brand, what moved, by how much and since
+    when."""
+    return build_email(
+        [item],
+        subject=f"[Veille] {item.alert.summary()}",
+        title=f"{item.alert.brand}: reputation alert",
+        sender=sender,
+        recipients=recipients,
+    )
+
+
+def build_digest_email(
+    items: list[AlertItem], *, day: date, sender: str, recipients: list[str]
+) -> EmailMessage:
+    """The day's alerts in one email, for those who set `digest: true`."""
+    brands = sorted({item.alert.brand for item in items})
+    count = f"{len(items)} alert{'s' if len(items) > 1 else ''}"
+    return build_email(
+        items,
+        subject=f"[Veille] Daily digest {day.isoformat()}: {count} ({', '.join(brands)})",
+        title=f"Veille daily digest, {day.isoformat()}: {count}",
+        sender=sender,
+        recipients=recipients,
+    )
+
+
+def growing_topics(
+    con: duckdb.DuckDBPyConnection, alert: BrandAlert, limit: int = 3
+) -> list[dict[str, Any]]:
+    """The brand's topics that grew most in the alert's week (view topic_trends)."""
+    frame = con.execute(
+        "SELECT topic, mentions, growth FROM topic_trends WHERE brand = ? "
+        "AND week = CAST(date_trunc('week', CAST(? AS DATE)) AS DATE) AND growth > 0 "
+        "ORDER BY growth DESC, topic LIMIT ?",
+        [alert.brand, alert.day, limit],
+    ).df()
+    return frame.to_dict("records")
+
+
+def alert_item(con: duckdb.DuckDBPyConnection, alert: BrandAlert, frame: pd.DataFrame) -> AlertItem:
+    return AlertItem(alert, frame, driving_posts(con, alert), growing_topics(con, alert))
 
 
 @dataclass
@@ -149,18 +257,21 @@ class Delivery:
     sent: bool  # the email has gone out, on this run or an earlier one
     sent_now: bool = False
     problem: str | None = None
+    digest: bool = False  # it goes out in the day's digest
 
     @property
     def state(self) -> str:
         if self.problem:
             return self.problem
+        if not self.sent:
+            return "waits for the next daily digest"
         return "emailed now" if self.sent_now else "emailed on an earlier run"
 
 
 def deliver_alert(
     con: duckdb.DuckDBPyConnection,
     alert: BrandAlert,
-    daily: pd.DataFrame,
+    frame: pd.DataFrame,
     settings: SmtpSettings,
     emails_dir: Path,
 ) -> Delivery:
@@ -180,27 +291,85 @@ def deliver_alert(
     if delivery.sent:
         return delivery
     message = build_alert_email(
-        alert,
-        daily,
-        driving_posts(con, alert.brand, alert.day),
+        alert_item(con, alert, frame),
         sender=settings.sender,
         recipients=list(recipients) or [settings.sender],
     )
-    delivery.email_path = save_email(message, emails_dir / f"{alert.day}-{alert.alert_id}.eml")
+    _send([delivery], message, emails_dir / f"{alert.day}-{alert.alert_id}.eml", settings, con)
+    return delivery
+
+
+def deliver_digests(
+    con: duckdb.DuckDBPyConnection,
+    pending: list[tuple[BrandAlert, pd.DataFrame]],
+    settings: SmtpSettings,
+    emails_dir: Path,
+    today: date,
+) -> list[Delivery]:
+    """The day's digest for each list of recipients: every pending digest alert in one
+    email, sent at most once a day (alerts raised after it wait for tomorrow's)."""
+    groups: dict[tuple[str, ...], list[tuple[BrandAlert, pd.DataFrame]]] = {}
+    for alert, frame in pending:
+        row = con.execute(
+            "SELECT recipients, sent_at FROM alerts WHERE alert_id = ?", [alert.alert_id]
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"alert {alert.alert_id} is not in the alert history; record it first")
+        if row[1] is None:
+            groups.setdefault(tuple(row[0]) or (settings.sender,), []).append((alert, frame))
+    deliveries = []
+    for recipients, members in groups.items():
+        waiting = [Delivery(a.alert_id, a.brand, a.summary(), None, sent=False, digest=True)
+                   for a, _ in members]  # fmt: skip
+        sent_today = con.execute(
+            "SELECT count(*) FROM alerts WHERE delivery = 'digest' AND recipients = ? "
+            "AND CAST(timezone('UTC', sent_at) AS DATE) = ?",
+            [list(recipients), today],
+        ).fetchone()
+        if sent_today and sent_today[0]:
+            deliveries += waiting
+            continue
+        message = build_digest_email(
+            [alert_item(con, alert, frame) for alert, frame in members],
+            day=today,
+            sender=settings.sender,
+            recipients=list(recipients),
+        )
+        key = hashlib.sha256("\n".join([*recipients, today.isoformat()]).encode()).hexdigest()
+        path = emails_dir / f"{today}-digest-{key[:12]}.eml"
+        _send(waiting, message, path, settings, con)
+        deliveries += waiting
+    return deliveries
+
+
+def _send(
+    deliveries: list[Delivery],
+    message: EmailMessage,
+    path: Path,
+    settings: SmtpSettings,
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Save, send, then mark sent: the outbox's three steps, for the alerts one email
+    carries (one, or a digest's)."""
+    ids = [d.alert_id for d in deliveries]
+    saved = save_email(message, path)
     con.execute(
-        "UPDATE alerts SET email_path = ? WHERE alert_id = ?",
-        [str(delivery.email_path), alert.alert_id],
+        "UPDATE alerts SET email_path = ? WHERE list_contains(?, alert_id)", [str(saved), ids]
     )
+    for delivery in deliveries:
+        delivery.email_path = saved
     try:
         send_email(message, settings)
     except OSError as err:
-        delivery.problem = f"email not sent ({err}); it stays pending and is retried next run"
-        return delivery
-    con.execute(
-        "UPDATE alerts SET sent_at = ? WHERE alert_id = ?", [datetime.now(UTC), alert.alert_id]
-    )
-    delivery.sent = delivery.sent_now = True
-    return delivery
+        for delivery in deliveries:
+            delivery.problem = f"email not sent ({err}); it stays pending and is retried next run"
+    else:
+        con.execute(
+            "UPDATE alerts SET sent_at = ? WHERE list_contains(?, alert_id)",
+            [datetime.now(UTC), ids],
+        )
+        for delivery in deliveries:
+            delivery.sent = delivery.sent_now = True
 
 
 def save_email(message: EmailMessage, path: Path) -> Path:
@@ -210,7 +379,8 @@ def save_email(message: EmailMessage, path: Path) -> Path:
 
 
 def send_email(message: EmailMessage, settings: SmtpSettings) -> None:
-    with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s) as smtp:
+    connect = smtplib.SMTP_SSL if settings.ssl else smtplib.SMTP
+    with connect(settings.host, settings.port, timeout=settings.timeout_s) as smtp:
         if settings.starttls:
             smtp.starttls()
         if settings.user:

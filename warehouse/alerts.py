@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import duckdb
@@ -129,6 +129,13 @@ def volume_alerts(
     return alerts
 
 
+BUCKETS = ("day", "hour")
+# Buckets per cycle of each bucket's rhythm: the week for days, the day for hours.
+SEASONS = {"day": 7, "hour": 24}
+INDEX_DAYS = 7  # the reputation index's window (view reputation_index)
+MIN_INDEX_DROP = 10.0  # index points: a significant but small drop is no crisis
+
+
 @dataclass
 class BrandAlert:
     brand: str
@@ -140,92 +147,149 @@ class BrandAlert:
     baseline_negative: float
     net_z: float | None = None  # set when the net-sentiment test fired
     volume_z: float | None = None  # set when the negative-volume test fired
+    hour: int | None = None  # the hour (UTC) of an hourly alert; None for a daily one
+    reputation_index: float | None = None  # set with index_z
+    baseline_index: float | None = None
+    index_z: float | None = None  # set when the reputation-index test fired
 
     @property
     def alert_id(self) -> str:
-        return hashlib.sha256(f"{self.brand}\n{self.day.isoformat()}".encode()).hexdigest()[:24]
+        key = f"{self.brand}\n{self.day.isoformat()}"
+        if self.hour is not None:
+            key += f"\n{self.hour:02d}"
+        return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+    @property
+    def start(self) -> datetime:
+        """The bucket's start (UTC)."""
+        return datetime.combine(self.day, time(self.hour or 0))
+
+    @property
+    def bucket(self) -> str:
+        return "day" if self.hour is None else "hour"
+
+    @property
+    def since(self) -> str:
+        return self.day.isoformat() if self.hour is None else f"{self.start:%Y-%m-%d %H:00} UTC"
 
     @property
     def metrics(self) -> list[str]:
-        return [
-            name
-            for name, z in (("net_sentiment", self.net_z), ("negative_volume", self.volume_z))
-            if z is not None
-        ]
+        tests = (("net_sentiment", self.net_z), ("negative_volume", self.volume_z),
+                 ("reputation_index", self.index_z))  # fmt: skip
+        return [name for name, z in tests if z is not None]
 
     def summary(self) -> str:
         parts = []
+        if self.index_z is not None:
+            parts.append(
+                f"reputation index fell to {self.reputation_index:.0f} "
+                f"(usual {self.baseline_index:.0f})"
+            )
         if self.net_z is not None and self.net_sentiment is not None:
             parts.append(
                 f"net sentiment fell to {self.net_sentiment:+.2f} (usual {self.baseline_net:+.2f})"
             )
         if self.volume_z is not None:
+            per = "a day" if self.hour is None else "an hour"
             parts.append(
-                f"{self.negative} negative mentions in a day (usual {self.baseline_negative:.1f})"
+                f"{self.negative} negative mentions in {per} (usual {self.baseline_negative:.1f})"
             )
-        return f"{self.brand}: " + " and ".join(parts) + f", since {self.day.isoformat()}"
+        moved = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        return f"{self.brand}: {moved}, since {self.since}"
 
 
-def _net_sentiment_test(day: pd.Series, baseline: pd.DataFrame) -> tuple[float, float] | None:
-    """(z, baseline mean): the day's net sentiment against the baseline mentions' mean,
-    in standard errors for the day's number of mentions."""
+def _net_sentiment_test(bucket: pd.Series, baseline: pd.DataFrame) -> tuple[float, float] | None:
+    """(z, baseline mean): the bucket's net sentiment against the baseline mentions'
+    mean, in standard errors for the bucket's number of mentions."""
     n = float(baseline["mentions"].sum())
-    if n == 0 or day["mentions"] == 0:
+    if n == 0 or bucket["mentions"] == 0:
         return None
     mean = float((baseline["positive"].sum() - baseline["negative"].sum()) / n)
     second = float((baseline["positive"].sum() + baseline["negative"].sum()) / n)
     # A floor on the variance keeps a perfectly uniform baseline from alerting on one post.
     variance = max(second - mean**2, 0.1)
-    net = float((day["positive"] - day["negative"]) / day["mentions"])
-    return (net - mean) / math.sqrt(variance / float(day["mentions"])), mean
+    net = float((bucket["positive"] - bucket["negative"]) / bucket["mentions"])
+    return (net - mean) / math.sqrt(variance / float(bucket["mentions"])), mean
+
+
+def reputation_index(positive: float, negative: float) -> float:
+    """As view reputation_index computes it: the share of positive posts among those
+    taking a side, with one of each added as a prior, on 0-100."""
+    return 100.0 * (positive + 1) / (positive + negative + 2)
+
+
+def _index_test(
+    recent: pd.DataFrame, baseline: pd.DataFrame, min_volume: int
+) -> tuple[float, float, float] | None:
+    """(z, index, baseline index): the share of positive posts among the sided ones over
+    the last 7 days against the 28 days before them, a two-proportion z-test."""
+    pos_r, neg_r = float(recent["positive"].sum()), float(recent["negative"].sum())
+    pos_b, neg_b = float(baseline["positive"].sum()), float(baseline["negative"].sum())
+    n_r, n_b = pos_r + neg_r, pos_b + neg_b
+    if n_r < min_volume or n_b < min_volume:
+        return None
+    pooled = (pos_r + pos_b) / (n_r + n_b)
+    if pooled in (0.0, 1.0):
+        return None  # everyone on one side all along: nothing moved
+    z = (pos_r / n_r - pos_b / n_b) / math.sqrt(pooled * (1 - pooled) * (1 / n_r + 1 / n_b))
+    return z, reputation_index(pos_r, neg_r), reputation_index(pos_b, neg_b)
 
 
 def detect_brand_alerts(
-    daily: pd.DataFrame,
+    frame: pd.DataFrame,
     brand: str,
     *,
     since: date,
+    bucket: str = "day",
     sensitivity: str = "balanced",
     min_volume: int = 5,
-    previous_alert_days: list[date] | None = None,
-    cooldown_days: int = COOLDOWN_DAYS,
+    previous_alerts: list[datetime] | None = None,
+    cooldown: timedelta | None = None,
 ) -> list[BrandAlert]:
-    """Alerts for one brand on the days from `since` on, from its rows of
-    `daily_brand_sentiment` (one row per day, days without mentions included)."""
+    """Alerts for one brand on the buckets from `since` on, from its rows of
+    `daily_brand_sentiment` (bucket "day") or `hourly_brand_sentiment` ("hour"): one
+    row per bucket, quiet ones included. Each bucket is tested against the 28 days
+    before it; `previous_alerts` (bucket starts) and the cool-down (3 days for daily
+    buckets, 1 day for hourly ones) keep one crisis to one alert."""
     threshold = THRESHOLDS[sensitivity]
-    rows = daily[daily["brand"] == brand].sort_values("day").reset_index(drop=True)
-    alert_days = sorted(previous_alert_days or [])
+    cooldown = cooldown or (timedelta(days=COOLDOWN_DAYS) if bucket == "day" else ONE_DAY)
+    rows = bucket_rows(frame, brand, bucket)
+    per_day = 1 if bucket == "day" else 24
+    window = BASELINE_DAYS * per_day
+    _, volume_z = standard_scores(rows["negative"], window=window, season=SEASONS[bucket])
+    alerted = sorted(previous_alerts or [])
     alerts = []
-    for _, row in rows.iterrows():
-        day = row["day"]
-        if day < since or (alert_days and (day - alert_days[-1]).days < cooldown_days):
+    for i, row in rows.iterrows():
+        start = row["start"].to_pydatetime()
+        if start.date() < since or (alerted and start - alerted[-1] < cooldown):
             continue
-        baseline = rows[(rows["day"] < day) & (rows["day"] >= day - timedelta(BASELINE_DAYS))]
-        if len(baseline) < 7:
+        baseline = rows.iloc[max(0, i - window) : i]
+        if len(baseline) < 7 * per_day:
             continue  # too little history to know what is usual
         net_test = None
         if row["mentions"] >= min_volume and baseline["mentions"].sum() >= min_volume:
             net_test = _net_sentiment_test(row, baseline)
-        negatives = pd.Series(
-            [*baseline["negative"], row["negative"]],
-            index=pd.to_datetime([*baseline["day"], day]),
-        )
-        spikes = volume_alerts(
-            negatives,
-            window=len(baseline),
-            season=7,  # the week's rhythm, once three weeks of history exist
-            threshold=threshold,
-            min_value=min_volume,
-            directions=("up",),
-        )
-        spike = spikes[-1] if spikes and spikes[-1].at == pd.Timestamp(day) else None
         net_fired = net_test is not None and net_test[0] <= -threshold
-        if not (net_fired or spike):
+        z = volume_z.iloc[i]
+        volume_fired = not math.isnan(z) and z >= threshold and row["negative"] >= min_volume
+        index_test = None
+        if i + 1 >= (INDEX_DAYS + 7) * per_day:
+            recent = rows.iloc[max(0, i + 1 - INDEX_DAYS * per_day) : i + 1]
+            before = rows.iloc[max(0, i + 1 - (INDEX_DAYS + BASELINE_DAYS) * per_day) :
+                               i + 1 - INDEX_DAYS * per_day]  # fmt: skip
+            index_test = _index_test(recent, before, min_volume)
+        index_fired = (
+            index_test is not None
+            and index_test[0] <= -threshold
+            and index_test[2] - index_test[1] >= MIN_INDEX_DROP
+        )
+        if not (net_fired or volume_fired or index_fired):
             continue
         alerts.append(
             BrandAlert(
                 brand=brand,
-                day=day,
+                day=start.date(),
+                hour=None if bucket == "day" else start.hour,
                 mentions=int(row["mentions"]),
                 negative=int(row["negative"]),
                 net_sentiment=None
@@ -234,50 +298,78 @@ def detect_brand_alerts(
                 baseline_net=net_test[1] if net_test else None,
                 baseline_negative=float(baseline["negative"].median()),
                 net_z=round(net_test[0], 2) if net_test and net_fired else None,
-                volume_z=spike.zscore if spike else None,
+                volume_z=round(float(z), 2) if volume_fired else None,
+                reputation_index=round(index_test[1], 1) if index_test and index_fired else None,
+                baseline_index=round(index_test[2], 1) if index_test and index_fired else None,
+                index_z=round(index_test[0], 2) if index_test and index_fired else None,
             )
         )
-        alert_days.append(day)
+        alerted.append(start)
     return alerts
 
 
-def read_daily(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """`daily_brand_sentiment`, with `day` as dates (DuckDB hands pandas timestamps)."""
-    daily = con.execute("SELECT * FROM daily_brand_sentiment").df()
-    daily["day"] = pd.to_datetime(daily["day"]).dt.date
-    return daily
+def bucket_rows(frame: pd.DataFrame, brand: str, bucket: str) -> pd.DataFrame:
+    """One brand's rows in time order, with a `start` column (the bucket's start)."""
+    rows = frame[frame["brand"] == brand].copy()
+    if bucket == "day":
+        rows["start"] = pd.to_datetime(rows["day"])
+    else:
+        rows["start"] = pd.to_datetime(rows["hour_start"])
+    return rows.sort_values("start").reset_index(drop=True)
+
+
+def read_buckets(con: duckdb.DuckDBPyConnection, bucket: str = "day") -> pd.DataFrame:
+    """`daily_brand_sentiment` or `hourly_brand_sentiment`, with `day` as dates (DuckDB
+    hands pandas timestamps)."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"bucket {bucket!r}: choose one of {', '.join(BUCKETS)}")
+    view = "daily_brand_sentiment" if bucket == "day" else "hourly_brand_sentiment"
+    frame = con.execute(f"SELECT * FROM {view}").df()
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame
 
 
 def driving_posts(
-    con: duckdb.DuckDBPyConnection, brand: str, day: date, limit: int = 5
+    con: duckdb.DuckDBPyConnection, alert: BrandAlert, limit: int = 5
 ) -> list[dict[str, Any]]:
-    """The posts most negative about the brand, from the alert's day on."""
+    """The posts most negative about the brand, from the alert's bucket on."""
     frame = con.execute(
         "SELECT source_id, author, published_at, text, url, thread_title, sentiment_score "
-        "FROM brand_mentions WHERE brand = ? AND day >= ? AND sentiment = 'negative' "
-        "ORDER BY sentiment_score, published_at LIMIT ?",
-        [brand, day, limit],
+        "FROM brand_mentions WHERE brand = ? AND timezone('UTC', published_at) >= ? "
+        "AND sentiment = 'negative' ORDER BY sentiment_score, published_at LIMIT ?",
+        [alert.brand, alert.start, limit],
     ).df()
     return frame.to_dict("records")
 
 
-def previous_alert_days(con: duckdb.DuckDBPyConnection, brand: str) -> list[date]:
-    rows = con.execute("SELECT day FROM alerts WHERE brand = ? ORDER BY day", [brand]).fetchall()
-    return [row[0] for row in rows]
+def previous_alerts(con: duckdb.DuckDBPyConnection, brand: str) -> list[datetime]:
+    """The bucket starts of the brand's alerts in the history."""
+    rows = con.execute(
+        "SELECT day, hour FROM alerts WHERE brand = ? ORDER BY day, hour", [brand]
+    ).fetchall()
+    return [datetime.combine(day, time(hour or 0)) for day, hour in rows]
 
 
 def record_alert(
-    con: duckdb.DuckDBPyConnection, alert: BrandAlert, recipients: list[str], now: datetime
+    con: duckdb.DuckDBPyConnection,
+    alert: BrandAlert,
+    recipients: list[str],
+    now: datetime,
+    delivery: str = "email",
 ) -> bool:
-    """Store the alert in the history; False when it was already there."""
+    """Store the alert in the history (the outbox: it is sent from there); False when it
+    was already there. `delivery`: "email" (its own) or "digest" (the day's digest)."""
     inserted = con.execute(
-        "INSERT INTO alerts (alert_id, brand, day, metrics, mentions, negative, net_sentiment, "
-        "baseline_net, net_z, baseline_negative, volume_z, summary, detected_at, recipients) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+        "INSERT INTO alerts (alert_id, brand, day, hour, metrics, mentions, negative, "
+        "net_sentiment, baseline_net, net_z, baseline_negative, volume_z, reputation_index, "
+        "baseline_index, index_z, summary, detected_at, recipients, delivery) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING RETURNING 1",
         [
             alert.alert_id,
             alert.brand,
             alert.day,
+            alert.hour,
             alert.metrics,
             alert.mentions,
             alert.negative,
@@ -286,9 +378,13 @@ def record_alert(
             alert.net_z,
             alert.baseline_negative,
             alert.volume_z,
+            alert.reputation_index,
+            alert.baseline_index,
+            alert.index_z,
             alert.summary(),
             now,
             recipients,
+            delivery,
         ],
     ).fetchall()
     return bool(inserted)

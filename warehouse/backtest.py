@@ -15,7 +15,7 @@ from warehouse.alerts import (
     THRESHOLDS,
     SeriesAlert,
     detect_brand_alerts,
-    read_daily,
+    read_buckets,
     volume_alerts,
 )
 
@@ -125,7 +125,8 @@ def backtest_csv(
 
 
 def backtest_brand(home: Path, brands: BrandsFile, name: str) -> list[dict[str, Any]]:
-    """The brand's alerts over its whole daily history in the warehouse."""
+    """The brand's alerts over its whole history in the warehouse, with its brands.yaml
+    settings (sensitivity, minimum volume, daily or hourly buckets)."""
     from warehouse.db import connect
 
     brand = next((b for b in brands.brands if b.name == name), None)
@@ -134,26 +135,29 @@ def backtest_brand(home: Path, brands: BrandsFile, name: str) -> list[dict[str, 
         raise SeriesError(f"no brand named {name!r} in brands.yaml (known: {known})")
     con = connect(warehouse_path(home), read_only=True)
     try:
-        daily = read_daily(con)
+        frame = read_buckets(con, brand.alerts.bucket)
     finally:
         con.close()
-    if daily[daily["brand"] == name].empty:
+    if frame[frame["brand"] == name].empty:
         return []
     alerts = detect_brand_alerts(
-        daily,
+        frame,
         name,
         since=date.min,
+        bucket=brand.alerts.bucket,
         sensitivity=brand.alerts.sensitivity,
         min_volume=brand.alerts.min_volume,
     )
     return [
         {
-            "at": alert.day.isoformat(),
+            "at": alert.start.isoformat(),
+            "bucket": alert.bucket,
             "direction": "down",
             "metrics": alert.metrics,
             "summary": alert.summary(),
             "net_z": alert.net_z,
             "volume_z": alert.volume_z,
+            "index_z": alert.index_z,
         }
         for alert in alerts
     ]

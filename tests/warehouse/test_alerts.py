@@ -1,6 +1,6 @@
 """Alert rules on daily series built in code, and the email on a real SMTP server."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from veille.demo.run import Inbox
-from warehouse.alert_email import SmtpSettings, build_alert_email, send_email
+from warehouse.alert_email import AlertItem, SmtpSettings, build_alert_email, send_email
 from warehouse.alerts import BrandAlert, detect_brand_alerts, volume_alerts
 from warehouse.backtest import SeriesError, backtest_csv, read_series, series_alerts
 
@@ -65,10 +65,10 @@ def test_a_few_posts_never_make_a_crisis():
 
 def test_cooldown_counts_alerts_of_earlier_runs():
     frame = daily([*CALM, (0, 1, 10)])
-    earlier = [END - timedelta(days=1)]
-    assert detect_brand_alerts(frame, "Fibrelia", since=END, previous_alert_days=earlier) == []
-    later = [END - timedelta(days=5)]
-    assert len(detect_brand_alerts(frame, "Fibrelia", since=END, previous_alert_days=later)) == 1
+    earlier = [datetime.combine(END - timedelta(days=1), time())]
+    assert detect_brand_alerts(frame, "Fibrelia", since=END, previous_alerts=earlier) == []
+    later = [datetime.combine(END - timedelta(days=5), time())]
+    assert len(detect_brand_alerts(frame, "Fibrelia", since=END, previous_alerts=later)) == 1
 
 
 def test_sensitivity_levels_are_ordered():
@@ -137,7 +137,7 @@ def test_email_reaches_smtp_with_chart_escaped_text_and_driving_posts(smtp):
         }
     ]
     message = build_alert_email(
-        alert, frame, posts, sender="veille@test", recipients=["cm@fibrelia.test"]
+        AlertItem(alert, frame, posts), sender="veille@test", recipients=["cm@fibrelia.test"]
     )
     send_email(message, SmtpSettings(host="127.0.0.1", port=port, sender="veille@test"))
     assert len(inbox.messages) == 1
@@ -201,3 +201,73 @@ def test_sliding_hour_on_real_tweets_catches_the_labelled_spikes():
     assert len(alerts) <= 12  # eight weeks of a very busy brand: a few alerts, not dozens
     with pytest.raises(SeriesError, match="bucket '1 hour please'"):
         series_alerts(series, bucket="1 hour please")
+
+
+def hourly_frame(negatives_at: dict[int, int], days: int = 21) -> pd.DataFrame:
+    """Hourly rows as view hourly_brand_sentiment gives them: a positive post every
+    hour, plus the given negative posts at the given hours from the end."""
+    start = pd.Timestamp("2026-11-01 00:00")
+    records = []
+    total = days * 24
+    for i in range(total):
+        negative = negatives_at.get(total - 1 - i, 0)
+        n = 1 + negative
+        at = start + pd.Timedelta(hours=i)
+        records.append(
+            {"brand": "Fibrelia", "hour_start": at, "day": at.date(), "hour": at.hour,
+             "mentions": n, "positive": 1, "neutral": 0, "negative": negative,
+             "net_sentiment": (1 - negative) / n}
+        )  # fmt: skip
+    return pd.DataFrame(records)
+
+
+def test_hourly_buckets_catch_a_burst_within_its_hour():
+    frame = hourly_frame({0: 9})  # nine complaints in the last hour
+    last = frame["hour_start"].iloc[-1]
+    alerts = detect_brand_alerts(frame, "Fibrelia", since=last.date(), bucket="hour")
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert (alert.day, alert.hour, alert.bucket) == (last.date(), last.hour, "hour")
+    assert "9 negative mentions in an hour" in alert.summary()
+    assert f"since {last:%Y-%m-%d %H}:00 UTC" in alert.summary()
+    daily_id = BrandAlert("Fibrelia", last.date(), 9, 9, -0.8, 1.0, 0.0, volume_z=5.0).alert_id
+    assert alert.alert_id != daily_id  # an hourly alert and a daily one never collide
+    # The same burst spread over a day is no burst.
+    spread = hourly_frame({h: 1 for h in range(0, 24, 3)})
+    assert detect_brand_alerts(spread, "Fibrelia", since=last.date(), bucket="hour") == []
+
+
+def test_a_slow_erosion_moves_the_reputation_index_before_any_single_day():
+    # Four calm weeks of 6 positive and 1 negative post a day, then a week at 3 and 3:
+    # no day is a crisis by itself, but the 7-day index falls from about 85 to 55.
+    frame = daily([(6, 0, 1)] * 28 + [(3, 0, 3)] * 7)
+    alerts = detect_brand_alerts(frame, "Fibrelia", since=END - timedelta(days=6))
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert alert.metrics == ["reputation_index"]
+    assert alert.reputation_index is not None and alert.baseline_index is not None
+    assert alert.baseline_index - alert.reputation_index >= 25
+    assert alert.summary().startswith("Fibrelia: reputation index fell to ")
+    # A steady brand at the same volume raises nothing.
+    assert detect_brand_alerts(daily([(6, 0, 1)] * 35), "Fibrelia", since=END - timedelta(6)) == []
+
+
+def test_smtp_settings_read_an_airflow_connection_as_airflow_does():
+    from airflow.sdk import Connection
+
+    default = SmtpSettings.from_connection(
+        Connection(conn_id="smtp_default", conn_type="smtp", host="mail.test", login="cm",
+                   password="secret")
+    )  # fmt: skip
+    assert (default.host, default.port, default.ssl, default.starttls) == (
+        "mail.test",
+        465,
+        True,
+        False,
+    )
+    assert (default.user, default.password, default.sender) == ("cm", "secret", "cm")
+    starttls = SmtpSettings.from_connection(
+        Connection(conn_id="smtp_default", conn_type="smtp", host="mail.test", port=587,
+                   extra='{"disable_ssl": "true", "from_email": "veille@brand.test"}')
+    )  # fmt: skip
+    assert (starttls.ssl, starttls.starttls, starttls.sender) == (False, True, "veille@brand.test")

@@ -174,14 +174,14 @@ def test_topic_trends_week_over_week(tmp_path: Path):
 
 
 def test_alert_history_says_sent_or_pending(tmp_path: Path):
-    from warehouse.alerts import detect_brand_alerts, read_daily, record_alert
+    from warehouse.alerts import detect_brand_alerts, read_buckets, record_alert
     from warehouse.db import writer
 
     mentions = [mention(i, "Fibrelia", "positive", 30 - i % 28) for i in range(60)]
     mentions += [mention(100 + i, "Fibrelia", "negative", 0.2) for i in range(15)]
     db = load(tmp_path, mentions)
     with writer(db) as con:
-        daily = read_daily(con)
+        daily = read_buckets(con, "day")
         found = detect_brand_alerts(daily, "Fibrelia", since=max(daily["day"]))
         assert found
         record_alert(con, found[0], ["cm@example.test"], NOW)

@@ -50,7 +50,7 @@ CREATE TABLE quarantine (
 
 -- One row per alert raised; key: alert_id (brand and the day the reputation moved).
 CREATE TABLE alerts (
-    alert_id          VARCHAR PRIMARY KEY, -- hash of the brand and the day
+    alert_id          VARCHAR PRIMARY KEY, -- hash of the brand, the day and (hourly alerts) the hour
     brand             VARCHAR NOT NULL,   -- the brand
     day               DATE NOT NULL,      -- the day the reputation moved (UTC)
     metrics           VARCHAR[] NOT NULL, -- net_sentiment and/or negative_volume
