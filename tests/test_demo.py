@@ -132,3 +132,24 @@ def test_running_the_demo_again_changes_nothing(first_run):
     assert "load: 0 new," in second.stderr
     assert "Emails received by the local SMTP server" not in second.stdout
     assert "emailed on an earlier run" in second.stdout
+
+
+def test_backtest_replays_a_brand_over_the_demo_warehouse(first_run):
+    home, _ = first_run
+    result = subprocess.run(
+        [sys.executable, "-m", "veille.cli", "alerts", "backtest", "--brand", "Fibrelia",
+         "--config", str(REPO / "veille" / "demo" / "config")],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+        env={**os.environ, "VEILLE_HOME": str(home / "demo")},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    alerts = [json.loads(line) for line in result.stdout.splitlines()]
+    # The outage is one crisis: one alert, on its first day, for sentiment and volume.
+    assert len(alerts) == 1
+    assert alerts[0]["bucket"] == "day" and "net_sentiment" in alerts[0]["metrics"]
+    con = duckdb.connect(str(home / "demo" / "veille.duckdb"), read_only=True)
+    try:
+        sent = con.execute("SELECT day FROM alerts WHERE brand = 'Fibrelia'").fetchall()
+    finally:
+        con.close()
+    assert [alerts[0]["at"][:10]] == [str(day) for (day,) in sent]

@@ -136,8 +136,9 @@ def _backtest(args: argparse.Namespace, backtest_brand: Any, backtest_csv: Any) 
             min_value=args.min_value,
         )
     elif args.brand:
-        config = load_config(config_dir(args.config))
-        alerts = backtest_brand(veille_home(), config.brands, args.brand)
+        # Only brands.yaml matters here: sources.yaml may need a crawl's environment.
+        brands = load_model(config_dir(args.config) / BRANDS_FILE, BrandsFile)
+        alerts = backtest_brand(veille_home(), brands, args.brand)
     else:
         raise UsageError("give a SERIES.csv file or --brand NAME")
     return alerts
