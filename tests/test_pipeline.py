@@ -1,5 +1,6 @@
 """Pipeline steps on a real warehouse: alert delivery when SMTP is down, then up."""
 
+import re
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -32,12 +33,12 @@ def crisis_batch(path: Path, brand: str = "Fibrelia", first_id: int = 0) -> Path
                 scored_mention(first_id + n, brand=brand, days_ago=day + 0.5, sentiment=sentiment)
             )
     for n in range(12):
-        mentions.append(
-            scored_mention(
-                first_id + 500 + n, brand=brand, days_ago=0.01 * n, sentiment="negative",
-                text=f"Panne {n} chez {brand}",
-            )
+        complaint = scored_mention(
+            first_id + 500 + n, brand=brand, days_ago=0.01 * n, sentiment="negative",
+            text=f"Panne {n} chez {brand}",
         )  # fmt: skip
+        complaint.topics = ["panne réseau"]
+        mentions.append(complaint)
     write_mentions(path, mentions)
     return path
 
@@ -58,7 +59,12 @@ def test_alert_waits_while_smtp_is_down_then_goes_out_once(tmp_path: Path, smtp)
     second = alert_step(db, BRANDS, home, smtp=up, log=lambda _: None)
     assert [d.alert_id for d in second] == [first[0].alert_id]
     assert second[0].sent_now and len(inbox.messages) == 1
-    assert b"cm@fibrelia.test" in inbox.messages[0]
+    received = message_from_bytes(inbox.messages[0], policy=policy.default)
+    assert received["To"] == "cm@fibrelia.test"
+    plain = received.get_body(("plain",)).get_content()
+    # (12 posts, unless the test runs early on a Monday and some fell the week before)
+    assert "Topics that grew this week:" in plain
+    assert re.search(r"- panne réseau: \d+ posts \(\+\d+\)", plain)
 
     third = alert_step(db, BRANDS, home, smtp=up, log=lambda _: None)
     assert third[0].sent and not third[0].sent_now
