@@ -36,6 +36,7 @@ MODEL_NAME = "veille-sentiment-e5-ft"
 
 @dataclass(frozen=True)
 class FinetuneSettings:
+    depth: int = 12  # encoder layers kept; fewer make a faster, weaker model
     trainable_layers: int = 4
     max_tokens: int = 128
     max_per_dataset: int = 12000
@@ -216,7 +217,7 @@ def finetune(
     from safetensors.torch import save_file
     from transformers import BertModel
 
-    from nlp.torch_encoder import load_tokenizer
+    from nlp.torch_encoder import keep_layers, load_tokenizer
 
     started = time.monotonic()
     torch.manual_seed(settings.seed)
@@ -226,6 +227,7 @@ def finetune(
         str(model_dir), add_pooling_layer=False, local_files_only=True
     )
     encoder.eval()
+    keep_layers(encoder, settings.depth)
     tokenizer = load_tokenizer(model_dir)
 
     train_rows: list[dict[str, str]] = []

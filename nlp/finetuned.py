@@ -25,7 +25,7 @@ class FinetunedSentiment:
     ):
         from safetensors.torch import load_file
 
-        from nlp.torch_encoder import TorchEncoder, load_base, resolve_precision
+        from nlp.torch_encoder import TorchEncoder, keep_layers, load_base, resolve_precision
 
         if not weights.exists():
             raise FileNotFoundError(f"{weights}: no fine-tuned weights; see `veille models train`")
@@ -42,7 +42,7 @@ class FinetunedSentiment:
         self.version = str(card["version"]) + ("+bf16" if self.precision == "bf16" else "")
         self.temperature = float(card.get("temperature", 1.0))
         tensors = load_file(str(weights))
-        base = load_base(model_dir)
+        base = keep_layers(load_base(model_dir), int(card["settings"].get("depth", 12)))
         layers = base.encoder.layer
         trained = int(card["settings"]["trainable_layers"])
         for offset, layer in enumerate(layers[len(layers) - trained :]):

@@ -80,6 +80,16 @@ def load_base(model_dir: Path) -> Any:
     return model
 
 
+def keep_layers(model: Any, depth: int) -> Any:
+    """The encoder cut to its first `depth` layers (a smaller, faster model: see
+    FinetuneSettings.depth)."""
+    if not 1 <= depth <= len(model.encoder.layer):
+        raise ValueError(f"depth {depth}: the encoder has {len(model.encoder.layer)} layers")
+    model.encoder.layer = model.encoder.layer[:depth]
+    model.config.num_hidden_layers = depth
+    return model
+
+
 class TorchEncoder:
     def __init__(
         self,

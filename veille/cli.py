@@ -339,6 +339,7 @@ def cmd_models_train(args: argparse.Namespace) -> int:
             args.dev_data,
             out,
             FinetuneSettings(
+                depth=args.depth,
                 trainable_layers=args.layers,
                 epochs=args.epochs,
                 max_per_dataset=args.max_per_dataset,
@@ -503,6 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--kind", choices=["finetune", "logistic"], default="finetune")
     train.add_argument("--layers", type=int, default=4, help="top layers fine-tuned")
+    train.add_argument(
+        "--depth", type=int, default=12, help="encoder layers kept (fewer: faster, weaker)"
+    )
     train.add_argument("--epochs", type=int, default=3)
     train.add_argument(
         "--with-corrections",

@@ -258,12 +258,21 @@ def detect_brand_alerts(
     window = BASELINE_DAYS * per_day
     _, volume_z = standard_scores(rows["negative"], window=window, season=SEASONS[bucket])
     alerted = sorted(previous_alerts or [])
+    crisis = pd.Series(False, index=rows.index)  # buckets of past crises
+
+    def calm(part: pd.DataFrame) -> pd.DataFrame:
+        """A baseline without the buckets of past crises, so that last month's crisis
+        does not make this month's look usual (volume is robust by its medians)."""
+        return part[~crisis.loc[part.index]]
+
+    for when in alerted:
+        crisis |= (rows["start"] >= when) & (rows["start"] < when + cooldown)
     alerts = []
     for i, row in rows.iterrows():
         start = row["start"].to_pydatetime()
         if start.date() < since or (alerted and start - alerted[-1] < cooldown):
             continue
-        baseline = rows.iloc[max(0, i - window) : i]
+        baseline = calm(rows.iloc[max(0, i - window) : i])
         if len(baseline) < 7 * per_day:
             continue  # too little history to know what is usual
         net_test = None
@@ -274,9 +283,11 @@ def detect_brand_alerts(
         volume_fired = not math.isnan(z) and z >= threshold and row["negative"] >= min_volume
         index_test = None
         if i + 1 >= (INDEX_DAYS + 7) * per_day:
-            recent = rows.iloc[max(0, i + 1 - INDEX_DAYS * per_day) : i + 1]
-            before = rows.iloc[max(0, i + 1 - (INDEX_DAYS + BASELINE_DAYS) * per_day) :
-                               i + 1 - INDEX_DAYS * per_day]  # fmt: skip
+            # The crisis already alerted on stays out of both windows: the index keeps it
+            # for 7 days, and one crisis is one alert.
+            recent = calm(rows.iloc[max(0, i + 1 - INDEX_DAYS * per_day) : i + 1])
+            before = calm(rows.iloc[max(0, i + 1 - (INDEX_DAYS + BASELINE_DAYS) * per_day) :
+                                    i + 1 - INDEX_DAYS * per_day])  # fmt: skip
             index_test = _index_test(recent, before, min_volume)
         index_fired = (
             index_test is not None
@@ -305,6 +316,7 @@ def detect_brand_alerts(
             )
         )
         alerted.append(start)
+        crisis |= (rows["start"] >= start) & (rows["start"] < start + cooldown)
     return alerts
 
 

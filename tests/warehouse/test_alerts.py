@@ -271,3 +271,12 @@ def test_smtp_settings_read_an_airflow_connection_as_airflow_does():
                    extra='{"disable_ssl": "true", "from_email": "veille@brand.test"}')
     )  # fmt: skip
     assert (starttls.ssl, starttls.starttls, starttls.sender) == (False, True, "veille@brand.test")
+
+
+def test_last_months_crisis_does_not_hide_this_months():
+    crisis = [(1, 1, 9), (0, 2, 12), (0, 1, 10)]
+    frame = daily([*CALM, *crisis, *CALM[:18], *crisis])
+    alerts = detect_brand_alerts(frame, "Fibrelia", since=END - timedelta(days=30))
+    assert [a.day for a in alerts] == [END - timedelta(days=23), END - timedelta(days=2)]
+    # Its baseline is the calm days only: the usual net sentiment is the calm one.
+    assert alerts[1].baseline_net == pytest.approx(alerts[0].baseline_net, abs=0.05)
