@@ -67,14 +67,13 @@ def standard_scores(
     log-departures, floored at the Poisson 1/√expected)."""
     values = values.astype(float)
     min_periods = max(3, window // 4)
+    expected = values.shift(1).rolling(window, min_periods=min_periods).median()
     if season and window >= 3 * season:
         lagged = pd.concat([values.shift(season * k) for k in range(1, window // season + 1)],
                            axis=1)  # fmt: skip
-        expected = lagged.median(axis=1).where(lagged.count(axis=1) >= 3)
-        # Departures exist from the third cycle on; one cycle of them is enough to start.
-        min_periods = max(3, season)
-    else:
-        expected = values.shift(1).rolling(window, min_periods=min_periods).median()
+        # Until three cycles exist (a young brand), the trailing median stands in.
+        expected = lagged.median(axis=1).where(lagged.count(axis=1) >= 3, expected)
+        min_periods = max(3, min(season, min_periods))
 
     def robust_spread(departures: pd.Series) -> pd.Series:
         trailing = departures.shift(1).rolling(window, min_periods=min_periods)

@@ -280,3 +280,9 @@ def test_last_months_crisis_does_not_hide_this_months():
     assert [a.day for a in alerts] == [END - timedelta(days=23), END - timedelta(days=2)]
     # Its baseline is the calm days only: the usual net sentiment is the calm one.
     assert alerts[1].baseline_net == pytest.approx(alerts[0].baseline_net, abs=0.05)
+
+
+def test_a_young_brand_is_tested_before_three_weeks_of_history():
+    frame = daily([*CALM[:14], (0, 1, 12)])
+    alerts = detect_brand_alerts(frame, "Fibrelia", since=END)
+    assert len(alerts) == 1 and "negative_volume" in alerts[0].metrics
