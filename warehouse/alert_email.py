@@ -18,7 +18,13 @@ import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from warehouse.alerts import BASELINE_DAYS, BrandAlert, bucket_rows, driving_posts
+from warehouse.alerts import (
+    BASELINE_DAYS,
+    BrandAlert,
+    bucket_rows,
+    driving_posts,
+    growing_topics,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXCERPT_CHARS = 280
@@ -227,19 +233,6 @@ def build_digest_email(
         sender=sender,
         recipients=recipients,
     )
-
-
-def growing_topics(
-    con: duckdb.DuckDBPyConnection, alert: BrandAlert, limit: int = 3
-) -> list[dict[str, Any]]:
-    """The brand's topics that grew most in the alert's week (view topic_trends)."""
-    frame = con.execute(
-        "SELECT topic, mentions, growth FROM topic_trends WHERE brand = ? "
-        "AND week = CAST(date_trunc('week', CAST(? AS DATE)) AS DATE) AND growth > 0 "
-        "ORDER BY growth DESC, topic LIMIT ?",
-        [alert.brand, alert.day, limit],
-    ).df()
-    return frame.to_dict("records")
 
 
 def alert_item(con: duckdb.DuckDBPyConnection, alert: BrandAlert, frame: pd.DataFrame) -> AlertItem:

@@ -353,6 +353,19 @@ def driving_posts(
     return frame.to_dict("records")
 
 
+def growing_topics(
+    con: duckdb.DuckDBPyConnection, alert: BrandAlert, limit: int = 3
+) -> list[dict[str, Any]]:
+    """The brand's topics that grew most in the alert's week (view topic_trends)."""
+    frame = con.execute(
+        "SELECT topic, mentions, growth FROM topic_trends WHERE brand = ? "
+        "AND week = CAST(date_trunc('week', CAST(? AS DATE)) AS DATE) AND growth > 0 "
+        "ORDER BY growth DESC, topic LIMIT ?",
+        [alert.brand, alert.day, limit],
+    ).df()
+    return frame.to_dict("records")
+
+
 def previous_alerts(con: duckdb.DuckDBPyConnection, brand: str) -> list[datetime]:
     """The bucket starts of the brand's alerts in the history."""
     rows = con.execute(
