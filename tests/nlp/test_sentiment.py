@@ -105,3 +105,29 @@ def test_training_writes_a_head_and_its_model_card(tmp_path: Path):
         max_per_dataset=40, cache_dir=tmp_path / "cache", log=lambda _: None,
     )  # fmt: skip
     assert again["version"] == card["version"]
+
+
+def test_finetune_trains_a_small_model_that_loads_and_repeats(tmp_path: Path):
+    """The training path end to end, shrunk: two encoder layers kept, one trained, one
+    epoch on 40 rows a file. Same data and seed give the same weights."""
+    from nlp.convert_e5 import cached_model_dir
+    from nlp.finetune import FinetuneSettings, finetune
+    from veille.home import veille_home
+
+    settings = FinetuneSettings(depth=2, trainable_layers=1, max_tokens=32, max_per_dataset=40,
+                                epochs=1, batch_size=16)  # fmt: skip
+    model_dir = cached_model_dir(veille_home())
+    out = tmp_path / "small.safetensors"
+    card = finetune(model_dir, FIXTURES / "sentiment_train", FIXTURES / "sentiment", out,
+                    settings, log=lambda _: None)  # fmt: skip
+    assert card["settings"]["depth"] == 2 and set(card["dev"]) == {
+        "en_yelp_sample.jsonl", "fr_deft2017_val_sample.jsonl",
+    }  # fmt: skip
+    model = FinetunedSentiment(out, model_dir, precision="fp32")
+    assert len(model.encoder.model.encoder.layer) == 2
+    assert model.version == card["version"]
+    rows = model.predict_proba(["Génial, merci !", "Service client injoignable."])
+    assert rows.shape == (2, 3) and np.allclose(rows.sum(axis=1), 1)
+    again = finetune(model_dir, FIXTURES / "sentiment_train", None, tmp_path / "again.safetensors",
+                     settings, log=lambda _: None)  # fmt: skip
+    assert again["version"] == card["version"]
