@@ -1,66 +1,63 @@
 """Brand matching: which configured brands a post talks about, and with which words.
 
-A brand's queries are terms or phrases; a post matches when one of them appears as
-whole words in its title or text, whatever the case and accents ("fibrélia" matches
-"Fibrelia"), French elisions included ("l'appli Fibrelia", "d'Orbix"). An `exclude`
-term drops the brand from that post. Queries are compiled once per brands file.
+Each brand has queries in Veille's Boolean language (nlp/query.py): a post matches the
+brand when one of its queries matches and none of its `exclude` queries does. Queries
+are compiled once per brands file; a post is read once for all of them.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from nlp.query import Document, Node, Or, parse_query, uses_field
 from veille.config import Brand, BrandsFile
 from veille.record import BrandMatch
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, apostrophes unified, for matching."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold().replace("’", "'")
-
-
-def _pattern(terms: list[str]) -> re.Pattern[str]:
-    # Whole words: no letter or digit right before or after; inner spaces flexible.
-    alternatives = sorted(
-        (r"\s+".join(re.escape(word) for word in fold(t).split()) for t in terms if t.strip()),
-        key=len,
-        reverse=True,
-    )
-    return re.compile(r"(?<![\w])(" + "|".join(alternatives) + r")(?![\w])")
 
 
 @dataclass(frozen=True)
 class _CompiledBrand:
     brand: Brand
-    include: re.Pattern[str]
-    exclude: re.Pattern[str] | None
-    terms_by_folded: dict[str, str]
+    include: Node
+    exclude: Node | None
+
+
+def _any(queries: list[str]) -> Node:
+    nodes = [parse_query(q) for q in queries]
+    return nodes[0] if len(nodes) == 1 else Or(nodes)
 
 
 class BrandMatcher:
     def __init__(self, brands: BrandsFile):
         self._brands = [
-            _CompiledBrand(
-                brand=b,
-                include=_pattern(b.queries),
-                exclude=_pattern(b.exclude) if b.exclude else None,
-                terms_by_folded={" ".join(fold(t).split()): t for t in b.queries},
-            )
+            _CompiledBrand(b, _any(b.queries), _any(b.exclude) if b.exclude else None)
             for b in brands.brands
         ]
+        self.uses_language = any(
+            uses_field(node, "lang")
+            for c in self._brands
+            for node in (c.include, c.exclude)
+            if node is not None
+        )
 
-    def match(self, text: str, title: str | None = None) -> list[BrandMatch]:
-        haystack = fold(f"{title}\n{text}" if title else text)
+    def match(
+        self,
+        text: str,
+        title: str | None = None,
+        *,
+        url: str | None = None,
+        author: str | None = None,
+        lang: str | None = None,
+        detect_lang: Callable[[str], str] | None = None,
+    ) -> list[BrandMatch]:
+        """The brands the post matches, each with the query terms found."""
+        doc = Document(text, title, url, author, lang, detect_lang)
         matches = []
         for compiled in self._brands:
-            if compiled.exclude is not None and compiled.exclude.search(haystack):
+            found: set[str] = set()
+            if not compiled.include.match(doc, found):
                 continue
-            found = {" ".join(m.group(1).split()) for m in compiled.include.finditer(haystack)}
-            if found:
-                terms = sorted(compiled.terms_by_folded.get(f, f) for f in found)
-                matches.append(BrandMatch(brand=compiled.brand.name, terms=terms))
+            if compiled.exclude is not None and compiled.exclude.match(doc, set()):
+                continue
+            matches.append(BrandMatch(brand=compiled.brand.name, terms=sorted(found)))
         return matches

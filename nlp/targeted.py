@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from nlp.brands import fold
+from nlp.query import fold
 
 # A sentence ends at . ! ? … (once or repeated) followed by a space, or at a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")

@@ -158,3 +158,31 @@ def test_demo_refuses_a_time_in_the_future():
     result = veille("demo", "--as-of", "2999-01-01T00:00:00")
     assert result.returncode == 2
     assert "--as-of 2999-01-01T00:00:00: in the future" in result.stderr
+
+
+def test_match_uses_fields_and_reports_a_bad_query(tmp_path: Path):
+    brands = tmp_path / "brands.yaml"
+    brands.write_text(
+        "brands:\n"
+        "  - name: Orange\n"
+        "    queries: ['{Orange} AND (box OR forfait*) lang:fr', 'site:orange.fr']\n"
+        "    exclude: [jus]\n"
+    )
+    given = tmp_path / "in.jsonl"
+    given.write_text(
+        '{"text": "Mon forfait Orange a doublé, scandaleux !"}\n'
+        '{"text": "Orange box on the shelf", "lang": "en"}\n'
+        '{"text": "Un jus d\'orange", "url": "https://boutique.orange.fr/p"}\n'
+        '{"text": "Rien", "url": "https://assistance.orange.fr/x"}\n'
+    )
+    result = veille("match", "--brands", str(brands), str(given))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line)["brands"] for line in result.stdout.splitlines()]
+    # The language of the first line is detected (French) because a query asks for it.
+    assert lines == [[{"brand": "Orange", "terms": ["Orange", "forfait"]}], [], [],
+                     [{"brand": "Orange", "terms": []}]]  # fmt: skip
+    brands.write_text("brands:\n  - name: Orange\n    queries: ['Orange NEAR/ box']\n")
+    bad = veille("match", "--brands", str(brands), str(given))
+    assert bad.returncode == 2
+    assert f"{brands}:3: brands[0].queries[0]" in bad.stderr
+    assert "position 7: expected a number of words after NEAR/" in bad.stderr

@@ -87,3 +87,25 @@ def test_both_files_reported_together(tmp_path: Path):
     files = {p.path.name for p in caught.value.problems}
     assert files == {"sources.yaml", "brands.yaml"}
     assert any("add it with role: competitor" in p.message for p in caught.value.problems)
+
+
+def test_a_query_that_cannot_be_read_is_reported_with_its_line_and_position(tmp_path: Path):
+    from veille.config import BrandsFile
+
+    path = write(
+        tmp_path / "brands.yaml",
+        "brands:\n"
+        "  - name: Orange\n"
+        "    queries:\n"
+        "      - Livebox\n"
+        "      - '{Orange} AND (forfait OR box'\n"
+        "    exclude: ['jus NEAR/x fruit']\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_model(path, BrandsFile)
+    problems = {p.where: p for p in caught.value.problems}
+    assert problems["brands[0].queries[1]"].line == 5
+    assert "position 28: expected ')' to close the '(' at position 13" in str(
+        problems["brands[0].queries[1]"]
+    )
+    assert "expected a number of words after NEAR/" in problems["brands[0].exclude[0]"].message

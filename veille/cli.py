@@ -101,10 +101,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_match(args: argparse.Namespace) -> int:
     from nlp.brands import BrandMatcher
+    from nlp.language import detect_language
 
     matcher = BrandMatcher(load_model(args.brands, BrandsFile))
     for record in _texts(args.input):
-        matches = matcher.match(record["text"], record.get("title"))
+        matches = matcher.match(
+            record["text"],
+            record.get("title"),
+            url=record.get("url"),
+            author=record.get("author"),
+            lang=record.get("lang"),
+            detect_lang=detect_language,
+        )
         out = {**record, "brands": [{"brand": m.brand, "terms": m.terms} for m in matches]}
         print(json.dumps(out, ensure_ascii=False))
     return 0
@@ -445,7 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
         "match",
         help="which brands each line of a JSON lines file mentions",
         description="Try brand queries before a crawl: each input line is "
-        '{"text", optional "title"}; each output line adds "brands": [{brand, terms}].',
+        '{"text", optional "title", "url", "author", "lang"}; each output line adds '
+        '"brands": [{brand, terms}]. Queries that cannot be read are reported with their '
+        "line in brands.yaml and their position.",
     )
     match.add_argument("--brands", type=Path, required=True, metavar="brands.yaml")
     match.add_argument("input", type=Path, metavar="IN.jsonl")

@@ -11,11 +11,19 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 SOURCES_FILE = "sources.yaml"
 BRANDS_FILE = "brands.yaml"
@@ -170,13 +178,30 @@ class AlertSettings(_Strict):
     )
 
 
+def _readable_query(query: str) -> str:
+    """A query of the Boolean language (nlp/query.py), read at load so that a mistake is
+    reported with its file, line and position before any crawl."""
+    from nlp.query import QueryError, parse_query
+
+    try:
+        parse_query(query)
+    except QueryError as err:
+        raise ValueError(f"query {query!r}: {err}") from None
+    return query
+
+
+Query = Annotated[str, AfterValidator(_readable_query)]
+
+
 class Brand(_Strict):
     name: str = Field(min_length=1)
     role: Literal["brand", "competitor"] = "brand"
-    queries: list[str] = Field(
-        min_length=1, description="terms or phrases; a post matches when it contains any"
+    queries: list[Query] = Field(
+        min_length=1, description="Boolean queries (nlp/query.py); a post matches any of them"
     )
-    exclude: list[str] = Field(default_factory=list, description="a post containing one is skipped")
+    exclude: list[Query] = Field(
+        default_factory=list, description="a post matching one is not about the brand"
+    )
     competitors: list[str] = Field(default_factory=list)
     alerts: AlertSettings = AlertSettings()
 

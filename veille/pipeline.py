@@ -67,20 +67,28 @@ def select_step(
     from nlp.brands import BrandMatcher
     from nlp.language import UNKNOWN, detect_language
 
+    def language(mention: Mention) -> str | None:
+        # A post too short to tell keeps the source's configured language, if any.
+        detected = detect_language(mention.text)
+        return detected if detected != UNKNOWN or mention.language is None else mention.language
+
     matcher = BrandMatcher(brands)
     seen: dict[str, Mention] = {}
     total = 0
     for path in crawl_files:
         for mention in read_mentions(path):
             total += 1
-            mention.brands = matcher.match(mention.text, mention.title)
+            if matcher.uses_language:  # a lang: filter needs it before matching
+                mention.language = language(mention)
+            mention.brands = matcher.match(
+                mention.text, mention.title, url=mention.url, author=mention.author,
+                lang=mention.language,
+            )  # fmt: skip
             if mention.brands:
                 seen[mention.mention_id] = mention
-    for mention in seen.values():
-        # A post too short to tell keeps the source's configured language, if any.
-        detected = detect_language(mention.text)
-        if detected != UNKNOWN or mention.language is None:
-            mention.language = detected
+    if not matcher.uses_language:
+        for mention in seen.values():
+            mention.language = language(mention)
     count = write_mentions(out_path, seen.values())
     log(f"select: {count} of {total} crawled posts mention a brand")
     return out_path
