@@ -1,7 +1,10 @@
-"""Language identification, restricted to the languages Veille is configured for.
+"""Language identification, restricted to the languages Veille is configured for
+(brands.yaml `languages`, French and English by default).
 
-Restricting lingua to French and English makes it fast (0.4 s to load, about 100 MB)
-and accurate; a text too short to tell is "unknown" rather than a guess.
+Restricting lingua to the configured languages makes it fast (0.4 s to load for two,
+about 100 MB) and accurate: it answers which of those a post is in, not which of 75.
+A text too short to tell, or one lingua is unsure about, is "unknown" rather than a
+guess.
 """
 
 from __future__ import annotations
@@ -10,26 +13,36 @@ from functools import lru_cache
 from typing import Any
 
 UNKNOWN = "unknown"
-_CODES = {"fr": "FRENCH", "en": "ENGLISH"}
+DEFAULT_LANGUAGES = ("fr", "en")
 _MIN_LETTERS = 12  # below this, even people disagree on the language
 _MIN_CONFIDENCE = 0.6
 
 
+def known_language(code: str) -> bool:
+    """Whether lingua knows the ISO 639-1 code (fr, en, de, …)."""
+    from lingua import IsoCode639_1
+
+    return hasattr(IsoCode639_1, code.upper())
+
+
 @lru_cache(maxsize=4)
 def _detector(languages: tuple[str, ...]) -> Any:
-    from lingua import Language, LanguageDetectorBuilder
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-    chosen = [getattr(Language, _CODES[code]) for code in languages]
+    chosen = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in languages]
+    if len(chosen) == 1:  # one language configured: every post long enough is taken as it
+        return None
     return LanguageDetectorBuilder.from_languages(*chosen).build()
 
 
-def detect_language(text: str, languages: tuple[str, ...] = ("fr", "en")) -> str:
+def detect_language(text: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> str:
     """ISO 639-1 code of the text's language among `languages`, or "unknown"."""
     if sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
         return UNKNOWN
-    detector = _detector(languages)
+    detector = _detector(tuple(sorted(languages)))
+    if detector is None:
+        return languages[0]
     best = max(detector.compute_language_confidence_values(text), key=lambda c: c.value)
     if best.value < _MIN_CONFIDENCE:
         return UNKNOWN
-    name = best.language.name
-    return next(code for code, lingua_name in _CODES.items() if lingua_name == name)
+    return str(best.language.iso_code_639_1.name).lower()

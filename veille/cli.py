@@ -103,7 +103,12 @@ def cmd_match(args: argparse.Namespace) -> int:
     from nlp.brands import BrandMatcher
     from nlp.language import detect_language
 
-    matcher = BrandMatcher(load_model(args.brands, BrandsFile))
+    brands = load_model(args.brands, BrandsFile)
+    matcher = BrandMatcher(brands)
+
+    def detect(text: str) -> str:
+        return detect_language(text, tuple(brands.languages))
+
     for record in _texts(args.input):
         matches = matcher.match(
             record["text"],
@@ -111,7 +116,7 @@ def cmd_match(args: argparse.Namespace) -> int:
             url=record.get("url"),
             author=record.get("author"),
             lang=record.get("lang"),
-            detect_lang=detect_language,
+            detect_lang=detect,
         )
         out = {**record, "brands": [{"brand": m.brand, "terms": m.terms} for m in matches]}
         print(json.dumps(out, ensure_ascii=False))

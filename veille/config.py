@@ -207,7 +207,24 @@ class Brand(_Strict):
 
 
 class BrandsFile(_Strict):
+    languages: list[str] = Field(
+        default=["fr", "en"], min_length=1,
+        description="ISO 639-1 codes of the languages posts are identified among",
+    )  # fmt: skip
     brands: list[Brand] = Field(min_length=1)
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, codes: list[str]) -> list[str]:
+        from nlp.language import known_language
+
+        unknown = [c for c in codes if not known_language(c)]
+        if unknown:
+            raise ValueError(
+                f"unknown language code {', '.join(unknown)}: "
+                "use ISO 639-1 codes such as fr, en, de"
+            )
+        return [c.lower() for c in codes]
 
     @model_validator(mode="after")
     def _competitors_exist(self) -> BrandsFile:

@@ -69,7 +69,7 @@ def select_step(
 
     def language(mention: Mention) -> str | None:
         # A post too short to tell keeps the source's configured language, if any.
-        detected = detect_language(mention.text)
+        detected = detect_language(mention.text, tuple(brands.languages))
         return detected if detected != UNKNOWN or mention.language is None else mention.language
 
     matcher = BrandMatcher(brands)
