@@ -31,11 +31,15 @@ FIELDS = ("title", "site", "lang", "author")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# Combining marks (accents once NFKD has split them from their letters).
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Lower case without accents, apostrophes unified, for matching."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold().replace("’", "'")
+    if not text.isascii():
+        text = _MARKS.sub("", unicodedata.normalize("NFKD", text)).replace("’", "'")
+    return text.casefold()
 
 
 class QueryError(ValueError):

@@ -12,7 +12,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pandas as pd
 
 from veille.config import BrandsFile
@@ -98,6 +100,80 @@ def brand_frame(brands: BrandsFile, now: datetime) -> pd.DataFrame:
     )
 
 
+def band_rows(ids: list[str], texts: list[str]) -> pd.DataFrame:
+    """Table mention_bands' rows for these posts: 16 MinHash band keys each, or one
+    (band -1) for a post too short to fingerprint."""
+    from nlp.duplicates import band_hashes
+
+    rows = []
+    for mention_id, text in zip(ids, texts, strict=True):
+        keys = band_hashes(text)
+        rows += [(mention_id, band, key) for band, key in enumerate(keys)] or [(mention_id, -1, 0)]
+    return pd.DataFrame(rows, columns=["mention_id", "band", "hash"]).astype(
+        {"band": "int16", "hash": "int64"}
+    )
+
+
+def duplicate_groups(con: duckdb.DuckDBPyConnection, good: pd.DataFrame) -> list[str]:
+    """The duplicate group of each row of `good` (registered as batch_mentions, its
+    bands as batch_bands): a post that copies one already stored joins that post's
+    group; copies within the batch join their earliest; a post already stored and
+    unchanged keeps its group; any other post is a group of its own."""
+    from nlp.duplicates import MIN_SHARED_BANDS, group_copies
+
+    stored: dict[str, tuple[Any, str]] = {}  # mention_id -> (published_at, group)
+    for new_id, published, group in con.execute(
+        "SELECT b.mention_id, min(m.published_at), arg_min(m.duplicate_group, "
+        "(m.published_at, m.mention_id)) FROM batch_bands AS b "
+        "JOIN mention_bands AS mb ON mb.band = b.band AND mb.hash = b.hash AND mb.band >= 0 "
+        "JOIN mentions AS m ON m.mention_id = mb.mention_id "
+        "WHERE mb.mention_id NOT IN (SELECT mention_id FROM batch_mentions) "
+        "GROUP BY b.mention_id, mb.mention_id HAVING count(*) >= ? ",
+        [MIN_SHARED_BANDS],
+    ).fetchall():
+        if new_id not in stored or published < stored[new_id][0]:
+            stored[new_id] = (published, group)
+    for mention_id, published, group in con.execute(
+        "SELECT m.mention_id, m.published_at, m.duplicate_group FROM mentions AS m "
+        "JOIN batch_mentions AS b USING (mention_id) WHERE m.content_hash = b.content_hash"
+    ).fetchall():
+        stored[mention_id] = (published, group)
+    published, mention_ids = list(good["published_at"]), [str(m) for m in good["mention_id"]]
+    order = sorted(range(len(good)), key=lambda i: (published[i], mention_ids[i]))
+    bands_of = con.execute(
+        "SELECT mention_id, list(hash ORDER BY band) FILTER (WHERE band >= 0) "
+        "FROM batch_bands GROUP BY mention_id"
+    ).fetchall()
+    keys = {mention_id: hashes or [] for mention_id, hashes in bands_of}
+    ids = [mention_ids[i] for i in order]
+    roots = group_copies([keys.get(i, []) for i in ids])
+    members: dict[int, list[str]] = {}
+    for position, root in enumerate(roots):
+        members.setdefault(root, []).append(ids[position])
+    group_of: dict[str, str] = {}
+    for root, group in members.items():
+        known = [stored[m] for m in group if m in stored]
+        chosen = min(known, key=lambda pg: pg[0])[1] if known else ids[root]
+        for mention_id in group:
+            group_of[mention_id] = str(chosen)
+    return [group_of[m] for m in mention_ids]
+
+
+def fingerprint_stored_posts(con: duckdb.DuckDBPyConnection) -> int:
+    """Band keys for stored posts that have none (loaded before near-duplicates were
+    found); they keep their groups. Returns how many were fingerprinted."""
+    missing = con.execute(
+        "SELECT mention_id, text FROM mentions WHERE mention_id NOT IN "
+        "(SELECT mention_id FROM mention_bands)"
+    ).fetchall()
+    if missing:
+        rows = band_rows([m for m, _ in missing], [t for _, t in missing])
+        con.register("stored_bands", rows)
+        con.execute("INSERT INTO mention_bands SELECT * FROM stored_bands")
+        con.unregister("stored_bands")
+    return len(missing)
+
+
 def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) -> LoadReport:
     """Load one batch file of scored mentions (JSON lines) into the warehouse, and the
     brands configuration with it when given (replacing the one recorded before)."""
@@ -150,8 +226,10 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
         ],
         columns=BRAND_COLUMNS,
     )
+    bands = band_rows(list(good["mention_id"]), list(good["text"]))
     with writer(db_path) as con:
         con.register("batch_mentions", good)
+        con.register("batch_bands", bands)
         con.register("batch_brands", brand_rows)
         con.register("batch_quarantine", quarantine)
         if brands is not None:
@@ -164,16 +242,26 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
                     "JOIN batch_mentions AS b USING (mention_id)"
                 ).fetchall()
             )
+            fingerprint_stored_posts(con)  # posts loaded before bands existed
+            groups = pd.DataFrame(
+                {"mention_id": good["mention_id"], "duplicate_group": duplicate_groups(con, good)}
+            )
+            con.register("batch_groups", groups)
             updates = ", ".join(f"{c} = excluded.{c}" for c in MENTION_COLUMNS if c != "mention_id")
             columns = ", ".join(MENTION_COLUMNS)
             con.execute(
                 f"INSERT INTO mentions ({columns}, loaded_at, updated_at, duplicate_group) "
-                f"SELECT {columns}, $now, $now, duplicate_group_of(text, mention_id) "
-                f"FROM batch_mentions ON CONFLICT (mention_id) DO UPDATE SET {updates}, "
+                f"SELECT {columns}, $now, $now, g.duplicate_group "
+                "FROM batch_mentions JOIN batch_groups AS g USING (mention_id) "
+                f"ON CONFLICT (mention_id) DO UPDATE SET {updates}, "
                 "updated_at = excluded.updated_at, duplicate_group = excluded.duplicate_group "
                 "WHERE mentions.content_hash <> excluded.content_hash",
                 {"now": now},
             )
+            con.execute(
+                "DELETE FROM mention_bands WHERE mention_id IN (SELECT mention_id FROM batch_bands)"
+            )
+            con.execute("INSERT INTO mention_bands SELECT * FROM batch_bands")
             # Brands no longer matched by an edited post are removed.
             con.execute(
                 "DELETE FROM mention_brands WHERE mention_id IN "

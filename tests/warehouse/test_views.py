@@ -207,3 +207,55 @@ def test_brands_table_follows_the_configuration(db: Path, tmp_path: Path):
     assert rows(db, "SELECT count(*) AS n FROM share_of_voice_daily WHERE member = 'Orbix'") == [
         {"n": 0}
     ]
+
+
+STORY = (
+    "La box Fibrelia est en panne depuis hier soir dans tout le quartier de la gare, le "
+    "service client ne répond pas au téléphone et personne ne sait quand la connexion "
+    "reviendra. Trois jours sans internet pour des centaines de foyers, c'est inadmissible."
+)
+
+
+def test_near_copies_join_the_first_posts_group_across_loads(tmp_path: Path):
+    first = mention(1, "Fibrelia", "negative", 2, text=STORY)
+    db = load(tmp_path, [first, mention(2, "Fibrelia", "positive", 2, text="Merci Fibrelia " * 6)])
+    # The next day, other sites carry the story with a line added, and someone retells it.
+    later = [
+        mention(3, "Fibrelia", "negative", 1, source_id="blog-local",
+                url="http://local.test/a", text="Repris de notre confrère du Courrier : " + STORY),
+        mention(4, "Fibrelia", "negative", 1, source_id="forum-box",
+                url="http://forum.test/t/9", text=STORY.upper() + " Vu sur le forum."),
+        mention(5, "Fibrelia", "negative", 1, text="Depuis hier soir plus d'internet chez "
+                "Fibrelia vers la gare, impossible de joindre le support, aucune date."),
+        mention(6, "Fibrelia", "neutral", 1, text="+1 pareil"),
+        mention(7, "Fibrelia", "neutral", 1, text="+1 pareil"),
+    ]  # fmt: skip
+    batch = tmp_path / "later.jsonl"
+    write_mentions(batch, later)
+    load_mentions(batch, db)
+    groups = {r["mention_id"]: r["duplicate_group"]
+              for r in rows(db, "SELECT mention_id, duplicate_group FROM mentions")}  # fmt: skip
+    ids = {n: f"m{n:05d}" for n in range(1, 8)}
+    assert groups[ids[3]] == groups[ids[4]] == groups[ids[1]]
+    assert len({groups[ids[n]] for n in (1, 2, 5, 6, 7)}) == 5
+    clean = rows(db, "SELECT count(*) AS n, max(copies) AS copies FROM mentions_clean")[0]
+    assert (clean["n"], clean["copies"]) == (5, 3)
+    # Loading the same batch again changes nothing.
+    before = rows(db, "SELECT * FROM mention_bands ORDER BY mention_id, band")
+    assert load_mentions(batch, db).unchanged == 5
+    assert rows(db, "SELECT * FROM mention_bands ORDER BY mention_id, band") == before
+
+
+def test_posts_stored_before_bands_existed_are_fingerprinted_and_found(tmp_path: Path):
+    db = load(tmp_path, [mention(1, "Fibrelia", "negative", 2, text=STORY)])
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM mention_bands")  # as a warehouse upgraded by migration 006
+    con.close()
+    batch = tmp_path / "copy.jsonl"
+    write_mentions(batch, [mention(2, "Fibrelia", "negative", 1, url="http://copy.test/",
+                                   text="Repris : " + STORY)])  # fmt: skip
+    load_mentions(batch, db)
+    assert rows(db, "SELECT count(DISTINCT mention_id) AS n FROM mention_bands")[0]["n"] == 2
+    # The stored post got its bands first, so the copy found it.
+    groups = rows(db, "SELECT count(DISTINCT duplicate_group) AS n FROM mentions")[0]["n"]
+    assert groups == 1

@@ -1,5 +1,6 @@
 -- mention_copies: which mentions are copies of one post (syndicated or copy-pasted under
--- several URLs or sources), by their duplicate group (set at load: migration 004).
+-- several URLs or sources), by their duplicate group (set at load: near-duplicates by
+-- MinHash, nlp/duplicates.py; exact copies for posts loaded before migration 006).
 -- Grain: one row per mention.
 -- Columns:
 --   mention_id: the mention
