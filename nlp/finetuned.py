@@ -62,14 +62,21 @@ class FinetunedSentiment:
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
         """Rows of calibrated (negative, neutral, positive) probabilities."""
+        return self.predict_with_vectors(texts, progress)[0]
+
+    def predict_with_vectors(
+        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities and the pooled vectors they came from (which the toxicity
+        head reads too: one pass through the encoder for both)."""
         if not texts:
-            return np.zeros((0, len(SENTIMENT_LABELS)), dtype=np.float32)
-        logits = (
-            self.encoder.pooled(texts, progress) @ self.weight.T + self.bias
-        ) / self.temperature
+            empty = np.zeros((0, len(SENTIMENT_LABELS)), dtype=np.float32)
+            return empty, np.zeros((0, self.encoder.dim), dtype=np.float32)
+        pooled = self.encoder.pooled(texts, progress)
+        logits = (pooled @ self.weight.T + self.bias) / self.temperature
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return exp / exp.sum(axis=1, keepdims=True), pooled
 
     def score(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
