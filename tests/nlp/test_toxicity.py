@@ -26,5 +26,5 @@ def test_files_are_read_with_their_toxic_label(tmp_path: Path):
     [labelled] = read_toxicity(tmp_path)
     assert labelled.name == "en/a.jsonl" and labelled.toxic.tolist() == [1, 0]
     (tmp_path / "en" / "b.jsonl").write_text('{"text": "x", "label": "spam"}\n')
-    with pytest.raises(ValueError, match="b.jsonl: no label among hateful, offensive, toxic"):
+    with pytest.raises(ValueError, match=r"b\.jsonl: no label among hateful, offensive, toxic"):
         read_toxicity(tmp_path)
