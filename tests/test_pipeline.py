@@ -1,6 +1,7 @@
 """Pipeline steps on a real warehouse: alert delivery when SMTP is down, then up."""
 
 import re
+from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -107,3 +108,20 @@ def test_digest_brands_get_one_email_a_day_with_all_their_alerts(tmp_path: Path,
 
     third = alert_step(db, brands, home, smtp=up, log=lambda _: None)
     assert [d.sent_now for d in third] == [] and len(inbox.messages) == 1
+
+
+def test_an_alert_pending_for_longer_than_the_lookback_still_goes_out_once(tmp_path: Path, smtp):
+    inbox, port = smtp
+    home = tmp_path / "home"
+    db = home / "veille.duckdb"
+    load_step(crisis_batch(tmp_path / "batch.jsonl"), db, log=lambda _: None)
+    down = SmtpSettings(host="127.0.0.1", port=free_port(), timeout_s=5)
+    [pending] = alert_step(db, BRANDS, home, smtp=down, log=lambda _: None)
+    assert not pending.sent
+    # A week later (SMTP was down all along), the crisis is out of the days looked at.
+    later = date.today() + timedelta(days=7)
+    up = SmtpSettings(host="127.0.0.1", port=port)
+    [sent] = alert_step(db, BRANDS, home, smtp=up, as_of=later, log=lambda _: None)
+    assert sent.alert_id == pending.alert_id and sent.sent_now and len(inbox.messages) == 1
+    assert alert_step(db, BRANDS, home, smtp=up, as_of=later, log=lambda _: None) == []
+    assert len(inbox.messages) == 1

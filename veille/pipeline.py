@@ -153,43 +153,65 @@ def alert_step(
     digest. An alert already sent is not sent again; one whose sending failed is retried
     on the next run."""
     from warehouse.alert_email import SmtpSettings, deliver_alert, deliver_digests
-    from warehouse.alerts import detect_brand_alerts, previous_alerts, read_buckets, record_alert
+    from warehouse.alerts import (
+        BrandAlert,
+        detect_brand_alerts,
+        pending_alerts,
+        previous_alerts,
+        read_buckets,
+        record_alert,
+    )
     from warehouse.db import writer
 
     settings = smtp or SmtpSettings.from_env()
     deliveries: list[Delivery] = []
-    digest: list[tuple[Any, Any]] = []
     with writer(db_path) as con:
-        frames = {bucket: read_buckets(con, bucket) for bucket in ("day", "hour")}
+        needed = {"day"} | {b.alerts.bucket for b in brands.brands if b.role == "brand"}
+        frames = {bucket: read_buckets(con, bucket) for bucket in sorted(needed)}
         if frames["day"].empty:
             log("alert: no mentions in the warehouse yet")
             return []
         last_day = as_of or max(frames["day"]["day"])
         since = last_day - timedelta(days=lookback_days - 1)
+        new_ids: set[str] = set()
+        found: list[tuple[BrandAlert, str]] = []  # in the days looked at, sent or not
         for brand in brands.brands:
             if brand.role != "brand":
                 continue
-            frame = frames[brand.alerts.bucket]
             # Alerts of the days looked at again are found again (same ids), not cooled down.
             earlier = [a for a in previous_alerts(con, brand.name) if a.date() < since]
-            found = detect_brand_alerts(
-                frame,
+            for alert in detect_brand_alerts(
+                frames[brand.alerts.bucket],
                 brand.name,
                 since=since,
                 bucket=brand.alerts.bucket,
                 sensitivity=brand.alerts.sensitivity,
                 min_volume=brand.alerts.min_volume,
                 previous_alerts=earlier,
-            )
-            for alert in found:
+            ):
                 how = "digest" if brand.alerts.digest else "email"
-                new = record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC), how)
-                if brand.alerts.digest:
+                if record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC), how):
+                    new_ids.add(alert.alert_id)
+                found.append((alert, how))
+        # The outbox: the alerts of the days looked at, and every one an earlier run left
+        # pending, however old.
+        seen = {alert.alert_id for alert, _ in found}
+        outbox = pending_alerts(con)
+        unsent = {alert.alert_id for alert, _ in outbox}
+        pending = [(alert, how) for alert, how in outbox if alert.alert_id not in seen]
+        digest = []
+        for alert, how in [*pending, *found]:
+            frame = frames.get(alert.bucket)
+            if frame is None:  # the brand has changed buckets since: read them
+                frame = frames[alert.bucket] = read_buckets(con, alert.bucket)
+            if how == "digest":
+                if alert.alert_id in unsent:
                     digest.append((alert, frame))
-                    continue
-                delivery = deliver_alert(con, alert, frame, settings, emails_dir(home))
-                log(f"alert: {alert.summary()} ({delivery.state}{', new' if new else ''})")
-                deliveries.append(delivery)
+                continue
+            delivery = deliver_alert(con, alert, frame, settings, emails_dir(home))
+            new = ", new" if alert.alert_id in new_ids else ""
+            log(f"alert: {alert.summary()} ({delivery.state}{new})")
+            deliveries.append(delivery)
         for delivery in deliver_digests(
             con, digest, settings, emails_dir(home), datetime.now(UTC).date()
         ):
