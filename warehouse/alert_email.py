@@ -309,7 +309,7 @@ def deliver_digests(
         if row is None:
             raise KeyError(f"alert {alert.alert_id} is not in the alert history; record it first")
         if row[1] is None:
-            groups.setdefault(tuple(row[0]) or (settings.sender,), []).append((alert, frame))
+            groups.setdefault(tuple(row[0]), []).append((alert, frame))
     deliveries = []
     for recipients, members in groups.items():
         waiting = [Delivery(a.alert_id, a.brand, a.summary(), None, sent=False, digest=True)
@@ -326,7 +326,7 @@ def deliver_digests(
             [alert_item(con, alert, frame) for alert, frame in members],
             day=today,
             sender=settings.sender,
-            recipients=list(recipients),
+            recipients=list(recipients) or [settings.sender],
         )
         key = hashlib.sha256("\n".join([*recipients, today.isoformat()]).encode()).hexdigest()
         path = emails_dir / f"{today}-digest-{key[:12]}.eml"
