@@ -100,23 +100,30 @@ def brand_frame(brands: BrandsFile, now: datetime) -> pd.DataFrame:
     )
 
 
-def band_rows(ids: list[str], texts: list[str]) -> pd.DataFrame:
-    """Table mention_bands' rows for these posts: 16 MinHash band keys each, or one
-    (band -1) for a post too short to fingerprint."""
+def fingerprints(ids: list[str], texts: list[str]) -> dict[str, list[int]]:
+    """Each post's 16 MinHash band keys (none for a post too short to fingerprint)."""
     from nlp.duplicates import band_hashes
 
+    return {mention_id: band_hashes(text) for mention_id, text in zip(ids, texts, strict=True)}
+
+
+def band_rows(keys: dict[str, list[int]]) -> pd.DataFrame:
+    """Table mention_bands' rows: a row per band key, or one (band -1) for a post
+    without a fingerprint."""
     rows = []
-    for mention_id, text in zip(ids, texts, strict=True):
-        keys = band_hashes(text)
-        rows += [(mention_id, band, key) for band, key in enumerate(keys)] or [(mention_id, -1, 0)]
+    for mention_id, hashes in keys.items():
+        pairs = enumerate(hashes) if hashes else [(-1, 0)]
+        rows += [(mention_id, band, key) for band, key in pairs]
     return pd.DataFrame(rows, columns=["mention_id", "band", "hash"]).astype(
         {"band": "int16", "hash": "int64"}
     )
 
 
-def duplicate_groups(con: duckdb.DuckDBPyConnection, good: pd.DataFrame) -> list[str]:
+def duplicate_groups(
+    con: duckdb.DuckDBPyConnection, good: pd.DataFrame, keys: dict[str, list[int]]
+) -> list[str]:
     """The duplicate group of each row of `good` (registered as batch_mentions, its
-    bands as batch_bands): a post that copies one already stored joins that post's
+    band `keys` as batch_bands): a post that copies one already stored joins that post's
     group; copies within the batch join their earliest; a post already stored and
     unchanged keeps its group; any other post is a group of its own."""
     from nlp.duplicates import MIN_SHARED_BANDS, group_copies
@@ -140,13 +147,8 @@ def duplicate_groups(con: duckdb.DuckDBPyConnection, good: pd.DataFrame) -> list
         stored[mention_id] = (published, group)
     published, mention_ids = list(good["published_at"]), [str(m) for m in good["mention_id"]]
     order = sorted(range(len(good)), key=lambda i: (published[i], mention_ids[i]))
-    bands_of = con.execute(
-        "SELECT mention_id, list(hash ORDER BY band) FILTER (WHERE band >= 0) "
-        "FROM batch_bands GROUP BY mention_id"
-    ).fetchall()
-    keys = {mention_id: hashes or [] for mention_id, hashes in bands_of}
     ids = [mention_ids[i] for i in order]
-    roots = group_copies([keys.get(i, []) for i in ids])
+    roots = group_copies([keys[i] for i in ids])
     members: dict[int, list[str]] = {}
     for position, root in enumerate(roots):
         members.setdefault(root, []).append(ids[position])
@@ -167,7 +169,7 @@ def fingerprint_stored_posts(con: duckdb.DuckDBPyConnection) -> int:
         "(SELECT mention_id FROM mention_bands)"
     ).fetchall()
     if missing:
-        rows = band_rows([m for m, _ in missing], [t for _, t in missing])
+        rows = band_rows(fingerprints([m for m, _ in missing], [t for _, t in missing]))
         con.register("stored_bands", rows)
         con.execute("INSERT INTO mention_bands SELECT * FROM stored_bands")
         con.unregister("stored_bands")
@@ -226,7 +228,8 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
         ],
         columns=BRAND_COLUMNS,
     )
-    bands = band_rows(list(good["mention_id"]), list(good["text"]))
+    keys = fingerprints([str(m) for m in good["mention_id"]], list(good["text"]))
+    bands = band_rows(keys)
     with writer(db_path) as con:
         con.register("batch_mentions", good)
         con.register("batch_bands", bands)
@@ -244,7 +247,10 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
             )
             fingerprint_stored_posts(con)  # posts loaded before bands existed
             groups = pd.DataFrame(
-                {"mention_id": good["mention_id"], "duplicate_group": duplicate_groups(con, good)}
+                {
+                    "mention_id": good["mention_id"],
+                    "duplicate_group": duplicate_groups(con, good, keys),
+                }
             )
             con.register("batch_groups", groups)
             updates = ", ".join(f"{c} = excluded.{c}" for c in MENTION_COLUMNS if c != "mention_id")
