@@ -73,19 +73,19 @@ class Document:
     def positions(self, where: str, word: str, exact: bool) -> list[int]:
         """Where `word` stands in the title ("title") or in the title and text ("all");
         `exact`: as written (case and accents), else folded."""
+        return self.vocabulary(where, exact).get(word, [])
+
+    def vocabulary(self, where: str, exact: bool) -> dict[str, list[int]]:
+        """Each word of the title or of the title and text, with its positions; read
+        once per post and kind."""
         key = f"{where}:{'exact' if exact else 'folded'}"
         if key not in self._index:
             source = (self.title or "") if where == "title" else f"{self.title or ''}\n{self.text}"
-            words = _WORD.findall(source if exact else fold(source))
             index: dict[str, list[int]] = {}
-            for position, w in enumerate(words):
+            for position, w in enumerate(_WORD.findall(source if exact else fold(source))):
                 index.setdefault(w, []).append(position)
             self._index[key] = index
-        return self._index[key].get(word, [])
-
-    def vocabulary(self, where: str, exact: bool) -> dict[str, list[int]]:
-        self.positions(where, "", exact)
-        return self._index[f"{where}:{'exact' if exact else 'folded'}"]
+        return self._index[key]
 
     @property
     def site(self) -> str:

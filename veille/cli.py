@@ -477,7 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backtest.add_argument("series", type=Path, nargs="?", metavar="SERIES.csv")
     backtest.add_argument("--metric", default="volume", choices=["volume"])
-    backtest.add_argument("--brand", help="backtest a brand's daily history in the warehouse")
+    backtest.add_argument(
+        "--brand", help="backtest a brand's history in the warehouse (its brands.yaml settings)"
+    )
     backtest.add_argument("--config", type=Path, help="config folder (with --brand)")
     backtest.add_argument(
         "--sensitivity", default="balanced", choices=["fewer", "balanced", "more"]
