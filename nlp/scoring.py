@@ -1,11 +1,14 @@
 """Scoring mentions: the whole post's sentiment, and for each brand it names, what the
-post says about that brand (nlp/targeted.py). One batch through the model for all."""
+post says about that brand (nlp/targeted.py). One batch through the model for all; the
+moderation flags read the same pass's vectors (nlp/moderation.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from nlp.sentiment import SentimentScorer
+from nlp.moderation import ModerationHeads
+from nlp.sentiment import SentimentScorer, scores_from_probabilities
 from nlp.targeted import brand_passage
 from veille.record import Mention
 
@@ -14,8 +17,10 @@ def score_mentions(
     mentions: list[Mention],
     model: SentimentScorer,
     progress: Callable[[int, int], None] | None = None,
+    moderation: ModerationHeads | None = None,
 ) -> None:
-    """Fill each mention's sentiment fields and its brands' targeted ones, in place."""
+    """Fill each mention's sentiment fields and its brands' targeted ones, and with
+    `moderation` (which needs a model with `predict_with_vectors`) its flags, in place."""
     texts = [m.text for m in mentions]
     targets: list[tuple[int, int]] = []  # (mention, brand) whose passage is scored apart
     for i, mention in enumerate(mentions):
@@ -25,7 +30,16 @@ def score_mentions(
             if passage is not None and passage.strip() != mention.text.strip():
                 targets.append((i, j))
                 texts.append(passage)
-    results = model.score(texts, progress)
+    if moderation is not None:
+        scorer: Any = model
+        probabilities, pooled = scorer.predict_with_vectors(texts, progress)
+        results = [scores_from_probabilities(row) for row in probabilities]
+        flags = moderation.flags(pooled[: len(mentions)], [m.language for m in mentions])
+        for mention, flagged in zip(mentions, flags, strict=True):
+            mention.moderation = flagged
+            mention.moderation_version = moderation.version if flagged else None
+    else:
+        results = model.score(texts, progress)
     for mention, result in zip(mentions, results, strict=False):
         mention.sentiment = result.label
         mention.sentiment_score = result.score

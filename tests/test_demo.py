@@ -58,6 +58,7 @@ def test_demo_prints_the_summary_and_the_email_is_received(first_run):
         "Mentions per brand and source:",
         "What the posts say about",
         "Reputation index",
+        "Posts flagged for moderation:",
         "Warehouse:",
     ):
         assert expected in out

@@ -1,14 +1,17 @@
-"""Pipeline steps on a real warehouse: alert delivery when SMTP is down, then up."""
+"""Pipeline steps on a real warehouse: alert delivery when SMTP is down, then up;
+moderation flags from scoring to the moderation queue."""
 
 import re
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import duckdb
+
 from tests.factories import scored_mention
 from veille.config import BrandsFile
 from veille.demo.run import free_port
-from veille.pipeline import alert_step, load_step
+from veille.pipeline import alert_step, load_step, score_step
 from veille.record import write_mentions
 from warehouse.alert_email import SmtpSettings
 
@@ -125,3 +128,37 @@ def test_an_alert_pending_for_longer_than_the_lookback_still_goes_out_once(tmp_p
     assert sent.alert_id == pending.alert_id and sent.sent_now and len(inbox.messages) == 1
     assert alert_step(db, BRANDS, home, smtp=up, as_of=later, log=lambda _: None) == []
     assert len(inbox.messages) == 1
+
+
+def test_scored_posts_carry_moderation_flags_into_the_moderation_queue(tmp_path: Path):
+    posts = [
+        ("en", "You are a fucking idiot, Fibrelia support, shut your mouth"),
+        ("en", "Thanks Fibrelia, the technician came on time and the box works"),
+        ("fr", "Ferme-la, espèce de connard de chez Fibrelia, t'es vraiment un abruti fini"),
+        ("fr", "Bonjour, ma box Fibrelia redémarre toute seule depuis hier soir"),
+        ("unknown", "Fibrelia, ihr Idioten"),
+    ]
+    mentions = []
+    for n, (language, text) in enumerate(posts):
+        mention = scored_mention(n, text=text)
+        mention.language, mention.author = language, f"user{n}"
+        mentions.append(mention)
+    write_mentions(tmp_path / "matched.jsonl", mentions)
+    scored = score_step(tmp_path / "matched.jsonl", tmp_path / "scored.jsonl", log=lambda _: None)
+    db = tmp_path / "w.duckdb"
+    load_step(scored, db, log=lambda _: None, brands=BRANDS)
+    con = duckdb.connect(str(db), read_only=True)
+    queue = con.execute(
+        "SELECT mention_id, flags, prob_hate IS NULL FROM moderation_queue ORDER BY mention_id"
+    ).fetchall()
+    others = con.execute(
+        "SELECT prob_offensive, prob_hate, moderation_flags, moderation_version FROM mentions "
+        "WHERE language <> 'en' ORDER BY mention_id"
+    ).fetchall()
+    authors = con.execute("SELECT author, flagged FROM flagged_authors ORDER BY 1").fetchall()
+    con.close()
+    # The insult, not the complaint or the thanks.
+    assert queue == [("m00000", ["offensive"], False)]
+    # No head for French (nlp/moderation.py says why), nor for an unknown language.
+    assert others == [(None, None, [], None)] * 3
+    assert authors == [("user0", 1)]

@@ -371,6 +371,22 @@ def cmd_models_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models_train_moderation(args: argparse.Namespace) -> int:
+    from nlp.finetuned import FinetunedSentiment
+    from nlp.moderation import DEFAULT_HEADS, train_heads
+    from veille.progress import Progress
+
+    for path in (args.data, args.civil_data):
+        if not path.is_dir():
+            raise UsageError(f"{path}: folder not found")
+    log = Progress()
+    model = FinetunedSentiment()
+    log(f"moderation heads over {model.name} {model.version}'s vectors")
+    card = train_heads(args.data, args.civil_data, args.out or DEFAULT_HEADS, model, log=log)
+    print(json.dumps(card, indent=1))
+    return 0
+
+
 def _dev_figures(card_path: Path) -> dict[str, dict[str, float]]:
     if not card_path.exists():
         return {}
@@ -508,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path, help="folder with sources.yaml and brands.yaml")
     check.set_defaults(func=cmd_sources_check)
 
-    models = commands.add_parser("models", help="the sentiment model")
+    models = commands.add_parser("models", help="the sentiment model and moderation heads")
     model_commands = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     train = model_commands.add_parser(
         "train",
@@ -539,6 +555,23 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     train.set_defaults(func=cmd_models_train)
+    moderation = model_commands.add_parser(
+        "train-moderation",
+        help="rebuild the moderation heads (offensive, hate) over the sentiment model",
+        description="Fit the moderation flags' heads (nlp/moderation.py: offensive in "
+        "English and French, hate in English) on the toxicity data and civil posts, over "
+        "the shipped sentiment model's vectors; run it after retraining that model. "
+        "bench/toxicity.py measures them.",
+    )
+    moderation.add_argument("--data", type=Path, default=SHARED_DATA / "toxicity")
+    moderation.add_argument(
+        "--civil-data",
+        type=Path,
+        default=SHARED_DATA / "sentiment_train",
+        help="sentiment training data, whose negative reviews the heads learn to leave alone",
+    )
+    moderation.add_argument("--out", type=Path, help="heads file (default: the shipped one)")
+    moderation.set_defaults(func=cmd_models_train_moderation)
 
     correct = commands.add_parser(
         "correct",

@@ -22,6 +22,7 @@ from veille.progress import Log, every
 from veille.record import Mention, read_mentions, write_mentions
 
 if TYPE_CHECKING:
+    from nlp.moderation import ModerationHeads
     from warehouse.alert_email import Delivery
 
 
@@ -106,9 +107,27 @@ def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
     mentions = list(read_mentions(in_path))
     model = load_sentiment_model()
     log(f"score: {len(mentions)} mentions with {model.name} {model.version}")
-    score_mentions(mentions, model, progress=every(log, "score: "))
+    moderation = moderation_heads(model, log)
+    score_mentions(mentions, model, progress=every(log, "score: "), moderation=moderation)
     write_mentions(out_path, mentions)
     return out_path
+
+
+def moderation_heads(model: Any, log: Log) -> ModerationHeads | None:
+    """The moderation heads that read this sentiment model's vectors, or None (said in
+    the log: sentiment is scored all the same)."""
+    from nlp.moderation import load_moderation
+
+    if not hasattr(model, "predict_with_vectors"):
+        log(f"moderation: no flags, {model.name} gives no vectors the heads read")
+        return None
+    try:
+        heads = load_moderation(model.version)
+    except (FileNotFoundError, ValueError) as err:
+        log(f"moderation: no flags: {err}")
+        return None
+    log(f"moderation: flags with {heads.name} {heads.version}")
+    return heads
 
 
 # --- load --------------------------------------------------------------------------
@@ -291,6 +310,8 @@ def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
             yield f"  {brand:<12} {neg:>4} / {neu:>4} / {pos:>4}"
         quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
         yield f"Quarantined records: {quarantined[0] if quarantined else 0}"
+        flagged = con.execute("SELECT count(*) FROM moderation_queue").fetchone()
+        yield f"Posts flagged for moderation: {flagged[0] if flagged else 0} (view moderation_queue)"
         yield "Reputation index (0-100, last 7 days; 50 = as many positive as negative posts):"
         for brand, index, change in con.execute(
             "SELECT brand, reputation_index, change_7d FROM reputation_index "

@@ -1,9 +1,9 @@
 """The core record: a Mention, one post (article, comment or forum post) about a brand.
 
 Every stage reads and writes Mentions as JSON lines; fields are filled as the record
-moves along (crawl fills the post, nlp adds language, brands and sentiment). A post the
-crawler found but that matches no brand is still a Mention-shaped record until the
-matching step drops it.
+moves along (crawl fills the post, nlp adds language, brands, sentiment and moderation
+flags). A post the crawler found but that matches no brand is still a Mention-shaped
+record until the matching step drops it.
 """
 
 from __future__ import annotations
@@ -58,6 +58,10 @@ class Mention:
     model_name: str | None = None
     model_version: str | None = None
     topics: list[str] = field(default_factory=list)
+    # Moderation flags' probabilities ({"offensive": p, "hate": p}, nlp/moderation.py);
+    # None where the post's language has no heads.
+    moderation: dict[str, float] | None = None
+    moderation_version: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Built field by field: dataclasses.asdict deep-copies, and crawls call this a lot.
@@ -74,6 +78,7 @@ class Mention:
         ]
         data["topics"] = list(self.topics)
         data["probabilities"] = dict(self.probabilities) if self.probabilities else None
+        data["moderation"] = dict(self.moderation) if self.moderation else None
         for key in ("crawled_at", "published_at"):
             value = data[key]
             data[key] = value.isoformat() if value is not None else None

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from nlp.moderation import raised
 from veille.config import BrandsFile
 from veille.record import Mention, read_mentions
 from warehouse.db import writer
@@ -26,7 +27,8 @@ MENTION_COLUMNS = [
     "mention_id", "source_id", "source_kind", "url", "thread_url", "thread_title", "title",
     "post_id", "position", "author", "author_url", "published_at", "crawled_at", "language",
     "text", "sentiment", "sentiment_score", "prob_negative", "prob_neutral", "prob_positive",
-    "model_name", "model_version", "topics", "content_hash",
+    "model_name", "model_version", "topics", "prob_offensive", "prob_hate",
+    "moderation_flags", "moderation_version", "content_hash",
 ]  # fmt: skip
 BRAND_COLUMNS = [
     "mention_id", "brand", "terms", "sentiment", "sentiment_score",
@@ -74,6 +76,10 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
             "model_name": m.model_name,
             "model_version": m.model_version,
             "topics": list(m.topics),
+            "prob_offensive": (m.moderation or {}).get("offensive"),
+            "prob_hate": (m.moderation or {}).get("hate"),
+            "moderation_flags": raised(m.moderation),
+            "moderation_version": m.moderation_version,
         }
         content: dict[str, object] = {k: row[k] for k in _CONTENT}
         content["brands"] = sorted(
