@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +58,10 @@ class FinetunedSentiment:
         order = [classes.index(label) for label in SENTIMENT_LABELS]
         self.weight, self.bias = self.weight[order], self.bias[order]
         self.encoder = TorchEncoder(model_dir, model=base, precision=self.precision)
+        self.model_dir = model_dir
+        self._base_top: Any = None  # the base e5's own top layers, loaded when asked
+        # The layers below the trained ones are the base e5's, whatever the training.
+        self.frozen_layers = len(layers) - trained
 
     def predict_proba(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
@@ -73,10 +78,48 @@ class FinetunedSentiment:
             empty = np.zeros((0, len(SENTIMENT_LABELS)), dtype=np.float32)
             return empty, np.zeros((0, self.encoder.dim), dtype=np.float32)
         pooled = self.encoder.pooled(texts, progress)
+        return self.probabilities(pooled), pooled
+
+    def predict_with_topic_vectors(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+        layer: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The probabilities, the pooled vectors, and the topic vectors from the same
+        pass: the base multilingual-e5-small's final mean states (its own top layers
+        run on the frozen layers' output: a third of a second pass), or with `layer`
+        the mean states after that frozen layer. Either is the base model's, so
+        retraining the sentiment model leaves the topics' vectors as they were."""
+        frozen = self.frozen_layers
+        if layer is not None and not 1 <= layer <= frozen:
+            raise ValueError(f"layer {layer}: {self.name} trained the layers above {frozen}")
+        if not texts:
+            empty, pooled = self.predict_with_vectors(texts)
+            return empty, pooled, pooled.copy()
+        top = None
+        if layer is None:
+            layer, top = frozen, self.base_top()
+        pooled, inner = self.encoder.pooled_with_layer(texts, layer, progress, top=top)
+        return self.probabilities(pooled), pooled, inner
+
+    def base_top(self) -> Any:
+        """The base model's layers above the frozen ones (those this model retrained)."""
+        if self._base_top is None:
+            from nlp.torch_encoder import load_base
+
+            base = load_base(self.model_dir)
+            self._base_top = base.encoder.layer[self.frozen_layers :]
+            if self.precision == "bf16":
+                self._base_top.to(self.encoder.torch.bfloat16)
+        return self._base_top
+
+    def probabilities(self, pooled: np.ndarray) -> np.ndarray:
+        """The head and the calibration on pooled vectors."""
         logits = (pooled @ self.weight.T + self.bias) / self.temperature
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True), pooled
+        return exp / exp.sum(axis=1, keepdims=True)
 
     def score(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None

@@ -1,11 +1,14 @@
 """Scoring mentions: the whole post's sentiment, and for each brand it names, what the
 post says about that brand (nlp/targeted.py). One batch through the model for all; the
-moderation flags read the same pass's vectors (nlp/moderation.py)."""
+moderation flags (nlp/moderation.py) and the topic vectors (nlp/topics.py) come from
+the same pass."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from nlp.moderation import ModerationHeads
 from nlp.sentiment import SentimentScorer, scores_from_probabilities
@@ -18,9 +21,12 @@ def score_mentions(
     model: SentimentScorer,
     progress: Callable[[int, int], None] | None = None,
     moderation: ModerationHeads | None = None,
-) -> None:
+    topics: bool = False,
+) -> np.ndarray | None:
     """Fill each mention's sentiment fields and its brands' targeted ones, and with
-    `moderation` (which needs a model with `predict_with_vectors`) its flags, in place."""
+    `moderation` its flags, in place. With `topics`, return the mentions' topic vectors
+    (nlp/topics.py) from the same pass. Flags and topics need the fine-tuned model
+    (`predict_with_vectors`, `predict_with_topic_vectors`)."""
     texts = [m.text for m in mentions]
     targets: list[tuple[int, int]] = []  # (mention, brand) whose passage is scored apart
     for i, mention in enumerate(mentions):
@@ -30,16 +36,22 @@ def score_mentions(
             if passage is not None and passage.strip() != mention.text.strip():
                 targets.append((i, j))
                 texts.append(passage)
-    if moderation is not None:
-        scorer: Any = model
+    scorer: Any = model
+    topic_vectors = None
+    if topics:
+        probabilities, pooled, every_vector = scorer.predict_with_topic_vectors(texts, progress)
+        topic_vectors = every_vector[: len(mentions)]
+    elif moderation is not None:
         probabilities, pooled = scorer.predict_with_vectors(texts, progress)
+    else:
+        results = model.score(texts, progress)
+    if topics or moderation is not None:
         results = [scores_from_probabilities(row) for row in probabilities]
+    if moderation is not None:
         flags = moderation.flags(pooled[: len(mentions)], [m.language for m in mentions])
         for mention, flagged in zip(mentions, flags, strict=True):
             mention.moderation = flagged
             mention.moderation_version = moderation.version if flagged else None
-    else:
-        results = model.score(texts, progress)
     for mention, result in zip(mentions, results, strict=False):
         mention.sentiment = result.label
         mention.sentiment_score = result.score
@@ -54,3 +66,4 @@ def score_mentions(
             match.sentiment = result.label
             match.sentiment_score = result.score
             match.probabilities = result.probabilities
+    return topic_vectors

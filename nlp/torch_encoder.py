@@ -133,10 +133,39 @@ class TorchEncoder:
         batch_size: int = 32,
     ) -> np.ndarray:
         """Mean token states, one row per text (windows weighted by their length)."""
+        return self._pool(texts, None, progress, batch_size)[0]
+
+    def pooled_with_layer(
+        self,
+        texts: Sequence[str],
+        layer: int,
+        progress: Callable[[int, int], None] | None = None,
+        batch_size: int = 32,
+        top: Any = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The pooled final states and, from the same forward pass, the states after
+        encoder layer `layer` (1 = the first) pooled the same way; with `top` (a list
+        of layers), run through those first: the base model's own top layers, say,
+        where this model's were retrained above `layer`."""
+        depth = len(self.model.encoder.layer)
+        if not 1 <= layer <= depth:
+            raise ValueError(f"layer {layer}: the encoder has {depth} layers")
+        final, inner = self._pool(texts, (layer, top), progress, batch_size)
+        assert inner is not None
+        return final, inner
+
+    def _pool(
+        self,
+        texts: Sequence[str],
+        branch: tuple[int, Any] | None,
+        progress: Callable[[int, int], None] | None,
+        batch_size: int,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         per_text = self.token_windows(texts)
         flat = [(i, w) for i, text_windows in enumerate(per_text) for w in text_windows]
         order = sorted(range(len(flat)), key=lambda k: len(flat[k][1]))
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        outputs = 1 if branch is None else 2
+        sums = np.zeros((outputs, len(texts), self.dim), dtype=np.float64)
         weights = np.zeros(len(texts), dtype=np.float64)
         done = 0
         with self.torch.inference_mode():
@@ -148,14 +177,26 @@ class TorchEncoder:
                 for row, (_, window) in enumerate(batch):
                     ids[row, : len(window)] = self.torch.tensor(window)
                     mask[row, : len(window)] = 1
-                states = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
-                states = states.float()
-                pooled = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-                for row, (text, window) in enumerate(batch):
-                    content = len(window) - 2
-                    sums[text] += pooled[row].double().numpy() * max(content, 1)
-                    weights[text] += max(content, 1)
+                output = self.model(
+                    input_ids=ids, attention_mask=mask, output_hidden_states=branch is not None
+                )
+                states = [output.last_hidden_state]
+                if branch is not None:
+                    layer, top = branch
+                    inner = output.hidden_states[layer]  # [0] is the embeddings
+                    if top is not None:
+                        from nlp.finetune import run_layers
+
+                        inner = run_layers(self.model, top, inner, mask)
+                    states.append(inner)
+                for which, state in enumerate(states):
+                    pooled = (state.float() * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+                    for row, (text, window) in enumerate(batch):
+                        sums[which, text] += pooled[row].double().numpy() * max(len(window) - 2, 1)
+                for text, window in batch:
+                    weights[text] += max(len(window) - 2, 1)
                 done += len(batch)
                 if progress is not None:
                     progress(done, len(flat))
-        return (sums / weights[:, None]).astype(np.float32)
+        means = (sums / weights[None, :, None]).astype(np.float32)
+        return means[0], (means[1] if branch is not None else None)

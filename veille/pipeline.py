@@ -100,16 +100,25 @@ def select_step(
 
 def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
     """Sentiment of every mention, and what it says about each brand it names, with the
-    model's name and version."""
+    model's name and version; moderation flags; the topic vectors, in a file beside the
+    output that the load reads (warehouse/topics.py)."""
     from nlp.scoring import score_mentions
     from nlp.sentiment import load_sentiment_model
+    from warehouse.topics import save_topic_vectors
 
     mentions = list(read_mentions(in_path))
     model = load_sentiment_model()
     log(f"score: {len(mentions)} mentions with {model.name} {model.version}")
     moderation = moderation_heads(model, log)
-    score_mentions(mentions, model, progress=every(log, "score: "), moderation=moderation)
+    topics = hasattr(model, "predict_with_topic_vectors")
+    if not topics:
+        log(f"topics: none, {model.name} gives no topic vectors")
+    vectors = score_mentions(
+        mentions, model, progress=every(log, "score: "), moderation=moderation, topics=topics
+    )
     write_mentions(out_path, mentions)
+    if vectors is not None:
+        save_topic_vectors(out_path, [m.mention_id for m in mentions], vectors)
     return out_path
 
 
@@ -145,6 +154,11 @@ def load_step(
         f"load: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.quarantined} quarantined → {db_path}"
     )
+    if report.topics is not None:
+        log(
+            f"topics: {report.topics.joined} posts given a topic, {report.topics.founded} new "
+            f"topics, {report.topics.pending} posts waiting for one"
+        )
     return {
         "inserted": report.inserted,
         "updated": report.updated,
@@ -311,7 +325,8 @@ def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
         quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
         yield f"Quarantined records: {quarantined[0] if quarantined else 0}"
         flagged = con.execute("SELECT count(*) FROM moderation_queue").fetchone()
-        yield f"Posts flagged for moderation: {flagged[0] if flagged else 0} (view moderation_queue)"
+        flagged_count = flagged[0] if flagged else 0
+        yield f"Posts flagged for moderation: {flagged_count} (view moderation_queue)"
         yield "Reputation index (0-100, last 7 days; 50 = as many positive as negative posts):"
         for brand, index, change in con.execute(
             "SELECT brand, reputation_index, change_7d FROM reputation_index "

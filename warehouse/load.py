@@ -22,6 +22,7 @@ from veille.config import BrandsFile
 from veille.record import Mention, read_mentions
 from warehouse.db import writer
 from warehouse.quality import validate_mentions
+from warehouse.topics import TopicReport, assign_topics, read_topic_vectors
 
 MENTION_COLUMNS = [
     "mention_id", "source_id", "source_kind", "url", "thread_url", "thread_title", "title",
@@ -45,6 +46,7 @@ class LoadReport:
     updated: int
     unchanged: int
     quarantined: int
+    topics: TopicReport | None = None  # None when the batch came without topic vectors
 
 
 def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
@@ -235,6 +237,7 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
         columns=BRAND_COLUMNS,
     )
     keys = fingerprints([str(m) for m in good["mention_id"]], list(good["text"]))
+    vectors = read_topic_vectors(batch)
     bands = band_rows(keys)
     with writer(db_path) as con:
         con.register("batch_mentions", good)
@@ -259,13 +262,18 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
                 }
             )
             con.register("batch_groups", groups)
-            updates = ", ".join(f"{c} = excluded.{c}" for c in MENTION_COLUMNS if c != "mention_id")
+            updates = ", ".join(
+                f"{c} = excluded.{c}" for c in MENTION_COLUMNS if c not in ("mention_id", "topics")
+            )
             columns = ", ".join(MENTION_COLUMNS)
             con.execute(
                 f"INSERT INTO mentions ({columns}, loaded_at, updated_at, duplicate_group) "
                 f"SELECT {columns}, $now, $now, g.duplicate_group "
                 "FROM batch_mentions JOIN batch_groups AS g USING (mention_id) "
                 f"ON CONFLICT (mention_id) DO UPDATE SET {updates}, "
+                # An edited post keeps the topic it was given at load (warehouse/topics.py).
+                "topics = CASE WHEN len(excluded.topics) > 0 THEN excluded.topics "
+                "ELSE mentions.topics END, "
                 "updated_at = excluded.updated_at, duplicate_group = excluded.duplicate_group "
                 "WHERE mentions.content_hash <> excluded.content_hash",
                 {"now": now},
@@ -293,6 +301,11 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
             if brands is not None:
                 con.execute("DELETE FROM brands")
                 con.execute("INSERT INTO brands SELECT * FROM config_brands")
+            topics = None
+            if vectors:
+                untopical = [str(m) for m, t in zip(good["mention_id"], good["topics"], strict=True)
+                             if m not in known and not len(t)]  # fmt: skip
+                topics = assign_topics(con, untopical, vectors, now)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -306,4 +319,5 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
         updated=updated,
         unchanged=len(hashes) - inserted - updated,
         quarantined=len(failures),
+        topics=topics,
     )

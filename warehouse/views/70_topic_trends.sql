@@ -3,7 +3,8 @@
 -- Grain: one row per brand per topic per week with at least one post.
 -- Columns:
 --   brand: the brand
---   topic: the topic
+--   topic_id: the topic (table topics)
+--   topic: its label, its top keywords (the id itself for a topic not in table topics)
 --   week: the week's Monday
 --   mentions: distinct posts naming the brand in this topic that week
 --   previous_mentions: the same the week before (0 when none)
@@ -32,7 +33,8 @@ counts AS (
 )
 SELECT
     c.brand,
-    c.topic,
+    c.topic AS topic_id,
+    coalesce(t.label, c.topic) AS topic,
     c.week,
     c.mentions,
     coalesce(p.mentions, 0) AS previous_mentions,
@@ -42,4 +44,5 @@ SELECT
 FROM counts AS c
 LEFT JOIN counts AS p
     ON p.brand = c.brand AND p.topic = c.topic AND p.week = c.week - INTERVAL 7 DAY
+LEFT JOIN topics AS t ON t.topic_id = c.topic
 ORDER BY c.brand, c.week, growth DESC, c.topic;

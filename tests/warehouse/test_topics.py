@@ -1,0 +1,100 @@
+"""Topics through the loader, on a real warehouse and the shipped model's vectors: ids
+that hold across loads, posts that wait for company, re-loads that change nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from tests.factories import scored_mention
+from tests.nlp.test_topics import APP, DELIVERY, OUTAGE, PRICES
+from veille.record import write_mentions
+from warehouse.load import load_mentions
+from warehouse.topics import save_topic_vectors
+
+
+@pytest.fixture(scope="module")
+def encode() -> Callable[[list[str]], np.ndarray]:
+    from nlp.finetuned import FinetunedSentiment
+
+    model = FinetunedSentiment()
+    return lambda texts: model.predict_with_topic_vectors(texts)[2]
+
+
+def batch(path: Path, posts: list[tuple[str, str]], encode) -> Path:
+    """A scored batch of (mention id, text) and its topic vectors beside it."""
+    mentions = []
+    for key, text in posts:
+        mention = scored_mention(0, text=text)
+        mention.mention_id = key
+        mentions.append(mention)
+    write_mentions(path, mentions)
+    save_topic_vectors(path, [k for k, _ in posts], encode([t for _, t in posts]))
+    return path
+
+
+def keyed(prefix: str, texts: list[str]) -> list[tuple[str, str]]:
+    return [(f"{prefix}{i:02d}", t) for i, t in enumerate(texts)]
+
+
+def state(db: Path) -> tuple[dict[str, list[str]], list[tuple], list[str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        topics = dict(con.execute("SELECT mention_id, topics FROM mentions").fetchall())
+        stored = con.execute(
+            "SELECT topic_id, label, size, updated_at FROM topics ORDER BY position"
+        ).fetchall()
+        pending = [
+            r[0] for r in con.execute("SELECT mention_id FROM topic_pending ORDER BY 1").fetchall()
+        ]
+    finally:
+        con.close()
+    return topics, stored, pending
+
+
+def test_topics_hold_across_loads_and_waiting_posts_found_one_later(tmp_path: Path, encode):
+    db = tmp_path / "w.duckdb"
+    first = keyed("d", DELIVERY[:12]) + keyed("p", PRICES[:12]) + keyed("o", OUTAGE[:10])
+    first += keyed("a", APP[:5])  # too few to found a topic: they wait
+    report = load_mentions(batch(tmp_path / "one.jsonl", first, encode), db)
+    assert report.topics is not None and report.topics.founded == 3
+    topics, stored, pending = state(db)
+    ids = [row[0] for row in stored]
+    subject = {p: Counter(topics[k][0] for k, _ in first if k[0] == p and topics[k])
+               for p in "dpo"}  # fmt: skip
+    # Each subject is a topic of its own, its French and English posts together.
+    assert {subject[p].most_common(1)[0][0] for p in "dpo"} == set(ids)
+    waiting = [f"a{i:02d}" for i in range(5) if f"a{i:02d}" in pending]
+    assert len(waiting) >= 4 and all(topics[k] == [] for k in waiting)
+    labels = " ".join(row[1] for row in stored)
+    assert "livraison" in labels or "delivery" in labels or "colis" in labels
+
+    # Loading the same batch again changes nothing.
+    load_mentions(tmp_path / "one.jsonl", db)
+    assert state(db) == (topics, stored, pending)
+
+    # More posts on app crashes: with those waiting, enough to found one topic.
+    second = keyed("D", DELIVERY[12:]) + keyed("A", APP[5:])
+    report = load_mentions(batch(tmp_path / "two.jsonl", second, encode), db)
+    assert report.topics is not None and report.topics.founded == 1
+    after, stored_after, pending_after = state(db)
+    assert [row[0] for row in stored_after[:3]] == ids  # the first topics keep their ids
+    app_topic = stored_after[3][0]
+    assert sum(after[k] == [app_topic] for k in waiting) >= 3  # the waiting posts joined it
+    assert sum(after[k] == [app_topic] for k, _ in keyed("A", APP[5:])) >= 6
+    delivery = subject["d"].most_common(1)[0][0]
+    assert sum(after[k] == [delivery] for k, _ in keyed("D", DELIVERY[12:])) >= 3
+    assert len(pending_after) < len(pending) + len(second)
+
+    con = duckdb.connect(str(db), read_only=True)
+    trends = con.execute(
+        "SELECT topic_id, topic, mentions FROM topic_trends WHERE brand = 'Fibrelia'"
+    ).fetchall()
+    con.close()
+    by_id = {t: (label, n) for t, label, n in trends}
+    assert by_id[app_topic][0] == stored_after[3][1] and by_id[app_topic][1] >= 10
