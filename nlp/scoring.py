@@ -43,10 +43,10 @@ def score_mentions(
         topic_vectors = every_vector[: len(mentions)]
     elif moderation is not None:
         probabilities, pooled = scorer.predict_with_vectors(texts, progress)
-    else:
-        results = model.score(texts, progress)
     if topics or moderation is not None:
         results = [scores_from_probabilities(row) for row in probabilities]
+    else:
+        results = model.score(texts, progress)
     if moderation is not None:
         flags = moderation.flags(pooled[: len(mentions)], [m.language for m in mentions])
         for mention, flagged in zip(mentions, flags, strict=True):
