@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp import topics
+from nlp.evaluation import read_labelled
 from nlp.query import fold
 from nlp.topics import TopicIndex, keyword_candidates, normalise
 
@@ -65,8 +66,7 @@ def read_corpus(data: Path, per: int) -> tuple[list[str], np.ndarray, np.ndarray
     """(texts, subjects, polarities), shuffled (seed 0)."""
     rows = []
     for subject, name in SUBJECTS.items():
-        lines = (data / name).read_text(encoding="utf-8").splitlines()
-        records = [json.loads(line) for line in lines if line.strip()]
+        records = read_labelled(data / name)
         random.Random(0).shuffle(records)
         rows += [(r["text"], subject, r["label"]) for r in records[:per]]
     random.Random(0).shuffle(rows)

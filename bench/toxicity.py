@@ -25,13 +25,13 @@ flags, at most 300 a file.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from pathlib import Path
 
 import numpy as np
 
+from nlp.evaluation import read_labelled as read_sentiment
 from nlp.moderation import (
     CIVIL_ROWS,
     HEADS,
@@ -70,9 +70,7 @@ def figures(gold: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
 
 
 def negatives(path: Path, limit: int = 300) -> list[str]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]  # fmt: skip
-    texts = [r["text"] for r in rows if r["label"] == "negative"]
+    texts = [r["text"] for r in read_sentiment(path) if r["label"] == "negative"]
     random.Random(0).shuffle(texts)
     return texts[:limit]
 

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from nlp.evaluation import read_labelled as read_sentiment
 from nlp.sentiment import MODELS_DIR
 
 TOXIC_LABELS = ("hateful", "offensive", "toxic")  # the positive label of each data file
@@ -116,9 +117,7 @@ def read_civil(sentiment_dir: Path, language: str, rows: int = CIVIL_ROWS) -> li
         path = sentiment_dir / name
         if not path.exists():
             raise FileNotFoundError(f"{path}: sentiment training data not found (see --civil-data)")
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and (row := json.loads(line))["label"] in ("negative", "neutral"):
-                texts.append(row["text"])
+        texts += [r["text"] for r in read_sentiment(path) if r["label"] in ("negative", "neutral")]
     random.Random(0).shuffle(texts)
     return texts[:rows]
 
