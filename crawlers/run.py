@@ -42,8 +42,10 @@ def crawl_source(
     is reported in the result (with its log file), never raised, so that the other
     sources still run. `settings` overrides Scrapy settings (benchmarks, tests).
 
-    With `state_dir`, the crawl is incremental: it reads the source's state from there
-    and, once it succeeded, leaves the updated state there for the next run."""
+    With `state_dir`, the crawl is incremental: it reads the source's state from there.
+    The state it leaves is not the source's yet: `state.commit_crawl(result.path,
+    state_dir)` makes it so once the crawled posts are safely stored, so that a run that
+    fails after its crawl (scoring, a busy warehouse, a kill) fetches them again."""
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{source.id}.jsonl"
     partial = out.with_suffix(".jsonl.partial")
@@ -60,7 +62,7 @@ def crawl_source(
     if settings:
         command += ["--settings", json.dumps(settings)]
     state_path = state_dir / f"{source.id}.sqlite" if state_dir is not None else None
-    work_state = out.with_suffix(".state.sqlite")
+    work_state = state.pending_update(out)
     if state_path is not None:
         command += ["--state", str(state.working_copy(state_path, work_state))]
     started = time.monotonic()
@@ -107,10 +109,11 @@ def crawl_source(
     else:
         problem = None
     if problem is not None:
+        work_state.unlink(missing_ok=True)
         return CrawlResult(source.id, None, 0, pages, errors, seconds, problem)
     partial.replace(out)
-    if state_path is not None:
-        state.commit(work_state, state_path)
+    # The updated state waits beside the posts (state.pending_update) until the caller
+    # has stored them: see state.commit_crawl.
     with out.open(encoding="utf-8") as handle:
         posts = sum(1 for line in handle if line.strip())
     unchanged = statuses.get(304, 0)

@@ -2,9 +2,11 @@
 is new or changed: each page's validators (ETag, Last-Modified) for conditional
 requests, and for each forum thread the last page seen, where the next crawl resumes.
 
-One SQLite file per source. The crawl works on a copy and the copy replaces the state
-only when the crawl and the writing of its posts succeeded, so a failed crawl never
-makes the next one skip pages whose posts were not saved.
+One SQLite file per source. The crawl works on a copy, left beside its posts; the copy
+replaces the state only once those posts are stored in the warehouse (`commit_crawl`,
+called after the load). A crawl that fails, or a run that fails after its crawl, leaves
+the state as it was, so the next run fetches those pages again instead of skipping
+posts that never reached the warehouse.
 """
 
 from __future__ import annotations
@@ -89,6 +91,22 @@ def working_copy(state_path: Path, work_path: Path) -> Path:
 
 
 def commit(work_path: Path, state_path: Path) -> None:
-    """The crawl succeeded: its updated state becomes the source's state."""
+    """What the crawl found is stored: its updated state becomes the source's state."""
     state_path.parent.mkdir(parents=True, exist_ok=True)
     work_path.replace(state_path)
+
+
+def pending_update(crawl_file: Path) -> Path:
+    """Where a crawl leaves its updated state: beside the posts it wrote."""
+    return crawl_file.with_suffix(".state.sqlite")
+
+
+def commit_crawl(crawl_file: Path, state_dir: Path) -> bool:
+    """The posts of `crawl_file` are stored: the state its crawl left becomes its
+    source's state (named by the file: `<source id>.jsonl`). False when that crawl left
+    no state to commit (not incremental, or already committed)."""
+    work_path = pending_update(crawl_file)
+    if not work_path.exists():
+        return False
+    commit(work_path, state_dir / f"{crawl_file.stem}.sqlite")
+    return True

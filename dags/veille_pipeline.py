@@ -3,7 +3,8 @@
 
 Crawls every source of `sources.yaml` (one mapped task per source), keeps the posts that
 mention a brand of `brands.yaml`, scores their sentiment, validates and loads them into
-the DuckDB warehouse, and emails an alert when a brand's reputation drops.
+the DuckDB warehouse, remembers what each source's crawl saw (only once its posts are
+stored), and emails an alert when a brand's reputation drops.
 
 Tasks are thin: each calls one step of `veille.pipeline`, the same functions the
 `veille run` command uses, and they pass file paths, never rows. Configuration:
@@ -91,6 +92,18 @@ def veille_pipeline() -> None:
         return load_step(Path(scored), warehouse_path(veille_home()), brands=brands)
 
     @task
+    def remember(crawl_files: list[str | None], load_report: dict[str, int]) -> int:
+        """After the load: each crawl's state becomes its source's. A run that failed
+        before this point leaves the state as it was, and the next run fetches the same
+        pages again."""
+        from pathlib import Path
+
+        from veille.home import veille_home
+        from veille.pipeline import remember_step
+
+        return remember_step([Path(f) for f in crawl_files if f], veille_home())
+
+    @task
     def alert(load_report: dict[str, int]) -> list[str]:
         from veille.config import config_dir, load_config
         from veille.home import veille_home, warehouse_path
@@ -105,7 +118,9 @@ def veille_pipeline() -> None:
 
     run_dir = start_run()
     crawled = crawl.partial(run_dir=run_dir).expand(source_id=list_sources())
-    alert(load(score(select(crawled, run_dir), run_dir)))
+    loaded = load(score(select(crawled, run_dir), run_dir))
+    remember(crawled, loaded)
+    alert(loaded)
 
 
 veille_pipeline()

@@ -154,6 +154,23 @@ def test_run_on_a_config_with_a_dead_source_loads_the_others(
     assert (home / "veille.duckdb").exists()
 
 
+def test_run_where_every_source_fails_says_so_and_exits_3(tmp_path: Path):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "brands.yaml").write_text("brands:\n  - name: Fibrelia\n    queries: [Fibrelia]\n")
+    (config / "sources.yaml").write_text(
+        "sources:\n  - id: dead-blog\n    kind: feed\n    start_urls: ['http://127.0.0.1:9/feed/']\n"
+        "    allow_private_network: true\n    limits: {retries: 0}\n"
+    )
+    home = tmp_path / "home"
+    result = veille("run", "--config", str(config), env={"VEILLE_HOME": str(home)})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "no source could be crawled" in result.stderr
+    assert "Source dead-blog failed: no page could be fetched" in result.stdout
+    assert "Warehouse: none yet" in result.stdout
+
+
 def test_demo_refuses_a_time_in_the_future():
     result = veille("demo", "--as-of", "2999-01-01T00:00:00")
     assert result.returncode == 2

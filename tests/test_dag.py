@@ -32,7 +32,7 @@ def test_dag_integrity(airflow_db):
     assert dag.max_active_runs == 1
     assert dag.doc_md and "one mapped task per source" in dag.doc_md
     assert {t.task_id for t in dag.tasks} == {
-        "start_run", "list_sources", "crawl", "select", "score", "load", "alert",
+        "start_run", "list_sources", "crawl", "select", "score", "load", "remember", "alert",
     }  # fmt: skip
 
 
@@ -58,5 +58,9 @@ def test_dag_run_crawls_scores_loads_and_alerts(
     sources = con.execute("SELECT count(DISTINCT source_id) FROM mentions").fetchone()[0]
     con.close()
     assert mentions >= 40 and sources == 3
+    # The crawl state moved forward once the posts were stored.
+    assert sorted(p.name for p in (home / "state").glob("*.sqlite")) == [
+        "blog-fibre.sqlite", "forum-box.sqlite", "mobile-life.sqlite",
+    ]  # fmt: skip
     assert len(inbox.messages) == 1
     assert b"From: veille@airflow.test" in inbox.messages[0]

@@ -181,7 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     report = run_pipeline(config, home, log=Progress())
     for line in iter_summary(report.db_path, report):
         print(line)
-    return 0 if all(r.ok for r in report.crawls) else 3
+    return 0 if report.complete else 3
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -435,7 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="The same steps as the demo, on the sources and brands of a config "
         "folder. SMTP settings come from VEILLE_SMTP_HOST, VEILLE_SMTP_PORT, "
         "VEILLE_SMTP_FROM, VEILLE_SMTP_USER, VEILLE_SMTP_PASSWORD, VEILLE_SMTP_STARTTLS. "
-        "A source that fails is reported and skipped; the exit code is then 3.",
+        "A source that fails is reported and skipped, and an alert whose email could not go "
+        "out stays pending for the next run; the exit code is then 3.",
     )
     run.add_argument("--config", type=Path, help="folder with sources.yaml and brands.yaml")
     run.set_defaults(func=cmd_run)

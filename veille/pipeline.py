@@ -167,6 +167,22 @@ def load_step(
     }
 
 
+# --- remember: the crawl state moves forward ---------------------------------------
+
+
+def remember_step(crawl_files: list[Path], home: Path, log: Log = print) -> int:
+    """Once the crawled posts are stored (after the load), each crawl's updated state
+    becomes its source's, so the next run asks only for what changed. Before this, a
+    failed or killed run leaves the state as it was and the next one fetches the same
+    pages again (loads are idempotent): no post is lost between crawl and warehouse."""
+    from crawlers.state import commit_crawl
+
+    committed = sum(commit_crawl(path, state_dir(home)) for path in crawl_files)
+    if committed:
+        log(f"crawl state: {committed} sources will resume from this run")
+    return committed
+
+
 # --- alert -------------------------------------------------------------------------
 
 
@@ -266,6 +282,12 @@ class RunReport:
     load: dict[str, int] = field(default_factory=dict)
     alerts: list[Delivery] = field(default_factory=list)
 
+    @property
+    def complete(self) -> bool:
+        """Every source crawled and every alert's email out (or waiting for its digest):
+        otherwise `veille run` exits 3."""
+        return all(r.ok for r in self.crawls) and not any(a.problem for a in self.alerts)
+
 
 def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = print) -> RunReport:
     """Every step, in one process (the crawls in subprocesses, one at a time)."""
@@ -276,12 +298,15 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = pri
     for source in config.sources.sources:
         report.crawls.append(crawl_step(source, run_dir, contact, home, log))
     crawled = [r.path for r in report.crawls if r.ok and r.path is not None]
-    if not crawled:
-        raise RuntimeError(f"every crawl failed; see the logs in {run_dir / 'crawl'}")
-    selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl", log)
-    scored = score_step(selected, run_dir / "scored.jsonl", log)
-    report.load = load_step(scored, db_path, log, config.brands)
-    report.alerts = alert_step(db_path, config.brands, home, smtp=smtp, log=log)
+    if crawled:
+        selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl", log)
+        scored = score_step(selected, run_dir / "scored.jsonl", log)
+        report.load = load_step(scored, db_path, log, config.brands)
+        remember_step(crawled, home, log)
+    else:
+        log(f"no source could be crawled: nothing to load; see the logs in {run_dir / 'crawl'}")
+    if db_path.exists():  # alerts left pending by an earlier run still go out
+        report.alerts = alert_step(db_path, config.brands, home, smtp=smtp, log=log)
     (run_dir / "report.json").write_text(
         json.dumps(
             {
@@ -305,6 +330,26 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = pri
 
 def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
     """The lines a community manager reads at the end of a run."""
+    if db_path.exists():
+        yield from _warehouse_summary(db_path)
+    else:
+        yield "Warehouse: none yet, nothing was loaded"
+    failed = [r for r in report.crawls if not r.ok]
+    for result in failed:
+        yield f"Source {result.source_id} failed: {result.problem}"
+    if report.alerts:
+        yield "Alerts:"
+        for alert in report.alerts:
+            yield f"  {alert.summary} [{alert.state}]"
+            if alert.email_path:
+                yield f"    email: {alert.email_path}"
+    else:
+        yield "Alerts: none"
+    yield f"Warehouse: {db_path}"
+    yield f"Run files: {report.run_dir}"
+
+
+def _warehouse_summary(db_path: Path) -> Iterator[str]:
     from warehouse.db import connect
 
     con = connect(db_path, read_only=True)
@@ -336,16 +381,3 @@ def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
             yield f"  {brand:<12} {index:>5.0f}{moved}"
     finally:
         con.close()
-    failed = [r for r in report.crawls if not r.ok]
-    for result in failed:
-        yield f"Source {result.source_id} failed: {result.problem}"
-    if report.alerts:
-        yield "Alerts:"
-        for alert in report.alerts:
-            yield f"  {alert.summary} [{alert.state}]"
-            if alert.email_path:
-                yield f"    email: {alert.email_path}"
-    else:
-        yield "Alerts: none"
-    yield f"Warehouse: {db_path}"
-    yield f"Run files: {report.run_dir}"

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from crawlers.run import crawl_source
+from crawlers.state import commit_crawl
 from tests.crawlers.forum_server import Forum, serve
 from veille.config import Source
 from veille.record import read_mentions
@@ -53,6 +54,8 @@ def test_second_crawl_fetches_only_new_pages(forum: Forum, tmp_path: Path):
             ]
         )
         first_ids = {m.mention_id for m in read_mentions(first.path)}
+        # The run stored the posts (the load): the state moves forward.
+        assert commit_crawl(first.path, state)
 
         forum.requests.clear()
         new_posts = [forum.add_post(2, "Toujours en panne ce matin."), forum.add_post(2)]
@@ -87,12 +90,30 @@ def test_second_crawl_fetches_only_new_pages(forum: Forum, tmp_path: Path):
 def test_a_failed_crawl_leaves_the_state_as_it_was(forum: Forum, tmp_path: Path):
     state = tmp_path / "state"
     with serve(forum) as base:
-        assert crawl_source(forum_source(base), tmp_path / "run1", state_dir=state).ok
+        first = crawl_source(forum_source(base), tmp_path / "run1", state_dir=state)
+        assert first.ok and first.path is not None and commit_crawl(first.path, state)
     before = (state / "test-forum.sqlite").read_bytes()
     # The server is gone: this crawl fails and must not touch the state.
     failed = crawl_source(forum_source(base, retries=0), tmp_path / "run2", state_dir=state)
     assert not failed.ok
     assert (state / "test-forum.sqlite").read_bytes() == before
+
+
+def test_a_crawl_whose_posts_were_not_stored_leaves_the_state_as_it_was(
+    forum: Forum, tmp_path: Path
+):
+    """A run that fails after its crawl (a busy warehouse, a kill during scoring) never
+    commits the crawl's state: the next crawl fetches every page again, so the posts
+    that never reached the warehouse are found again."""
+    state = tmp_path / "state"
+    with serve(forum) as base:
+        first = crawl_source(forum_source(base), tmp_path / "run1", state_dir=state)
+        assert first.ok and first.posts == 23
+        assert not (state / "test-forum.sqlite").exists()  # not before the load
+        forum.requests.clear()
+        again = crawl_source(forum_source(base), tmp_path / "run2", state_dir=state)
+    assert again.ok and again.posts == 23 and again.unchanged == 0
+    assert not any(status == 304 for _, status in forum.requests)
 
 
 def test_robots_user_agent_and_page_limit(forum: Forum, tmp_path: Path):
