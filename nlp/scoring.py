@@ -15,6 +15,28 @@ from nlp.sentiment import SentimentScorer, scores_from_probabilities
 from nlp.targeted import brand_passage
 from veille.record import Mention
 
+# The model reads a post in windows of 510 tokens, about a second each on 2 cores: a
+# 5 MB post would take half an hour. Past this many characters (about six windows) it
+# reads the beginning and the end, where posts say what they think, and the record says
+# so (Mention.scored_chars).
+MAX_SCORED_CHARS = 12_000
+HEAD_CHARS = 9_000
+ELLIPSIS = " […] "
+
+
+def scored_part(text: str) -> str:
+    """The text the model reads: all of it, or its first 9,000 and last 3,000 characters
+    (cut between words) around a "[…]"."""
+    if len(text) <= MAX_SCORED_CHARS:
+        return text
+    head = text[:HEAD_CHARS]
+    tail = text[-(MAX_SCORED_CHARS - HEAD_CHARS) :]
+    cut = head.rfind(" ", HEAD_CHARS - 200)
+    head = head[:cut] if cut > 0 else head
+    cut = tail.find(" ", 0, 200)
+    tail = tail[cut + 1 :] if cut >= 0 else tail
+    return f"{head}{ELLIPSIS}{tail}"
+
 
 def score_mentions(
     mentions: list[Mention],
@@ -27,7 +49,9 @@ def score_mentions(
     `moderation` its flags, in place. With `topics`, return the mentions' topic vectors
     (nlp/topics.py) from the same pass. Flags and topics need the fine-tuned model
     (`predict_with_vectors`, `predict_with_topic_vectors`)."""
-    texts = [m.text for m in mentions]
+    texts = [scored_part(m.text) for m in mentions]
+    for mention, text in zip(mentions, texts, strict=True):
+        mention.scored_chars = len(text) if len(mention.text) > MAX_SCORED_CHARS else None
     targets: list[tuple[int, int]] = []  # (mention, brand) whose passage is scored apart
     for i, mention in enumerate(mentions):
         for j, match in enumerate(mention.brands):
@@ -35,7 +59,7 @@ def score_mentions(
             passage = brand_passage(mention.text, match.terms, others)
             if passage is not None and passage.strip() != mention.text.strip():
                 targets.append((i, j))
-                texts.append(passage)
+                texts.append(scored_part(passage))
     scorer: Any = model
     topic_vectors = None
     if topics:

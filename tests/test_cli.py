@@ -35,6 +35,9 @@ def test_score_writes_every_contract_field_in_input_order(tmp_path: Path):
     source = FIXTURES / "sentiment" / "fr_deft2017_val_sample.jsonl"
     lines = [json.loads(line) for line in source.read_text().splitlines()][:40]
     lines[0] = {"text": lines[0]["text"], "lang": "fr", "id": "keep-me"}
+    # 2 MB: the model reads its beginning and end (whole, it would take ten minutes).
+    complaint = "Le support de Fibrelia ne répond jamais, la box plante sans arrêt. "
+    lines.append({"text": complaint * 30_000})
     given = tmp_path / "in.jsonl"
     given.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines))
     out = tmp_path / "out.jsonl"
@@ -49,7 +52,10 @@ def test_score_writes_every_contract_field_in_input_order(tmp_path: Path):
         assert set(row["probabilities"]) == {"negative", "neutral", "positive"}
         assert sum(row["probabilities"].values()) == pytest.approx(1, abs=1e-3)
         assert row["language"] in ("fr", "en", "unknown")
-    assert "scoring 40 texts" in result.stderr
+    assert "scoring 41 texts" in result.stderr
+    assert scored[-1]["sentiment"] in ("negative", "neutral", "positive")
+    assert 11_000 <= scored[-1]["scored_chars"] <= 12_000
+    assert all("scored_chars" not in row for row in scored[:-1])
 
 
 def test_score_names_the_bad_line(tmp_path: Path):
@@ -61,6 +67,12 @@ def test_score_names_the_bad_line(tmp_path: Path):
     given.write_text('{"text": "ok"}\n{"body": "no text"}\n')
     result = veille("score", str(given), "-o", str(tmp_path / "out.jsonl"))
     assert f'{given}:2: each line needs a "text" string' in result.stderr
+    given.write_bytes('{"text": "ok"}\n{"text": "très"}\n'.encode("latin-1"))
+    result = veille("score", str(given), "-o", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{given}:2: not UTF-8 (byte 0xe8 at column 13); save the file as UTF-8" in (
+        result.stderr
+    )
 
 
 def test_extract_prints_the_contract_object():

@@ -26,8 +26,15 @@ class UsageError(Exception):
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if not path.is_file():
         raise UsageError(f"{path}: file not found")
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise UsageError(
+                    f"{path}:{line_no}: not UTF-8 (byte 0x{raw[err.start]:02x} at column "
+                    f"{err.start + 1}); save the file as UTF-8"
+                ) from None
             if not line.strip():
                 continue
             try:
@@ -53,6 +60,7 @@ def _texts(path: Path) -> list[dict[str, Any]]:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from nlp.language import detect_language
+    from nlp.scoring import MAX_SCORED_CHARS, scored_part
     from nlp.sentiment import load_sentiment_model
     from veille.progress import Progress, every
 
@@ -60,10 +68,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     log = Progress()
     model = load_sentiment_model()
     log(f"scoring {len(records)} texts from {args.input} with {model.name} {model.version}")
-    scores = model.score([r["text"] for r in records], progress=every(log, "score: "))
+    texts = [scored_part(r["text"]) for r in records]
+    scores = model.score(texts, progress=every(log, "score: "))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with args.output.open("w", encoding="utf-8") as out:
-        for record, result in zip(records, scores, strict=True):
+        for record, text, result in zip(records, texts, scores, strict=True):
             language = record.get("lang") or detect_language(record["text"])
             scored = {
                 **record,
@@ -73,6 +82,8 @@ def cmd_score(args: argparse.Namespace) -> int:
                 "language": language,
                 "model": f"{model.name} {model.version}",
             }
+            if len(record["text"]) > MAX_SCORED_CHARS:  # the beginning and the end were read
+                scored["scored_chars"] = len(text)
             out.write(json.dumps(scored, ensure_ascii=False) + "\n")
     log(f"wrote {len(records)} lines to {args.output}")
     return 0

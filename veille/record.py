@@ -57,6 +57,9 @@ class Mention:
     probabilities: dict[str, float] | None = None
     model_name: str | None = None
     model_version: str | None = None
+    # Characters of the text the model read when it read only the beginning and the end
+    # of a very long post (nlp/scoring.py); None when it read the whole text.
+    scored_chars: int | None = None
     topics: list[str] = field(default_factory=list)
     # Moderation flags' probabilities ({"offensive": p, "hate": p}, nlp/moderation.py);
     # None where the post's language has no heads.

@@ -28,7 +28,7 @@ MENTION_COLUMNS = [
     "mention_id", "source_id", "source_kind", "url", "thread_url", "thread_title", "title",
     "post_id", "position", "author", "author_url", "published_at", "crawled_at", "language",
     "text", "sentiment", "sentiment_score", "prob_negative", "prob_neutral", "prob_positive",
-    "model_name", "model_version", "topics", "prob_offensive", "prob_hate",
+    "model_name", "model_version", "scored_chars", "topics", "prob_offensive", "prob_hate",
     "moderation_flags", "moderation_version", "content_hash",
 ]  # fmt: skip
 BRAND_COLUMNS = [
@@ -77,6 +77,7 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
             "prob_positive": probabilities.get("positive"),
             "model_name": m.model_name,
             "model_version": m.model_version,
+            "scored_chars": m.scored_chars,
             "topics": list(m.topics),
             "prob_offensive": (m.moderation or {}).get("offensive"),
             "prob_hate": (m.moderation or {}).get("hate"),
