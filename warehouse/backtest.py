@@ -3,6 +3,7 @@ own past before trusting it."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,31 @@ class SeriesError(ValueError):
     """A history file that cannot be read as timestamp,value."""
 
 
+# The replay works on the series at its regular step, missing points filled with zeros:
+# a step finer than a minute, or a span of more than a million steps, would fill memory
+# (four points a microsecond apart, then a day later: 86 billion points).
+MIN_STEP = pd.Timedelta(minutes=1)
+MAX_POINTS = 1_000_000
+MAX_BASELINE_DAYS = 3650.0
+
+
 def read_series(path: Path) -> pd.Series:
-    """A CSV with a `timestamp` and a `value` column, as a time series."""
+    """A CSV with a `timestamp` and a `value` column, as a time series: one finite
+    value per timestamp, times in one zone (or all without one)."""
     try:
-        frame = pd.read_csv(path)
+        with warnings.catch_warnings():
+            # More fields than the header: pandas would drop them with a warning.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            # Blank lines kept (then dropped), so that row i is line i + 2 in messages.
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, index_col=False, skip_blank_lines=False
+            )
+    except pd.errors.ParserWarning:
+        raise SeriesError(f"{path}: a line has more fields than the header") from None
+    except pd.errors.EmptyDataError:
+        raise SeriesError(
+            f"{path}: empty; expected a header timestamp,value and a line per point"
+        ) from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise SeriesError(f"{path}: cannot read as CSV ({err})") from err
     missing = {"timestamp", "value"} - set(frame.columns)
@@ -35,21 +57,71 @@ def read_series(path: Path) -> pd.Series:
         raise SeriesError(
             f"{path}: expected columns timestamp,value; missing {', '.join(sorted(missing))}"
         )
-    times = pd.to_datetime(frame["timestamp"], errors="coerce")
+    frame = frame[(frame != "").any(axis=1)]
+    if frame.empty:
+        raise SeriesError(f"{path}: no point after the header; the replay needs a history")
+    times = _timestamps(path, frame["timestamp"])
     values = pd.to_numeric(frame["value"], errors="coerce")
-    bad = frame.index[times.isna() | values.isna()]
+    bad = frame.index[times.isna() | values.isna() | ~values.apply(_finite)]
     if len(bad):
         line = int(bad[0]) + 2  # header is line 1
         raise SeriesError(
-            f"{path}:{line}: timestamp or value unreadable: {frame.iloc[bad[0]].to_dict()}"
+            f"{path}:{line}: timestamp or value unreadable: {frame.loc[bad[0]].to_dict()}"
+        )
+    again = times.duplicated()
+    if again.any():
+        second = int(frame.index[again][0])
+        first = int(frame.index[times == times.loc[second]][0])
+        raise SeriesError(
+            f"{path}:{second + 2}: timestamp {frame['timestamp'].loc[second]} already on line "
+            f"{first + 2}; give one value per timestamp (add up the counts)"
         )
     return pd.Series(values.to_numpy(), index=pd.DatetimeIndex(times)).sort_index()
 
 
+def _finite(value: float) -> bool:
+    return bool(pd.notna(value)) and abs(value) != float("inf")
+
+
+def _timestamps(path: Path, column: pd.Series) -> pd.Series:
+    """The column as instants (NaT where unreadable). Times in several zones (a summer
+    and a winter offset) are compared in UTC, and so are times without a zone among
+    them."""
+    try:
+        times = pd.to_datetime(column, errors="coerce", format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        try:
+            times = pd.to_datetime(column, errors="coerce", format="ISO8601", utc=True)
+        except (ValueError, TypeError, OverflowError) as err:
+            raise SeriesError(f"{path}: timestamps unreadable as ISO 8601 ({err})") from err
+    if not pd.api.types.is_datetime64_any_dtype(times):
+        times = pd.to_datetime(column, errors="coerce", format="ISO8601", utc=True)
+    try:  # the replay's arithmetic is in nanoseconds: 1677 to 2262
+        return times.dt.as_unit("ns")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as err:
+        raise SeriesError(f"{path}: a timestamp out of the years 1678 to 2261 ({err})") from None
+
+
 def _step(series: pd.Series) -> pd.Timedelta:
+    """The series' regular step: the median gap between points."""
     if len(series) < 2:
         raise SeriesError("the history needs at least two points")
-    return pd.Timedelta(pd.Series(series.index).diff().median())
+    try:
+        step = pd.Timedelta(pd.Series(series.index).diff().median())
+    except (OverflowError, pd.errors.OutOfBoundsTimedelta) as err:
+        raise SeriesError(f"timestamps too far apart to replay ({err})") from None
+    if step < MIN_STEP:
+        raise SeriesError(
+            f"points {step} apart: the finest step the replay takes is one minute; add up "
+            "the counts per minute or coarser"
+        )
+    span = series.index[-1] - series.index[0]
+    if span / step > MAX_POINTS:
+        raise SeriesError(
+            f"{span} of history at a step of {step} is over {MAX_POINTS:,} points; "
+            "use a coarser step or a shorter history"
+        )
+    return step
 
 
 def series_alerts(
@@ -71,12 +143,18 @@ def series_alerts(
     week for daily steps; the baseline spans 14 days, or 28 for daily steps (four of
     each weekday)."""
     step = _step(series)
+    if baseline_days is not None and not 1 <= baseline_days <= MAX_BASELINE_DAYS:
+        raise SeriesError(f"baseline of {baseline_days} days: give 1 to {MAX_BASELINE_DAYS:.0f}")
+    if not 0 <= cooldown_hours <= MAX_BASELINE_DAYS * 24:
+        raise SeriesError(f"cool-down of {cooldown_hours} hours: give 0 to 87600")
     regular = series.resample(step).sum()  # missing points count as zero
     if bucket:
         try:
             width = pd.Timedelta(bucket)
-        except ValueError as err:
+        except (ValueError, OverflowError) as err:
             raise SeriesError(f"bucket {bucket!r}: expected a duration such as 1h or 1D") from err
+        if width > step * len(regular):
+            raise SeriesError(f"bucket {bucket!r} is longer than the whole history")
         if width > step:
             regular = regular.rolling(width).sum().iloc[int(width / step) - 1 :]
     daily_steps = step >= pd.Timedelta(days=1)
