@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha1sum | cut -c1-16)
 # The demo keeps its warehouse, crawl state and emails in the checkout (git-ignored).
 export VEILLE_HOME ?= $(CURDIR)/.veille
 
-.PHONY: install demo test check lint typecheck pytest bench train-sentiment clean
+.PHONY: install demo test test-fast check lint typecheck pytest bench train-sentiment clean
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ demo: install
 	$(BIN)/veille demo
 
 test: install check pytest
+
+# The same checks without the end-to-end runs (demo, DAG, killed runs): a few minutes.
+test-fast: install check
+	$(BIN)/python -m pytest -m "not slow"
 
 check: lint typecheck
 
