@@ -94,10 +94,16 @@ def crawl_source(
             "veille/sitemaps_unreadable",
         )
     )
+    refused = int(stats.get("veille/refused", 0))
     if code is None:
         problem = f"timed out after {timeout_s:.0f} s; see {log_path}"
     elif code != 0 or not partial.exists():
         problem = f"crawler exited with code {code}; see {log_path}"
+    elif pages == 0 and refused:
+        # The network guard (crawlers.middlewares) refused them: say why, not "no answer".
+        how_many = f" {refused} requests" if refused > 1 else ""
+        reason = stats.get("veille/refused_reason") or "see the log"
+        problem = f"refused{how_many}: {reason}; see {log_path}"
     elif pages == 0:
         answers = ", ".join(f"HTTP {s} ×{n}" for s, n in sorted(statuses.items())) or "none"
         problem = (

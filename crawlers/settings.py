@@ -34,6 +34,10 @@ def crawl_settings(source: Source, contact: str | None) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.NetworkGuardMiddleware": 50,
             "crawlers.middlewares.ConditionalRequestMiddleware": 60,
+            # Next to the download handler, so that its process_response sees a response
+            # first and drops one from a private peer before any other middleware (stats,
+            # redirects, retries, the crawl state) makes use of it.
+            "crawlers.middlewares.PeerAddressMiddleware": 950,
         },
         # A 304 (not modified) reaches the spider, which then has nothing to do.
         "HTTPERROR_ALLOWED_CODES": [304],

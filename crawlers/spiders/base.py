@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawlers.engine import Engine
@@ -99,6 +100,11 @@ class SourceSpider(scrapy.Spider):
                 ).to_dict()
 
     def on_error(self, failure: Any) -> Iterator[Any]:
+        if failure.check(IgnoreRequest):
+            # Refused on purpose (the network guard, robots.txt): counted apart, in
+            # veille/refused, and not an error of the site's.
+            self.logger.warning("not fetched: %s", failure.getErrorMessage())
+            return iter(())
         self.logger.error("fetch failed: %s", failure.getErrorMessage())
         self.crawler.stats.inc_value("veille/fetch_errors")
         return iter(())

@@ -65,9 +65,16 @@ def test_private_addresses_are_refused_unless_allowed(sources, tmp_path: Path):
     refused = forum.model_copy(update={"allow_private_network": False})
     result = crawl_source(refused, tmp_path)
     assert not result.ok
-    assert "no page could be fetched" in (result.problem or "")
+    # The reason, not "no page could be fetched (answers: none)".
+    start = forum.start_urls[0]
+    assert (result.problem or "").startswith(
+        f"refused: {start} is on a private or loopback network (127.0.0.1); "
+        "set allow_private_network: true on the source if this is intended; see "
+    )
     log = (tmp_path / f"{forum.id}.log").read_text()
-    assert "private or loopback network" in log
+    assert "Traceback" not in log
+    records = [line for line in log.splitlines() if line.startswith("20")]  # not the stats
+    assert len([line for line in records if "private or loopback network" in line]) == 1
 
 
 def test_a_dead_source_is_reported_not_raised(tmp_path: Path):
