@@ -146,3 +146,18 @@ def test_a_load_stopped_by_a_reader_is_stored_by_the_next_run(
     again = veille_run(demo_config, home, port)
     assert again.returncode == 0, again.stderr
     assert stored_ids(home) == reference
+
+
+def test_a_run_whose_alert_email_cannot_go_out_exits_3_and_sends_it_next_time(
+    demo_config: Path, tmp_path: Path, smtp
+):
+    from veille.demo.run import free_port
+
+    inbox, port = smtp
+    home = tmp_path / "home"
+    down = veille_run(demo_config, home, free_port())  # nothing listens there
+    assert down.returncode == 3, down.stderr
+    assert "email not sent" in down.stdout and "retried next run" in down.stdout
+    up = veille_run(demo_config, home, port)
+    assert up.returncode == 0, up.stderr
+    assert len(inbox.messages) == 1
