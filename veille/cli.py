@@ -14,7 +14,7 @@ from typing import Any
 from veille import __version__
 from veille.config import BRANDS_FILE, BrandsFile, ConfigError, config_dir, load_config, load_model
 from veille.home import veille_home, warehouse_path
-from warehouse.db import WarehouseBusy
+from warehouse.db import WarehouseBusy, WarehouseCorrupt
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -274,8 +274,12 @@ def _plain(value: Any, json_lists: bool = False) -> Any:
 
 def cmd_sql(args: argparse.Namespace) -> int:
     from warehouse.access import QueryError, open_warehouse, run_query
+    from warehouse.db import WarehouseCorrupt
 
-    con = open_warehouse(_warehouse_arg(args))
+    try:
+        con = open_warehouse(_warehouse_arg(args))
+    except WarehouseCorrupt as err:
+        raise UsageError(str(err)) from err
     try:
         try:
             names, rows = run_query(con, args.query)
@@ -306,13 +310,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.access import export_parquet, open_warehouse
+    from warehouse.access import ExportError, export_parquet
+    from warehouse.db import WarehouseCorrupt
 
-    con = open_warehouse(_warehouse_arg(args))
     try:
-        written = export_parquet(con, args.parquet)
-    finally:
-        con.close()
+        written = export_parquet(_warehouse_arg(args), args.parquet)
+    except (ExportError, WarehouseCorrupt) as err:
+        raise UsageError(str(err)) from err
     for view, rows in written.items():
         print(f"{view}: {rows} rows → {args.parquet / view}/day=…/")
     return 0
@@ -648,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except (UsageError, FileNotFoundError) as err:
+    except (UsageError, FileNotFoundError, WarehouseCorrupt) as err:
         print(f"veille: {err}", file=sys.stderr)
         return 2
     except WarehouseBusy as err:

@@ -4,30 +4,64 @@ the Parquet export.
     from warehouse.access import open_warehouse
     con = open_warehouse()                 # $VEILLE_HOME's warehouse, read-only
     con.sql("SELECT * FROM reputation_index WHERE brand = 'Fibrelia'").df()
+
+A reading connection reads the warehouse and nothing else (warehouse.db.READ_CONFIG):
+no other file, no network, no extension, no setting changed.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from warehouse.db import connect
+from warehouse.db import WarehouseCorrupt, connect, write_lock
 
 # What `veille export --parquet` writes: one folder per view, partitioned by day.
 EXPORTED_VIEWS = ("mentions_clean", "brand_mentions")
+# Written in each view's folder by an export: only a folder holding it is ever replaced.
+EXPORT_MARKER = ".veille-export"
 
 
-def open_warehouse(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+def open_warehouse(
+    path: Path | str | None = None, *, snapshot: bool = False
+) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse (default: $VEILLE_HOME's). It sees the
-    data as of its opening; open a new one to see later loads."""
+    data as of its opening; open a new one to see later loads.
+
+    An open connection makes loads wait for it to close. With snapshot=True it reads a
+    private copy instead, taken between loads, and never holds up a load: for notebooks
+    and other long sessions."""
     if path is None:
         from veille.home import veille_home, warehouse_path
 
         path = warehouse_path(veille_home())
-    return connect(Path(path), read_only=True)
+    path = Path(path)
+    if not snapshot:
+        return connect(path, read_only=True)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no warehouse here yet; run `veille run` or `veille demo`")
+    folder = Path(tempfile.mkdtemp(prefix="veille-snapshot-"))
+    try:
+        copy = folder / path.name
+        # Under the writers' lock: no load changes the file while it is copied.
+        with write_lock(path, doing="copying a snapshot"):
+            shutil.copyfile(path, copy)
+            wal = path.with_name(path.name + ".wal")
+            if wal.exists():  # what a load killed half-way left, replayed on opening
+                shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+        try:
+            # The open connection keeps the file's content; nothing is left behind.
+            return connect(copy, read_only=True)
+        except WarehouseCorrupt as err:
+            raise WarehouseCorrupt(str(err).replace(str(copy), str(path))) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class QueryError(ValueError):
@@ -48,31 +82,113 @@ def run_query(
         shown = " ".join(query.split())
         shown = shown if len(shown) <= 200 else shown[:197] + "..."
         hint = ""
-        if "read-only" in str(err):
+        message = str(err)
+        if "read-only" in message:
             hint = " (the warehouse is opened read-only: `veille sql` never changes it)"
-        elif "does not exist" in str(err):
+        elif "does not exist" in message:
             hint = " (see docs/warehouse-reference.md for the tables and views)"
+        elif "disabled" in message or "locked" in message:
+            # A query larger than memory cannot spill to disk either.
+            hint = (
+                " (`veille sql` reads the warehouse and nothing else: no other file, no "
+                "network, no extension, no setting; nor can a query too large for memory "
+                "spill to disk)"
+            )
+        elif "Corrupt database file" in message:
+            hint = " (the warehouse file is damaged: restore it from a backup)"
         raise QueryError(f"query {shown!r}: {str(err).splitlines()[0]}{hint}") from err
 
 
-def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, int]:
+class ExportError(ValueError):
+    """The export cannot go where it was asked to; nothing was deleted."""
+
+
+def export_parquet(warehouse: Path, directory: Path) -> dict[str, int]:
     """Each exported view as Parquet under directory/VIEW/day=YYYY-MM-DD/, replacing an
     earlier export; returns the rows written per view. Written beside the target first,
-    so a failed export leaves the earlier one whole."""
-    directory.mkdir(parents=True, exist_ok=True)
-    rows = {}
+    so a failed export leaves the earlier one whole. Only a folder an earlier export
+    wrote (it holds EXPORT_MARKER and Parquet partitions only) is replaced: anything
+    else is refused with an ExportError and left as it is."""
+    if not warehouse.exists():
+        raise FileNotFoundError(
+            f"{warehouse}: no warehouse here yet; run `veille run` or `veille demo`"
+        )
+    if directory.exists() and not directory.is_dir():
+        raise ExportError(f"{directory} is a file, not a folder: choose a folder for the export")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(f"{directory}: cannot create the export folder ({err.strerror})") from err
     for view in EXPORTED_VIEWS:
-        target = directory / view
-        staging = directory / f".{view}.partial"
-        shutil.rmtree(staging, ignore_errors=True)
-        quoted = str(staging).replace("'", "''")
-        # COPY answers with the number of rows it wrote: the view is computed once.
-        written = con.execute(
-            f"COPY (SELECT * FROM {view} ORDER BY day, mention_id) TO '{quoted}' "
-            "(FORMAT parquet, PARTITION_BY (day))"
-        ).fetchone()
-        rows[view] = int(written[0]) if written else 0
-        staging.mkdir(exist_ok=True)  # an empty view writes no partition
-        shutil.rmtree(target, ignore_errors=True)
-        staging.rename(target)
+        _check_replaceable(directory / view)
+    try:
+        # Resolved: DuckDB compares the paths it writes with allowed_directories as given.
+        staging = Path(tempfile.mkdtemp(prefix=".veille-export-", dir=directory)).resolve()
+    except OSError as err:
+        raise ExportError(f"{directory}: cannot write there ({err.strerror})") from err
+    try:
+        # This connection may write under the staging folder and nowhere else.
+        con = connect(warehouse, read_only=True, export_dir=staging)
+        rows = {}
+        try:
+            for view in EXPORTED_VIEWS:
+                quoted = str(staging / view).replace("'", "''")
+                # COPY answers with the number of rows it wrote: the view is computed once.
+                written = con.execute(
+                    f"COPY (SELECT * FROM {view} ORDER BY day, mention_id) TO '{quoted}' "
+                    "(FORMAT parquet, PARTITION_BY (day))"
+                ).fetchall()
+                rows[view] = int(written[0][0]) if written else 0
+                (staging / view).mkdir(exist_ok=True)  # an empty view writes no partition
+                marker = {
+                    "view": view,
+                    "rows": rows[view],
+                    "warehouse": str(warehouse),
+                    "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+                (staging / view / EXPORT_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+        finally:
+            con.close()
+        for view in EXPORTED_VIEWS:
+            target, previous = directory / view, staging / f"{view}.previous"
+            if target.exists():
+                target.rename(previous)
+            try:
+                (staging / view).rename(target)
+            except OSError:
+                if previous.exists():
+                    previous.rename(target)  # keep the earlier export rather than none
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # the folder is ours alone
     return rows
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to replace `target` unless an earlier export wrote all of it."""
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_symlink() or not target.is_dir():
+        raise ExportError(
+            f"{target} is a file, not an earlier export: move it away or choose another folder"
+        )
+    if not (target / EXPORT_MARKER).is_file():
+        raise ExportError(
+            f"{target} was not written by `veille export` (it has no {EXPORT_MARKER} file); "
+            "nothing was deleted. Move it away or choose another folder (an export made "
+            "before Veille marked its exports: delete it yourself, then export again)"
+        )
+    for entry in target.iterdir():
+        if entry.name == EXPORT_MARKER:
+            continue
+        partition = entry.is_dir() and not entry.is_symlink() and entry.name.startswith("day=")
+        strays = (
+            [entry]
+            if not partition
+            else [f for f in entry.iterdir() if f.suffix != ".parquet" or not f.is_file()]
+        )
+        if strays:
+            raise ExportError(
+                f"{target} holds {strays[0]}, which no export wrote; nothing was deleted. "
+                "Move it out of the export, then export again"
+            )

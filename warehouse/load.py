@@ -98,6 +98,27 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
     return frame
 
 
+def brand_scores(mentions: list[Mention]) -> pd.DataFrame:
+    """What each post says about each brand it names, for the checks: `row` is the
+    post's position in `mentions`."""
+    return pd.DataFrame(
+        [
+            {
+                "row": row,
+                "brand": b.brand,
+                "sentiment": b.sentiment,
+                "sentiment_score": b.sentiment_score,
+                "prob_negative": (b.probabilities or {}).get("negative"),
+                "prob_neutral": (b.probabilities or {}).get("neutral"),
+                "prob_positive": (b.probabilities or {}).get("positive"),
+            }
+            for row, m in enumerate(mentions)
+            for b in m.brands
+        ],
+        columns=["row", "brand", "sentiment", "sentiment_score", *BRAND_COLUMNS[5:]],
+    ).astype({c: "float64" for c in ("sentiment_score", *BRAND_COLUMNS[5:])})
+
+
 def brand_frame(brands: BrandsFile, now: datetime) -> pd.DataFrame:
     """One row per brand of brands.yaml, the columns of the `brands` table."""
     return pd.DataFrame(
@@ -193,7 +214,7 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
         by_id[mention.mention_id] = mention  # a post seen twice in one crawl: keep the last
     mentions = list(by_id.values())
     frame = mention_frame(mentions)
-    good, failures = validate_mentions(frame)
+    good, failures = validate_mentions(frame, brands=brand_scores(mentions))
     now = datetime.now(UTC)
     quarantine = pd.DataFrame(
         [

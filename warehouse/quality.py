@@ -1,8 +1,10 @@
 """Data-quality checks on a batch of mentions before it is loaded (Great Expectations).
 
 The expectations are code, not files: required fields, allowed values, ranges, unique
-ids, dates not in the future. Rows that fail are returned with the reasons, so the load
-can quarantine them and still load the rest.
+ids, dates not in the future, probabilities that sum to 1, http(s) links only; the same
+for what each post says about each brand. Rows that fail are returned with the reasons,
+so the load can quarantine them and still load the rest: every row the checks pass
+satisfies the tables' constraints.
 """
 
 from __future__ import annotations
@@ -15,10 +17,25 @@ import pandas as pd
 
 from veille.record import SENTIMENT_LABELS, SOURCE_KINDS
 
-REQUIRED = ("mention_id", "source_id", "source_kind", "url", "text", "published_at", "crawled_at")
+# The NOT NULL columns of table `mentions` (a NaN score counts as null).
+REQUIRED = (
+    "mention_id", "source_id", "source_kind", "url", "position", "text", "published_at",
+    "crawled_at", "language", "sentiment", "sentiment_score", "prob_negative", "prob_neutral",
+    "prob_positive", "model_name", "model_version",
+)  # fmt: skip
 LANGUAGES = ("fr", "en", "unknown")
 # Clocks differ and sites misdate posts by their zone: a few hours ahead is tolerated.
 FUTURE_TOLERANCE = timedelta(hours=14)
+PROBABILITIES = ("prob_negative", "prob_neutral", "prob_positive")
+# Probabilities are rounded to 4 decimals when scored: their sum is 1 give or take that.
+SUM_TOLERANCE = 0.01
+# Links end up in emails and pages: http(s) only, never javascript:, data: or file:.
+WEB_LINK = r"^(?i:https?)://[^\s/]+\S*$"
+LINKS = ("url", "thread_url", "author_url")
+
+
+def _probabilities_sum(frame: pd.DataFrame) -> pd.Series:
+    return frame[list(PROBABILITIES)].sum(axis=1, min_count=3)
 
 
 def _suite(now: datetime) -> Any:
@@ -26,7 +43,11 @@ def _suite(now: datetime) -> Any:
 
     expect = gx.expectations
     checks: list[Any] = [expect.ExpectColumnValuesToNotBeNull(column=c) for c in REQUIRED]
+    checks += [expect.ExpectColumnValuesToMatchRegex(column=c, regex=WEB_LINK) for c in LINKS]
     checks += [
+        expect.ExpectColumnValuesToBeBetween(
+            column="probabilities_sum", min_value=1 - SUM_TOLERANCE, max_value=1 + SUM_TOLERANCE
+        ),
         expect.ExpectColumnValuesToBeUnique(column="mention_id"),
         expect.ExpectColumnValueLengthsToBeBetween(column="text", min_value=1),
         expect.ExpectColumnValuesToBeInSet(column="source_kind", value_set=list(SOURCE_KINDS)),
@@ -46,11 +67,44 @@ def _suite(now: datetime) -> Any:
     return suite
 
 
+def _brand_suite() -> Any:
+    """What a post says about each brand it names: unscored (all null), or a label with
+    a score (a NaN score counts as missing), probabilities optional."""
+    import great_expectations as gx
+
+    expect = gx.expectations
+    checks: list[Any] = [
+        expect.ExpectColumnValuesToNotBeNull(column="brand"),
+        expect.ExpectColumnValuesToNotBeNull(
+            column="sentiment_score", row_condition="sentiment.notnull()", condition_parser="pandas"
+        ),
+    ]
+    checks += [
+        expect.ExpectColumnValuesToBeInSet(column="sentiment", value_set=list(SENTIMENT_LABELS)),
+        expect.ExpectColumnValuesToBeBetween(column="sentiment_score", min_value=-1, max_value=1),
+        expect.ExpectColumnValuesToBeBetween(
+            column="probabilities_sum", min_value=1 - SUM_TOLERANCE, max_value=1 + SUM_TOLERANCE
+        ),
+    ]
+    checks += [
+        expect.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1)
+        for c in PROBABILITIES
+    ]
+    suite = gx.ExpectationSuite(name="mention_brands")
+    for check in checks:
+        suite.add_expectation(check)
+    return suite
+
+
 def validate_mentions(
-    frame: pd.DataFrame, now: datetime | None = None
+    frame: pd.DataFrame, now: datetime | None = None, brands: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, dict[int, list[str]]]:
     """The rows that pass every check, and for each failing row (by position) the
-    checks it failed, e.g. 'sentiment_score: expect_column_values_to_be_between'."""
+    checks it failed, e.g. 'sentiment_score: expect_column_values_to_be_between'.
+
+    `brands` holds what the posts say about each brand (columns `row`, the post's
+    position in `frame`, then brand, sentiment, sentiment_score and the probabilities);
+    a post fails with its brands, e.g. 'brands[Kalio].sentiment_score: …'."""
     if frame.empty:
         return frame, {}
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -60,15 +114,37 @@ def validate_mentions(
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     positional = frame.reset_index(drop=True)
-    batch = (
-        context.data_sources.add_pandas("veille")
-        .add_dataframe_asset("mentions")
-        .add_batch_definition_whole_dataframe("batch")
-        .get_batch(batch_parameters={"dataframe": positional})
-    )
-    suite = context.suites.add(_suite(now or datetime.now(UTC)))
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    checked = positional.assign(probabilities_sum=_probabilities_sum(positional))
+    source = context.data_sources.add_pandas("veille")
     failures: dict[int, list[str]] = {}
+    for index, reason in _failures(
+        context, source, "mentions", checked, _suite(now or datetime.now(UTC))
+    ):
+        failures.setdefault(index, []).append(reason)
+    if brands is not None and not brands.empty:
+        brand_rows = brands.reset_index(drop=True)
+        brand_rows = brand_rows.assign(probabilities_sum=_probabilities_sum(brand_rows))
+        for index, reason in _failures(
+            context, source, "mention_brands", brand_rows, _brand_suite()
+        ):
+            row = int(brand_rows.at[index, "row"])
+            brand = brand_rows.at[index, "brand"]
+            failures.setdefault(row, []).append(f"brands[{brand}].{reason}")
+    good = positional.drop(index=list(failures))
+    return good, failures
+
+
+def _failures(
+    context: Any, source: Any, name: str, frame: pd.DataFrame, suite: Any
+) -> list[tuple[int, str]]:
+    """(row position, 'column: check') for each check a row of `frame` fails."""
+    batch = (
+        source.add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe("batch")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    result = batch.validate(context.suites.add(suite), result_format={"result_format": "COMPLETE"})
+    found = []
     for check in result.results:
         if check.success:
             continue
@@ -81,7 +157,5 @@ def validate_mentions(
                 f"data-quality check {reason} could not run: "
                 f"{check.exception_info.get('exception_message')}"
             )
-        for index in check.result.get("unexpected_index_list") or []:
-            failures.setdefault(int(index), []).append(reason)
-    good = positional.drop(index=list(failures))
-    return good, failures
+        found += [(int(i), reason) for i in check.result.get("unexpected_index_list") or []]
+    return found

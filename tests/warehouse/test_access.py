@@ -69,7 +69,8 @@ def test_export_writes_parquet_partitioned_by_day_and_replaces_the_last(db: Path
     done = veille("export", "--parquet", str(out), "--warehouse", str(db))
     assert done.returncode == 0, done.stderr
     days = sorted(p.name for p in (out / "mentions_clean").iterdir())
-    assert len(days) == 4 and all(d.startswith("day=") for d in days)
+    assert days[0] == ".veille-export"  # the marker: this folder is an export's
+    assert len(days) == 5 and all(d.startswith("day=") for d in days[1:])
     count = duckdb.execute(
         f"SELECT count(*) FROM read_parquet('{out}/brand_mentions/*/*.parquet', "
         "hive_partitioning = true)"
@@ -77,7 +78,51 @@ def test_export_writes_parquet_partitioned_by_day_and_replaces_the_last(db: Path
     assert count == (12,)
     (out / "mentions_clean" / "day=1999-01-01").mkdir()  # left from an older export
     assert veille("export", "--parquet", str(out), "--warehouse", str(db)).returncode == 0
-    assert len(list((out / "mentions_clean").iterdir())) == 4
+    assert len(list((out / "mentions_clean").glob("day=*"))) == 4
+    assert sorted(p.name for p in out.iterdir()) == ["brand_mentions", "mentions_clean"]
+
+
+def test_export_replaces_only_what_an_export_wrote(db: Path, tmp_path: Path):
+    out = tmp_path / "export"
+    (out / "mentions_clean").mkdir(parents=True)
+    important = out / "mentions_clean" / "important.xlsx"
+    important.write_bytes(b"the analyst's own work")
+    refused = veille("export", "--parquet", str(out), "--warehouse", str(db))
+    assert refused.returncode == 2
+    assert f"{out / 'mentions_clean'} was not written by `veille export`" in refused.stderr
+    assert "nothing was deleted" in refused.stderr and "Traceback" not in refused.stderr
+    assert important.read_bytes() == b"the analyst's own work"
+    assert sorted(p.name for p in out.iterdir()) == ["mentions_clean"]  # nothing written
+
+    important.unlink()
+    (out / "mentions_clean").rmdir()
+    assert veille("export", "--parquet", str(out), "--warehouse", str(db)).returncode == 0
+    # A file put into an export afterwards is not the export's to delete either.
+    day = next((out / "brand_mentions").glob("day=*"))
+    for stray in (out / "brand_mentions" / "notes.txt", day / "keep.csv"):
+        stray.write_text("mine")
+        refused = veille("export", "--parquet", str(out), "--warehouse", str(db))
+        assert refused.returncode == 2 and str(stray) in refused.stderr, refused.stderr
+        assert stray.read_text() == "mine"
+        stray.unlink()
+    again = veille("export", "--parquet", str(out), "--warehouse", str(db))
+    assert again.returncode == 0, again.stderr
+
+
+def test_export_to_a_file_is_refused_with_a_message(db: Path, tmp_path: Path):
+    target = tmp_path / "export.parquet"
+    target.write_text("a file")
+    done = veille("export", "--parquet", str(target), "--warehouse", str(db))
+    assert done.returncode == 2
+    assert f"{target} is a file, not a folder" in done.stderr and "Traceback" not in done.stderr
+    assert target.read_text() == "a file"
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "brand_mentions").write_text("a file where a view goes")
+    done = veille("export", "--parquet", str(out), "--warehouse", str(db))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{out / 'brand_mentions'} is a file" in done.stderr
+    assert (out / "brand_mentions").read_text() == "a file where a view goes"
 
 
 def test_db_migrate_reports_the_version(tmp_path: Path):

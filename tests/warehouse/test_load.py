@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from tests.factories import NOW, scored_mention
-from veille.record import write_mentions
+from veille.record import Mention, write_mentions
 from warehouse.db import WarehouseBusy, connect, writer
 from warehouse.load import load_mentions
 
@@ -82,6 +82,73 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_rest_loads(tmp_path: Path
     assert counts(db) == (5, 5, 3)
 
 
+def scored_brand(mention: Mention, score: float, probabilities: dict[str, float]) -> Mention:
+    """The mention with what it says about its brand."""
+    brand = replace(
+        mention.brands[0], sentiment="positive", sentiment_score=score, probabilities=probabilities
+    )
+    return replace(mention, brands=[brand])
+
+
+def test_one_bad_row_of_each_kind_is_quarantined_naming_the_field(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    fine = {"negative": 0.1, "neutral": 0.1, "positive": 0.8}
+    good = [scored_mention(i) for i in range(4)] + [scored_brand(scored_mention(4), 0.7, fine)]
+    bad = {
+        "m00090": (
+            replace(scored_mention(90), sentiment_score=float("nan")),
+            "sentiment_score: expect_column_values_to_not_be_null",
+        ),
+        "m00091": (
+            replace(scored_mention(91), language=None),
+            "language: expect_column_values_to_not_be_null",
+        ),
+        "m00092": (
+            scored_brand(scored_mention(92), 9.0, fine),
+            "brands[Fibrelia].sentiment_score: expect_column_values_to_be_between",
+        ),
+        "m00093": (
+            replace(
+                scored_mention(93), probabilities={"negative": 0.9, "neutral": 0.9, "positive": 0.9}
+            ),
+            "probabilities_sum: expect_column_values_to_be_between",
+        ),
+        "m00094": (
+            replace(scored_mention(94), url="javascript:alert(document.cookie)"),
+            "url: expect_column_values_to_match_regex",
+        ),
+        "m00095": (
+            replace(scored_mention(95), thread_url="JavaScript:alert(1)"),
+            "thread_url: expect_column_values_to_match_regex",
+        ),
+        "m00096": (
+            replace(scored_mention(96), author_url="data:text/html,<script>"),
+            "author_url: expect_column_values_to_match_regex",
+        ),
+        "m00097": (
+            scored_brand(scored_mention(97), float("nan"), fine),
+            "brands[Fibrelia].sentiment_score: expect_column_values_to_not_be_null",
+        ),
+        "m00098": (
+            scored_brand(
+                scored_mention(98), 0.5, {"negative": 0.9, "neutral": 0.9, "positive": 0.9}
+            ),
+            "brands[Fibrelia].probabilities_sum: expect_column_values_to_be_between",
+        ),
+    }
+    batch = tmp_path / "batch.jsonl"
+    write_mentions(batch, [*good, *(m for m, _ in bad.values())])
+    report = load_mentions(batch, db)
+    assert (report.inserted, report.quarantined) == (5, len(bad))
+    con = duckdb.connect(str(db), read_only=True)
+    reasons = dict(con.execute("SELECT mention_id, reasons FROM quarantine").fetchall())
+    urls = {u for (u,) in con.execute("SELECT url FROM mentions").fetchall()}
+    con.close()
+    assert reasons == {mention_id: [reason] for mention_id, (_, reason) in bad.items()}
+    assert all(u.startswith("http://") for u in urls)  # only web links reach emails and pages
+    assert counts(db) == (5, 5, len(bad))
+
+
 def test_a_brand_no_longer_matched_is_removed(tmp_path: Path):
     db = tmp_path / "w.duckdb"
     mention = scored_mention(1)
@@ -112,12 +179,15 @@ def test_second_writer_gets_a_clear_error_naming_the_holder(tmp_path: Path):
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "locked"
         with (
-            pytest.raises(WarehouseBusy, match=rf'is being written by .*"pid": {holder.pid}'),
-            writer(db),
+            pytest.raises(
+                WarehouseBusy,
+                match=rf"is being written by PID {holder.pid} \(.*, since .*waited 0 s",
+            ),
+            writer(db, wait_s=0),
         ):
             pass
         # A reader is told the same, and who to wait for, rather than DuckDB's lock error.
-        with pytest.raises(WarehouseBusy, match=rf'"pid": {holder.pid}.*retry when'):
+        with pytest.raises(WarehouseBusy, match=rf"PID {holder.pid} \(.*retry when"):
             connect(db, read_only=True)
     finally:
         holder.kill()
