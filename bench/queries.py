@@ -129,6 +129,27 @@ def main() -> None:
     print(f"keywords {len(rows) / best_kw:>10,.0f} posts/s  ({kw_total:,} brand matches)")
     top = sorted(matched.items(), key=lambda kv: -kv[1])[:8]
     print("most matched: " + ", ".join(f"{b} {n}" for b, n in top))
+    worst_cases()
+
+
+def worst_cases() -> None:
+    """The inputs that once cost tens of seconds (NEAR comparing every pair of positions,
+    a phrase looking its words up in lists, a query copied at each token), timed."""
+    from nlp.query import Document, parse_query
+
+    def matches(query: str, text: str) -> bool:
+        return parse_query(query).match(Document(text), set())
+
+    far_apart = "a " * 20_000 + "x " * 10 + "b " * 20_000
+    cases = [
+        ("NEAR/3 over a 40,000-word post", lambda: matches("a NEAR/3 b", far_apart)),
+        ("a phrase over 20,000 repeats", lambda: matches('"a a"', "a " * 20_000)),
+        ("reading a 450,000-character query", lambda: parse_query("panne OR " * 50_000 + "x")),
+    ]
+    for label, run in cases:
+        started = time.perf_counter()
+        run()
+        print(f"worst case: {label}: {time.perf_counter() - started:.2f} s")
 
 
 if __name__ == "__main__":
