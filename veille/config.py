@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -31,6 +33,51 @@ BRANDS_FILE = "brands.yaml"
 M = TypeVar("M", bound=BaseModel)
 
 _ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# A config is a few kilobytes: a larger file is a mistake (or an attack on the parser).
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 50  # nesting levels of YAML collections; the schemas use fewer than ten
+
+
+def _one_line(value: str) -> str:
+    """Text that goes into an email header or an HTTP header: a CR or LF there would
+    end the header and start another, so control characters and line breaks are
+    refused."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            raise ValueError(
+                f"{value!r} holds a line break or control character (U+{ord(char):04X}): "
+                "write it on one line, without control characters"
+            )
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+
+_LOCAL_PART = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"(?P<local>{_LOCAL_PART})@(?P<domain>{_LABEL}(?:\.{_LABEL})*)")
+
+
+def _email_address(value: str) -> str:
+    """A bare address (local@domain), the only form that goes into To and RCPT TO
+    unchanged: a name or angle brackets, a space or a second @ would be read as
+    something else by the SMTP server, which refuses the email on every run. A domain
+    in another script is kept in its ASCII form (IDNA), which every server takes."""
+    hint = "write one bare address per entry, such as cm@brand.example"
+    if value != value.strip():
+        raise ValueError(f"{value!r} has spaces around it: {hint}")
+    _one_line(value)
+    local, _, domain = value.rpartition("@")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError:
+        ascii_domain = ""
+    if len(value) > 254 or len(local) > 64 or not _ADDRESS.fullmatch(f"{local}@{ascii_domain}"):
+        raise ValueError(f"{value!r} is not an email address: {hint}")
+    return f"{local}@{ascii_domain}"
+
+
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
 
 
 class _Strict(BaseModel):
@@ -65,13 +112,24 @@ def _check_http(urls: list[str]) -> list[str]:
     for url in urls:
         if not re.match(r"^https?://[^/\s]+", url):
             raise ValueError(f"{url!r} is not an http(s) URL: only http and https are crawled")
+        if any(char.isspace() or unicodedata.category(char) == "Cc" for char in url):
+            raise ValueError(
+                f"{url!r} holds a space or control character: encode it (a space is %20)"
+            )
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 (reading it checks it)
+        except ValueError as err:
+            raise ValueError(f"{url!r} cannot be read as a URL: {err}") from None
+        if not parts.hostname:
+            raise ValueError(f"{url!r} names no host: write it as https://host/path")
     return urls
 
 
 class Source(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="short stable id, a-z 0-9 - _")
     kind: Literal["feed", "forum", "page_object"]
-    name: str | None = None
+    name: OneLine | None = None
     source_kind: Literal["blog", "forum", "news", "review"] | None = None
     start_urls: list[str] = Field(
         default_factory=list, description="feed URLs, or the forum's index or listing pages"
@@ -96,7 +154,8 @@ class Source(_Strict):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as err:
+        # OSError: a name too long for a file name is looked up as one all the same.
+        except (ZoneInfoNotFoundError, ValueError, OSError) as err:
             raise ValueError(
                 f"unknown timezone {value!r}; use an IANA name such as 'Europe/Paris'"
             ) from err
@@ -151,8 +210,8 @@ class Source(_Strict):
 
 
 class SourcesFile(_Strict):
-    user_agent_contact: str | None = Field(
-        default=None, description="URL or email put in the crawler's user agent"
+    user_agent_contact: OneLine | None = Field(
+        default=None, description="URL or email put in the crawler's user agent (a header)"
     )
     sources: list[Source] = Field(min_length=1)
 
@@ -168,7 +227,7 @@ class SourcesFile(_Strict):
 
 class AlertSettings(_Strict):
     sensitivity: Literal["fewer", "balanced", "more"] = "balanced"
-    recipients: list[str] = Field(default_factory=list)
+    recipients: list[EmailAddress] = Field(default_factory=list)
     min_volume: int = Field(default=5, ge=1, description="fewer mentions in a bucket never alert")
     bucket: Literal["day", "hour"] = Field(
         default="day", description="test each day, or each hour (for runs every hour)"
@@ -187,14 +246,23 @@ def _readable_query(query: str) -> str:
         parse_query(query)
     except QueryError as err:
         raise ValueError(f"query {query!r}: {err}") from None
+    except RecursionError:
+        raise ValueError(f"query {query!r}: too many nested parentheses") from None
     return query
 
 
 Query = Annotated[str, AfterValidator(_readable_query)]
 
 
+def _brand_name(name: str) -> str:
+    # The name goes into email subjects and chart titles: one line of visible text.
+    if not name.strip():
+        raise ValueError("the brand name is blank: give the name posts use")
+    return _one_line(name)
+
+
 class Brand(_Strict):
-    name: str = Field(min_length=1)
+    name: Annotated[str, AfterValidator(_brand_name)] = Field(min_length=1)
     role: Literal["brand", "competitor"] = "brand"
     queries: list[Query] = Field(
         min_length=1, description="Boolean queries (nlp/query.py); a post matches any of them"
@@ -267,11 +335,124 @@ class Config:
     brands: BrandsFile
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, stricter where a config's author would be misled or the
+    machine stalled: no aliases (an alias bomb expands a few lines into gigabytes), no
+    key given twice (YAML keeps the last one silently), a bounded nesting depth, and
+    every value that cannot be built reported at its line."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            raise yaml.composer.ComposerError(
+                None, None,
+                f"aliases (*{event.anchor}) are not accepted in a config: write the value out",
+                event.start_mark,
+            )  # fmt: skip
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                )  # fmt: skip
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError) as err:
+            # A date such as 2026-13-45, or an integer of thousands of digits.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value: {err}", node.start_mark
+            ) from err
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            first: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<:`, which flatten_mapping resolves below
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    seen = key in first
+                except TypeError:
+                    continue  # unhashable: the safe loader reports it below
+                if seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None,
+                        f"key {key!r} is given twice (first on line {first[key]}): "
+                        "keep one, YAML would silently use the last",
+                        key_node.start_mark,
+                    )  # fmt: skip
+                first[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def _yaml_problem(err: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """(line, message) of a YAML error."""
+    if isinstance(err, yaml.reader.ReaderError):
+        line = text.count("\n", 0, err.position) + 1
+        code = err.character if isinstance(err.character, int) else ord(err.character[:1] or "?")
+        return line, f"character U+{code:04X} is not allowed in YAML: remove it"
+    mark = getattr(err, "problem_mark", None)
+    parts = [getattr(err, "context", None), getattr(err, "problem", None)]
+    message = ", ".join(str(p) for p in parts if p) or str(err)
+    return (mark.line + 1 if mark else None), message
+
+
+def _read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """The YAML document of `path` and the line of every key and list item in it, or
+    ConfigError naming the line at fault."""
+
+    def problem(line: int | None, message: str) -> ConfigError:
+        return ConfigError([ConfigProblem(path, line, "", message)])
+
+    if not path.is_file():
+        raise problem(None, "file not found")
+    raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        raise problem(None, f"{len(raw):,} bytes: a config file holds at most "
+                            f"{MAX_FILE_BYTES:,}; is this the right file?")  # fmt: skip
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise problem(line, f"not UTF-8 text (byte 0x{raw[err.start]:02x}): save the file "
+                            "as UTF-8") from None  # fmt: skip
+    try:
+        loader = _ConfigLoader(text)  # checks the characters
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as err:
+        at, message = _yaml_problem(err, text)
+        raise problem(at, f"not valid YAML: {message}") from None
+    except RecursionError:
+        raise problem(None, "not valid YAML: nested too deeply") from None
+    index: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _line_index(node, (), index)
+    return data, index
+
+
 def _line_index(node: yaml.Node, path: tuple[Any, ...], index: dict[tuple[Any, ...], int]) -> None:
     """Map every path in a YAML document (keys and list positions) to its 1-based line."""
     index[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
             key = key_node.value
             _line_index(value_node, (*path, key), index)
             # An error about a key is best shown on the key's own line.
@@ -281,7 +462,21 @@ def _line_index(node: yaml.Node, path: tuple[Any, ...], index: dict[tuple[Any, .
             _line_index(item, (*path, position), index)
 
 
-def _expand_env(value: Any, path: Path) -> Any:
+def _line_of(loc: tuple[Any, ...], index: dict[tuple[Any, ...], int]) -> int | None:
+    """The line of `loc`, or of its nearest enclosing key or item."""
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in index:
+            return index[loc[:cut]]
+    return None
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def _expand_env(
+    value: Any, path: Path, index: dict[tuple[Any, ...], int], loc: tuple[Any, ...] = ()
+) -> Any:
     """Replace ${VAR} in strings with the environment's value (e.g. a host name)."""
     if isinstance(value, str):
 
@@ -289,15 +484,17 @@ def _expand_env(value: Any, path: Path) -> Any:
             name = match.group(1)
             if name not in os.environ:
                 raise ConfigError(
-                    [ConfigProblem(path, None, "", f"${{{name}}} is used but not set")]
-                )
+                    [ConfigProblem(path, _line_of(loc, index), _where(loc),
+                                   f"${{{name}}} is used but not set: set it, or write the "
+                                   "value itself")]
+                )  # fmt: skip
             return os.environ[name]
 
         return _ENV_VAR.sub(lookup, value)
     if isinstance(value, list):
-        return [_expand_env(v, path) for v in value]
+        return [_expand_env(v, path, index, (*loc, i)) for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {k: _expand_env(v, path) for k, v in value.items()}
+        return {k: _expand_env(v, path, index, (*loc, k)) for k, v in value.items()}
     return value
 
 
@@ -311,38 +508,44 @@ def _hint(error_type: str, message: str) -> str:
     return f"{message} ({hint})" if hint else message
 
 
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {list: "a list", str: "a string", bool: "true or false"}.get(
+        type(value), f"a value of type {type(value).__name__}"
+    )
+
+
 def load_model(path: Path, model: type[M]) -> M:
     """Read a YAML file into `model`, or raise ConfigError listing every problem with
     its line number."""
-    if not path.is_file():
-        raise ConfigError([ConfigProblem(path, None, "", "file not found")])
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark else None
+    data, index = _read_yaml(path)
+    keys = " and ".join(f"`{name}:`" for name, f in model.model_fields.items() if f.is_required())
+    example = "see the commented examples in veille/demo/config/"
+    if data is None:
         raise ConfigError(
-            [ConfigProblem(path, line, "", f"not valid YAML: {getattr(err, 'problem', err)}")]
-        ) from err
-    index: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        _line_index(node, (), index)
+            [ConfigProblem(path, None, "", f"the file is empty: it needs {keys}; {example}")]
+        )
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [ConfigProblem(path, index.get(()), "",
+                           f"the file holds {_kind(data)}, not keys: it needs {keys} at the "
+                           f"start of a line; {example}")]
+        )  # fmt: skip
     try:
-        return model.model_validate(_expand_env(data, path))
+        return model.model_validate(_expand_env(data, path, index))
     except ValidationError as err:
         problems = []
         for item in err.errors():
             loc = tuple(item["loc"])
-            line = None
-            for cut in range(len(loc), -1, -1):
-                if loc[:cut] in index:
-                    line = index[loc[:cut]]
-                    break
-            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
             message = item["msg"].removeprefix("Value error, ")
-            problems.append(ConfigProblem(path, line, where, _hint(item["type"], message)))
+            if item["type"] in ("model_type", "model_attributes_type", "dict_type"):
+                message = (
+                    f"expected a mapping of keys (`key: value`) here, found {_kind(item['input'])}"
+                )
+            problems.append(
+                ConfigProblem(path, _line_of(loc, index), _where(loc), _hint(item["type"], message))
+            )
         raise ConfigError(problems) from err
 
 

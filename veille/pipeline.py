@@ -200,8 +200,20 @@ def alert_step(
     daily or hourly), store them in the alert history (the outbox), and email each one
     not yet sent (saved as .eml too), or, for brands with `digest: true`, the day's
     digest. An alert already sent is not sent again; one whose sending failed is retried
-    on the next run."""
-    from warehouse.alert_email import SmtpSettings, deliver_alert, deliver_digests
+    on the next run.
+
+    Each brand and each alert is on its own: one that fails (its detection, its email's
+    building or sending) is logged with its brand and the reason and returned with
+    `problem` set (`Delivery.failed`), its alert stays pending in the outbox, and the
+    others go on."""
+    from warehouse.alert_email import (
+        Delivery,
+        SmtpSettings,
+        deliver_alert,
+        deliver_digests,
+        not_built,
+        safe_summary,
+    )
     from warehouse.alerts import (
         BrandAlert,
         detect_brand_alerts,
@@ -227,21 +239,32 @@ def alert_step(
         for brand in brands.brands:
             if brand.role != "brand":
                 continue
-            # Alerts of the days looked at again are found again (same ids), not cooled down.
-            earlier = [a for a in previous_alerts(con, brand.name) if a.date() < since]
-            for alert in detect_brand_alerts(
-                frames[brand.alerts.bucket],
-                brand.name,
-                since=since,
-                bucket=brand.alerts.bucket,
-                sensitivity=brand.alerts.sensitivity,
-                min_volume=brand.alerts.min_volume,
-                previous_alerts=earlier,
-            ):
-                how = "digest" if brand.alerts.digest else "email"
-                if record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC), how):
-                    new_ids.add(alert.alert_id)
-                found.append((alert, how))
+            try:
+                # Alerts of the days looked at again are found again (same ids), not
+                # cooled down.
+                earlier = [a for a in previous_alerts(con, brand.name) if a.date() < since]
+                for alert in detect_brand_alerts(
+                    frames[brand.alerts.bucket],
+                    brand.name,
+                    since=since,
+                    bucket=brand.alerts.bucket,
+                    sensitivity=brand.alerts.sensitivity,
+                    min_volume=brand.alerts.min_volume,
+                    previous_alerts=earlier,
+                ):
+                    how = "digest" if brand.alerts.digest else "email"
+                    if record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC), how):
+                        new_ids.add(alert.alert_id)
+                    found.append((alert, how))
+            except Exception as err:  # the other brands are still checked
+                problem = (
+                    f"alerts not checked ({type(err).__name__}: {err}); the next run tries again"
+                )
+                log(f"alert: {brand.name}: FAILED, {problem}")
+                deliveries.append(
+                    Delivery("", brand.name, f"{brand.name}: alerts not checked", None,
+                             sent=False, problem=problem)
+                )  # fmt: skip
         # The outbox: the alerts of the days looked at, and every one an earlier run left
         # pending, however old.
         seen = {alert.alert_id for alert, _ in found}
@@ -250,20 +273,30 @@ def alert_step(
         pending = [(alert, how) for alert, how in outbox if alert.alert_id not in seen]
         digest = []
         for alert, how in [*pending, *found]:
-            frame = frames.get(alert.bucket)
-            if frame is None:  # the brand has changed buckets since: read them
-                frame = frames[alert.bucket] = read_buckets(con, alert.bucket)
-            if how == "digest":
-                if alert.alert_id in unsent:
-                    digest.append((alert, frame))
-                continue
-            delivery = deliver_alert(con, alert, frame, settings, emails_dir(home))
+            try:
+                frame = frames.get(alert.bucket)
+                if frame is None:  # the brand has changed buckets since: read them
+                    frame = frames[alert.bucket] = read_buckets(con, alert.bucket)
+                if how == "digest":
+                    if alert.alert_id in unsent:
+                        digest.append((alert, frame))
+                    continue
+                delivery = deliver_alert(con, alert, frame, settings, emails_dir(home))
+            except Exception as err:  # it stays pending; the other alerts go on
+                delivery = Delivery(alert.alert_id, alert.brand, safe_summary(alert), None,
+                                    sent=False, problem=not_built(err))  # fmt: skip
             new = ", new" if alert.alert_id in new_ids else ""
-            log(f"alert: {alert.summary()} ({delivery.state}{new})")
+            log(f"alert: {delivery.summary} ({delivery.state}{new})")
             deliveries.append(delivery)
-        for delivery in deliver_digests(
-            con, digest, settings, emails_dir(home), datetime.now(UTC).date()
-        ):
+        try:
+            digested = deliver_digests(
+                con, digest, settings, emails_dir(home), datetime.now(UTC).date()
+            )
+        except Exception as err:  # every digest alert stays pending
+            digested = [Delivery(alert.alert_id, alert.brand, safe_summary(alert), None, sent=False,
+                                 problem=not_built(err), digest=True)
+                        for alert, _ in digest]  # fmt: skip
+        for delivery in digested:
             log(f"alert: {delivery.summary} ({delivery.state})")
             deliveries.append(delivery)
     if not deliveries:

@@ -126,8 +126,10 @@ def chart_png(alert: BrandAlert, frame: pd.DataFrame) -> bytes:
     bottom.axhline(alert.baseline_negative, color="#7f8c8d", linestyle=":", label="usual (median)")
     bottom.set_ylabel(f"negative / {alert.bucket}")
     bottom.legend(loc="upper left", fontsize=7)
+    # The brand's name is drawn as written: with mathtext on, a name holding `$` is
+    # parsed as TeX and one such as `$\frac$` raises, which stopped every alert.
     figure.suptitle(f"{alert.brand}, {'daily' if alert.bucket == 'day' else 'hourly'} (UTC)",
-                    fontsize=10)  # fmt: skip
+                    fontsize=10, parse_math=False, usetex=False)  # fmt: skip
     figure.autofmt_xdate()
     figure.tight_layout()
     buffer = BytesIO()
@@ -144,6 +146,7 @@ class AlertItem:
     frame: pd.DataFrame  # the brand's buckets (daily or hourly), for the chart
     posts: list[dict[str, Any]]  # the driving posts, most negative first
     topics: list[dict[str, Any]] = field(default_factory=list)  # topics that grew
+    chart: bytes | None = None  # the chart, when drawn already (else drawn with the email)
 
 
 def _shown_posts(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -202,7 +205,7 @@ def build_email(
     for entry in shown:
         item = entry["item"]
         html_part.add_related(
-            chart_png(item.alert, item.frame), maintype="image", subtype="png",
+            item.chart or chart_png(item.alert, item.frame), maintype="image", subtype="png",
             cid=f"<{entry['chart_cid']}>", filename=f"{item.alert.brand}-chart.png",
         )  # fmt: skip
     return message
@@ -249,16 +252,38 @@ class Delivery:
     email_path: Path | None
     sent: bool  # the email has gone out, on this run or an earlier one
     sent_now: bool = False
+    # Set when the email was due and did not go out (the SMTP server unreachable or
+    # refusing it, or the email could not be built): the alert stays pending in the
+    # outbox and the next run retries it. `veille run` then exits 3.
     problem: str | None = None
     digest: bool = False  # it goes out in the day's digest
 
     @property
+    def failed(self) -> bool:
+        return self.problem is not None
+
+    @property
     def state(self) -> str:
         if self.problem:
-            return self.problem
+            return f"FAILED, {self.problem}"
         if not self.sent:
             return "waits for the next daily digest"
         return "emailed now" if self.sent_now else "emailed on an earlier run"
+
+
+def safe_summary(alert: BrandAlert) -> str:
+    """The alert's summary, or its brand and day where its stored row cannot make one."""
+    try:
+        return alert.summary()
+    except Exception:
+        return f"{alert.brand}: alert of {alert.day}"
+
+
+def not_built(err: Exception) -> str:
+    """The problem of an alert whose email could not be built."""
+    return (
+        f"email not built ({type(err).__name__}: {err}); it stays pending and is retried next run"
+    )
 
 
 def deliver_alert(
@@ -269,8 +294,8 @@ def deliver_alert(
     emails_dir: Path,
 ) -> Delivery:
     """Email a recorded alert unless it went out before: the message is saved as .eml,
-    then sent, then marked sent. When the SMTP server cannot be reached the alert stays
-    pending, to be sent by the next run."""
+    then sent, then marked sent. When the email cannot be built or sent, the alert stays
+    pending, to be sent by the next run, and the Delivery says why (`problem`)."""
     row = con.execute(
         "SELECT sent_at, email_path, recipients FROM alerts WHERE alert_id = ?", [alert.alert_id]
     ).fetchone()
@@ -283,11 +308,15 @@ def deliver_alert(
     )  # fmt: skip
     if delivery.sent:
         return delivery
-    message = build_alert_email(
-        alert_item(con, alert, frame),
-        sender=settings.sender,
-        recipients=list(recipients) or [settings.sender],
-    )
+    try:
+        message = build_alert_email(
+            alert_item(con, alert, frame),
+            sender=settings.sender,
+            recipients=list(recipients) or [settings.sender],
+        )
+    except Exception as err:  # one alert's bad data must not stop the others
+        delivery.problem = not_built(err)
+        return delivery
     _send([delivery], message, emails_dir / f"{alert.day}-{alert.alert_id}.eml", settings, con)
     return delivery
 
@@ -300,38 +329,61 @@ def deliver_digests(
     today: date,
 ) -> list[Delivery]:
     """The day's digest for each list of recipients: every pending digest alert in one
-    email, sent at most once a day (alerts raised after it wait for tomorrow's)."""
-    groups: dict[tuple[str, ...], list[tuple[BrandAlert, pd.DataFrame]]] = {}
+    email, sent at most once a day (alerts raised after it wait for tomorrow's). An
+    alert that cannot be shown (its posts or chart fail) is left out, pending, with its
+    problem; a digest that cannot be built or sent leaves all of its alerts pending."""
+    deliveries: list[Delivery] = []
+    groups: dict[tuple[str, ...], list[tuple[BrandAlert, pd.DataFrame, Delivery]]] = {}
     for alert, frame in pending:
-        row = con.execute(
-            "SELECT recipients, sent_at FROM alerts WHERE alert_id = ?", [alert.alert_id]
-        ).fetchone()
-        if row is None:
-            raise KeyError(f"alert {alert.alert_id} is not in the alert history; record it first")
+        delivery = Delivery(alert.alert_id, alert.brand, safe_summary(alert), None, sent=False,
+                            digest=True)  # fmt: skip
+        try:
+            alert.summary()  # what the email shows first: a damaged row fails here
+            row = con.execute(
+                "SELECT recipients, sent_at FROM alerts WHERE alert_id = ?", [alert.alert_id]
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"alert {alert.alert_id} is not in the alert history")
+        except Exception as err:  # a damaged row: the other alerts go on
+            delivery.problem = not_built(err)
+            deliveries.append(delivery)
+            continue
         if row[1] is None:
-            groups.setdefault(tuple(row[0]), []).append((alert, frame))
-    deliveries = []
+            groups.setdefault(tuple(row[0]), []).append((alert, frame, delivery))
     for recipients, members in groups.items():
-        waiting = [Delivery(a.alert_id, a.brand, a.summary(), None, sent=False, digest=True)
-                   for a, _ in members]  # fmt: skip
+        waiting = [delivery for _, _, delivery in members]
+        deliveries += waiting
         sent_today = con.execute(
             "SELECT count(*) FROM alerts WHERE delivery = 'digest' AND recipients = ? "
             "AND CAST(timezone('UTC', sent_at) AS DATE) = ?",
             [list(recipients), today],
         ).fetchone()
         if sent_today and sent_today[0]:
-            deliveries += waiting
             continue
-        message = build_digest_email(
-            [alert_item(con, alert, frame) for alert, frame in members],
-            day=today,
-            sender=settings.sender,
-            recipients=list(recipients) or [settings.sender],
-        )
+        items, shown = [], []
+        for alert, frame, delivery in members:
+            try:
+                item = alert_item(con, alert, frame)
+                item.chart = chart_png(alert, frame)
+            except Exception as err:  # the others go out without it
+                delivery.problem = not_built(err)
+                continue
+            items.append(item)
+            shown.append(delivery)
+        if not items:
+            continue
+        try:
+            message = build_digest_email(
+                items, day=today, sender=settings.sender,
+                recipients=list(recipients) or [settings.sender],
+            )  # fmt: skip
+        except Exception as err:  # e.g. a header that cannot be written
+            for delivery in shown:
+                delivery.problem = not_built(err)
+            continue
         key = hashlib.sha256("\n".join([*recipients, today.isoformat()]).encode()).hexdigest()
         path = emails_dir / f"{today}-digest-{key[:12]}.eml"
-        _send(waiting, message, path, settings, con)
-        deliveries += waiting
+        _send(shown, message, path, settings, con)
     return deliveries
 
 
@@ -353,7 +405,7 @@ def _send(
         delivery.email_path = saved
     try:
         send_email(message, settings)
-    except OSError as err:
+    except Exception as err:  # OSError mostly (smtplib's errors), but any means not sent
         for delivery in deliveries:
             delivery.problem = f"email not sent ({err}); it stays pending and is retried next run"
     else:
@@ -372,10 +424,31 @@ def save_email(message: EmailMessage, path: Path) -> Path:
 
 
 def send_email(message: EmailMessage, settings: SmtpSettings) -> None:
+    """Send the message; OSError (smtplib's errors included) when it did not go out.
+
+    Once the server has answered the DATA with 250, the email is the server's to
+    deliver: whatever comes after (a 421 to QUIT, a dropped connection) must not make it
+    "not sent", or the next run sends it again (`with SMTP(...)` raises on any answer to
+    QUIT but 221)."""
     connect = smtplib.SMTP_SSL if settings.ssl else smtplib.SMTP
-    with connect(settings.host, settings.port, timeout=settings.timeout_s) as smtp:
+    smtp = connect(settings.host, settings.port, timeout=settings.timeout_s)
+    try:
         if settings.starttls:
             smtp.starttls()
         if settings.user:
             smtp.login(settings.user, settings.password or "")
         smtp.send_message(message)
+    except BaseException:
+        _quit_quietly(smtp)
+        raise
+    _quit_quietly(smtp)
+
+
+def _quit_quietly(smtp: smtplib.SMTP) -> None:
+    """QUIT and close, whatever the server answers: it changes nothing to the email."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()
