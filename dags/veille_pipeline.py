@@ -114,7 +114,13 @@ def veille_pipeline() -> None:
         brands = load_config(config_dir(None)).brands
         # SMTP: the Airflow connection smtp_default when defined, else VEILLE_SMTP_*.
         smtp = smtp_settings("smtp_default")
-        return [a.summary for a in alert_step(warehouse_path(home), brands, home, smtp=smtp)]
+        deliveries = alert_step(warehouse_path(home), brands, home, smtp=smtp)
+        failed = [f"{d.summary}: {d.problem}" for d in deliveries if d.failed]
+        if failed:
+            # Every other alert went out; the task fails so that Airflow shows it (and its
+            # retry sends what is still pending).
+            raise RuntimeError("alerts not emailed:\n" + "\n".join(failed))
+        return [d.summary for d in deliveries]
 
     run_dir = start_run()
     crawled = crawl.partial(run_dir=run_dir).expand(source_id=list_sources())

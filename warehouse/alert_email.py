@@ -155,9 +155,25 @@ def _shown_posts(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
             **post,
             "excerpt": _excerpt(post["text"]),
             "published": pd.Timestamp(post["published_at"]).strftime("%Y-%m-%d %H:%M UTC"),
+            "link": web_link(post.get("url")),
         }
         for post in posts
     ]
+
+
+def web_link(url: Any) -> str | None:
+    """The URL when it is one to follow (http or https), else None: a `javascript:` or
+    `data:` URL stored before loads refused them is shown as text, never as a link."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else None
+
+
+def message_id(items: list[AlertItem]) -> str:
+    """The same Message-ID each time these alerts' email is built: should the same email
+    reach a server twice (a connection lost before the server's answer), mail programs
+    show it once."""
+    ids = ",".join(sorted(item.alert.alert_id for item in items))
+    return f"<{hashlib.sha256(ids.encode()).hexdigest()[:32]}@veille.local>"
 
 
 def build_email(
@@ -197,7 +213,7 @@ def build_email(
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="veille.local")
+    message["Message-ID"] = message_id(items)
     message.set_content("\n".join(lines))
     message.add_alternative(html, subtype="html")
     html_part = message.get_body(("html",))

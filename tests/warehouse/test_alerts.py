@@ -157,6 +157,28 @@ def test_email_reaches_smtp_with_chart_escaped_text_and_driving_posts(smtp):
     assert images[0].get_content()[:8] == b"\x89PNG\r\n\x1a\n"
     cid = images[0]["Content-ID"].strip("<>")
     assert f'src="cid:{cid}"' in html
+    assert '<a href="http://forum.test/viewtopic.php?t=3#p45">' in html
+
+
+def test_only_web_links_are_links_and_a_rebuilt_email_keeps_its_message_id():
+    frame = daily([*CALM, (1, 1, 9)])
+    alert = BrandAlert(
+        brand="Fibrelia", day=END, mentions=11, negative=9, net_sentiment=-8 / 11,
+        baseline_net=0.55, baseline_negative=0.0, net_z=-6.1, volume_z=9.0,
+    )  # fmt: skip
+    posts = [
+        {"source_id": "forum-box", "author": "x", "published_at": pd.Timestamp("2026-11-24"),
+         "text": f"Panne {n}", "url": url, "thread_title": None, "sentiment_score": -0.9}
+        for n, url in enumerate(["javascript:alert(1)", "JAVASCRIPT:x", "data:text/html,x",
+                                 "HTTPS://forum.test/t/1"])
+    ]  # fmt: skip
+    item = AlertItem(alert, frame, posts)
+    first = build_alert_email(item, sender="veille@test", recipients=["cm@fibrelia.test"])
+    html = first.get_body(("html",)).get_content()
+    assert html.count("<a href=") == 1 and '<a href="HTTPS://forum.test/t/1">' in html
+    assert "javascript:alert(1)" in html  # shown, as text
+    again = build_alert_email(item, sender="veille@test", recipients=["cm@fibrelia.test"])
+    assert first["Message-ID"] == again["Message-ID"]
 
 
 def hourly_counts(days: int, evening: float = 100.0, night: float = 10.0) -> pd.Series:
