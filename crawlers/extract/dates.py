@@ -16,6 +16,10 @@ from zoneinfo import ZoneInfo
 from dateparser.date import DateDataParser
 
 _LANGUAGES = ["fr", "en"]
+# A date as a page shows it is short ("Yesterday at 2:05 PM", "mardi 14 septembre 2021 à
+# 14h05": the longest of the forum bench is 31 characters); a longer text is a selector
+# that caught a whole block, not a date, and is not handed to dateparser.
+MAX_DATE_CHARS = 200
 # dateparser reads "14 h 05" (French typography) as two numbers; join it first.
 _FRENCH_HOUR = re.compile(r"(\d{1,2})\s*h\s*(\d{2})\b")
 
@@ -45,26 +49,55 @@ def parse_date(
     """A date as written on a page, absolute or relative, French or English; None when
     the text holds no date. `language`, the page's language when known, is tried alone
     first: dateparser reads a numeric date month first as soon as English is among its
-    languages, and "10/05/2006" on a French page is 10 May."""
+    languages, and "10/05/2006" on a French page is 10 May.
+
+    A language dateparser does not know is left out (the default languages are tried
+    instead); a text longer than MAX_DATE_CHARS is no date. Only an unknown `timezone`
+    (sources.yaml's is checked when the config is read) raises."""
     if not text or not text.strip():
         return None
     iso = parse_iso(text, timezone)
     if iso is not None:
         return iso
     zone = ZoneInfo(timezone)
+    flat = " ".join(text.split())
+    if len(flat) > MAX_DATE_CHARS:
+        return None
     base = now.astimezone(zone).replace(tzinfo=None) if now is not None else None
-    cleaned = _FRENCH_HOUR.sub(r"\1:\2", " ".join(text.split()))
+    cleaned = _FRENCH_HOUR.sub(r"\1:\2", flat)
     parsed = None
     if language and not languages:
-        parsed = _parser((language,), timezone, base).get_date_data(cleaned).date_obj
+        parsed = _read(cleaned, (language,), timezone, base)
     if parsed is None:
-        tried = tuple(languages or _LANGUAGES)
-        parsed = _parser(tried, timezone, base).get_date_data(cleaned).date_obj
+        tried = tuple(code for code in languages or () if _known_language(code))
+        parsed = _read(cleaned, tried or tuple(_LANGUAGES), timezone, base)
     if parsed is None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed
+
+
+def _read(
+    text: str, languages: tuple[str, ...], timezone: str, base: datetime | None
+) -> datetime | None:
+    if not all(_known_language(code) for code in languages):
+        return None
+    try:
+        found = _parser(languages, timezone, base).get_date_data(text).date_obj
+    except (ValueError, OverflowError, OSError):  # a date out of range, a year 0
+        return None
+    return found if isinstance(found, datetime) else None
+
+
+@lru_cache(maxsize=256)
+def _known_language(code: str) -> bool:
+    """Whether dateparser reads this language (ISO 639-1, or a locale such as fr-CA)."""
+    try:
+        DateDataParser(languages=[code]).get_date_data("1")  # loads the language's data
+    except ValueError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=64)

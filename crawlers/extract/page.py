@@ -41,6 +41,9 @@ class PageExtraction:
     preset: str | None
     posts: list[ExtractedPost] = field(default_factory=list)
     article_id: str | None = None
+    # What the extraction left out and why (a page too large to read whole): the crawl
+    # logs each note as a warning, `veille extract` prints them.
+    notes: list[str] = field(default_factory=list)
 
     def to_contract(self) -> dict[str, object]:
         """The JSON object `veille extract` prints."""
@@ -62,6 +65,7 @@ class PageExtraction:
                 }
                 for post in self.posts
             ],
+            **({"notes": self.notes} if self.notes else {}),
         }
 
 
@@ -87,17 +91,31 @@ def decode_html(html: str | bytes, content_type: str | None = None) -> str:
     return text
 
 
+# Control characters are not XML text: lxml parses them but refuses them in any text
+# set later (a post's text is rebuilt node by node). A form feed is a space in HTML.
+_CONTROL = {code: None for code in (*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20))} | {0x0C: " "}
+
+
+def page_text(html: str | bytes, content_type: str | None = None) -> str:
+    """The page as text, ready to parse: decoded (decode_html), without an XML
+    declaration (lxml refuses one in text) or control characters."""
+    text = decode_html(html, content_type)
+    return _XML_DECLARATION.sub("", text, count=1).translate(_CONTROL)
+
+
 def parse_html(html: str | bytes, url: str, content_type: str | None = None) -> Selector:
     """The page, parsed once."""
-    text = decode_html(html, content_type)
+    text = page_text(html, content_type)
     if not text.strip():
         raise ExtractionError(f"{url}: the page is empty")
-    # lxml refuses text that still carries an XML encoding declaration.
-    text = _XML_DECLARATION.sub("", text, count=1)
     try:
         tree = lxml_html.fromstring(text, base_url=url)
     except (etree.ParserError, ValueError) as err:
         raise ExtractionError(f"{url}: not an HTML page ({err})") from err
+    if not isinstance(tree.tag, str):  # a comment or processing instruction came first
+        tree = tree.getroottree().getroot()
+        if tree is None or not isinstance(tree.tag, str):
+            raise ExtractionError(f"{url}: not an HTML page (no element)")
     return Selector(root=tree, type="html")
 
 
@@ -119,8 +137,10 @@ def _published_date(page: Selector, timezone: str) -> datetime | None:
         "//time[has-class('entry-date')]/@datetime",
         "//article//header//time/@datetime",
     ):
-        for value in page.xpath(expression).getall():
-            parsed = parse_iso(value, timezone)
+        # select(), not parsel: "//article//time" from each of a comment page's thousand
+        # <article> elements is quadratic in libxml2 (presets.descendant_parts)
+        for value in select(page, expression):
+            parsed = parse_iso(str(value), timezone)
             if parsed is not None:
                 return parsed
     return None
@@ -190,6 +210,44 @@ _TRAFILATURA: dict[str, Any] = {
 }
 
 
+# trafilatura's time grows faster than the page it reads (its own XPath over a page of
+# thousands of comments or posts: 1 MB took 6 s, 2.5 MB 18 s). It reads a page whole up
+# to this many characters, once scripts and styles are left out; beyond, the first this
+# many characters, and the extraction says so in its notes. The article comes first on
+# a page; what is cut is comments (posts of their own), sidebars and footers.
+MAIN_TEXT_MAX_CHARS = 1_000_000
+
+# Never main text, and trafilatura drops them anyway; JSON-LD (metadata) is kept.
+_NOT_TEXT = "//script[not(contains(@type, 'ld+json'))]|//style|//noscript|//template|//svg"
+
+
+def within_budget(text: str, limit: int | None = None) -> tuple[str, str | None]:
+    """The page as trafilatura gets it: `text` when it is at most `limit` characters
+    (MAIN_TEXT_MAX_CHARS), else without its scripts and styles and, when still too long,
+    cut at the last tag that starts before `limit`; with a note saying what was cut, or
+    None."""
+    limit = MAIN_TEXT_MAX_CHARS if limit is None else limit
+    if len(text) <= limit:
+        return text, None
+    try:
+        tree = lxml_html.fromstring(text)
+    except (etree.ParserError, ValueError):
+        tree = None
+    if tree is not None:
+        for node in tree.xpath(_NOT_TEXT):
+            node.drop_tree()
+        lean = lxml_html.tostring(tree, encoding="unicode")
+        if len(lean) <= limit:
+            return lean, None
+        text = lean
+    cut = text.rfind("<", 0, limit)
+    kept = text[: cut if cut > limit // 2 else limit]  # else one text longer than half
+    return kept, (
+        f"main text read from the first {len(kept):,} of {len(text):,} characters "
+        f"(scripts and styles left out): a page is read whole up to {limit:,}"
+    )
+
+
 def main_content(
     html: str | bytes, url: str, posts: Sequence[str] = ()
 ) -> tuple[dict[str, str | None], str]:
@@ -221,9 +279,16 @@ def main_content(
     return metadata, drop_boilerplate_lines(text)
 
 
+# Whether a text is made of the page's posts is judged on its first posts: each one is
+# looked for in the whole text, and a page may have thousands (the first ones are also
+# those a text cut to MAIN_TEXT_MAX_CHARS still has).
+_POSTS_LOOKED_FOR = 200
+
+
 def _made_of_posts(text: str, posts: Sequence[str]) -> bool:
-    """Whether at least half the posts begin somewhere in the text."""
-    starts = [" ".join(post.split())[:40] for post in posts if post.strip()]
+    """Whether at least half the posts (of the first _POSTS_LOOKED_FOR) begin somewhere
+    in the text."""
+    starts = [" ".join(post.split())[:40] for post in posts[:_POSTS_LOOKED_FOR] if post.strip()]
     flat = " ".join(text.split())
     return bool(starts) and 2 * sum(start in flat for start in starts) >= len(starts)
 
@@ -306,17 +371,24 @@ def extract_page(
     timezone: str = "UTC",
     now: datetime | None = None,
     language: str | None = None,
+    content_type: str | None = None,
 ) -> PageExtraction:
     """Main content, metadata and posts of a page. `preset` names the engine (a file
-    of crawlers/presets/); without it the engine is detected from the markup."""
-    page = parse_html(html, url)
+    of crawlers/presets/); without it the engine is detected from the markup.
+    `content_type`, the HTTP header, may name the page's charset (see decode_html).
+    Raises ExtractionError for a page that is not HTML."""
+    # Decoded once: trafilatura, given bytes, would guess the charset on its own (and
+    # read a Latin-1 "très" as "trčs" when the page declares a charset it does not know).
+    source = page_text(html, content_type)
+    page = parse_html(source, url)
     if isinstance(preset, str):
         preset = get_preset(preset)
     # A site with a page object is read by it; other pages by their engine's preset.
     engine: Engine | None = preset or page_object_for(url) or detect_preset(page)
 
     posts = engine.posts(page, url, timezone=timezone, now=now, language=language) if engine else []
-    metadata, text = main_content(html, url, [post.text for post in posts])
+    readable, note = within_budget(source)
+    metadata, text = main_content(readable, url, [post.text for post in posts])
     published = _published_date(page, timezone) or parse_date(
         metadata.get("date"), timezone=timezone, now=now, language=language
     )
@@ -336,4 +408,5 @@ def extract_page(
         preset=engine.name if engine else None,
         posts=posts,
         article_id=article,
+        notes=[note] if note else [],
     )

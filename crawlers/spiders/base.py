@@ -56,20 +56,29 @@ class SourceSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
 
     def extract(self, response: Response) -> PageExtraction | None:
-        """The page's content and posts, or None (logged) when the page is not HTML."""
+        """The page's content and posts, or None (logged) when the page is not HTML.
+        What the extraction left out (its notes: a page too large to read whole) is
+        logged as a warning and counted."""
+        content_type = response.headers.get("Content-Type")
         try:
-            return extract_page(
+            page = extract_page(
                 response.body,
                 response.url,
                 preset=self.preset,
                 timezone=self.source.timezone,
                 language=self.source.date_language,
                 now=self.fetched_at(response),
+                # its charset, when the server names one, decides how the page is read
+                content_type=content_type.decode("latin-1") if content_type else None,
             )
         except ExtractionError as err:
             self.logger.warning("skipped %s: %s", response.url, err)
             self.crawler.stats.inc_value("veille/pages_unreadable")
             return None
+        for note in page.notes:
+            self.logger.warning("%s: %s", response.url, note)
+            self.crawler.stats.inc_value("veille/pages_read_in_part")
+        return page
 
     @staticmethod
     def fetched_at(response: Response) -> datetime:

@@ -22,7 +22,9 @@ class ForumSpider(SourceSpider):
         try:
             content_type = response.headers.get("Content-Type")
             page = parse_html(
-                response.body, response.url, content_type.decode() if content_type else None
+                response.body,
+                response.url,
+                content_type.decode("latin-1") if content_type else None,
             )
         except ExtractionError as err:
             self.logger.warning("skipped %s: %s", response.url, err)
