@@ -23,6 +23,7 @@ class CrawlResult:
     seconds: float
     problem: str | None = None
     unchanged: int = 0  # pages answered 304: as the last crawl saw them
+    read_in_part: int = 0  # pages whose main text was read from their beginning only
 
     @property
     def ok(self) -> bool:
@@ -123,7 +124,11 @@ def crawl_source(
     with out.open(encoding="utf-8") as handle:
         posts = sum(1 for line in handle if line.strip())
     unchanged = statuses.get(304, 0)
-    return CrawlResult(source.id, out, posts, pages, errors, seconds, unchanged=unchanged)
+    read_in_part = int(stats.get("veille/pages_read_in_part", 0))
+    return CrawlResult(
+        source.id, out, posts, pages, errors, seconds, unchanged=unchanged,
+        read_in_part=read_in_part,
+    )  # fmt: skip
 
 
 def _status_counts(stats: dict[str, object], prefix: str) -> dict[int, int]:

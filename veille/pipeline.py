@@ -52,6 +52,11 @@ def crawl_step(
             f"crawl {source.id}: {result.posts} posts from {result.pages} pages{unchanged} "
             f"in {result.seconds:.1f} s"
         )
+        if result.read_in_part:
+            log(
+                f"crawl {source.id}: {result.read_in_part} pages so large that their main "
+                "text was read from their first 1,000,000 characters (their posts all were)"
+            )
     else:
         log(f"crawl {source.id}: FAILED, {result.problem}")
     return result
