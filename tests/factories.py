@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from veille.record import BrandMatch, Mention
 
@@ -44,3 +45,14 @@ def scored_mention(
         model_name="test-model",
         model_version="1",
     )
+
+
+def sample_warehouse(folder: Path) -> Path:
+    """A warehouse loaded with 12 scored mentions over four days, in `folder`."""
+    from veille.record import write_mentions
+    from warehouse.load import load_mentions
+
+    write_mentions(folder / "batch.jsonl", [scored_mention(i, days_ago=i % 4) for i in range(12)])
+    path = folder / "w.duckdb"
+    load_mentions(folder / "batch.jsonl", path)
+    return path

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO
-from tests.factories import scored_mention
+from tests.factories import sample_warehouse, scored_mention
 from veille.record import write_mentions
 from warehouse.access import open_warehouse
 from warehouse.db import migrations
@@ -32,11 +32,7 @@ def veille(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("w")
-    write_mentions(folder / "batch.jsonl", [scored_mention(i, days_ago=i % 4) for i in range(12)])
-    path = folder / "w.duckdb"
-    load_mentions(folder / "batch.jsonl", path)
-    return path
+    return sample_warehouse(tmp_path_factory.mktemp("w"))
 
 
 def test_sql_prints_a_table_csv_and_json(db: Path):

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO
-from tests.factories import scored_mention
+from tests.factories import sample_warehouse, scored_mention
 from veille.record import write_mentions
 from warehouse.access import QueryError, open_warehouse, run_query
 from warehouse.load import load_mentions
@@ -32,11 +32,7 @@ def digest(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("w")
-    write_mentions(folder / "batch.jsonl", [scored_mention(i, days_ago=i % 4) for i in range(12)])
-    path = folder / "w.duckdb"
-    load_mentions(folder / "batch.jsonl", path)
-    return path
+    return sample_warehouse(tmp_path_factory.mktemp("w"))
 
 
 @pytest.fixture
