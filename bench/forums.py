@@ -2,12 +2,19 @@
 
 For every page of the data folder's index.csv that has gold (`<name>.expected.json`: the
 fhgr/harvest annotations; `<name>.gold.json`: derived gold, see SOURCES.md), the page is
-extracted three ways in the same run:
+extracted four ways in the same run:
 - preset: `extract_page` with the engine's preset named (index.csv's engine column,
-  mapped to a preset name below);
+  mapped to a preset name below); "-" for an engine Veille has no preset for;
 - detected: `extract_page` with no preset, the engine detected from the markup;
+- held out: the same with the page's own engine's presets left out of detection (leave
+  one engine out): what a sixteenth engine gets, and what every page of an engine with
+  no preset gets anyway;
 - naive: trafilatura with `include_comments=True`, its whole text taken as one post with
   the page's author and date (what Veille would have without presets).
+
+The presets were written against these pages: preset and detected are in-sample
+figures. Held out is the out-of-sample figure: no rule written for a page's engine
+reads it. Both are printed, overall, at the end.
 
 Figures, per engine and overall (micro-averaged over posts):
 - recall: gold posts matched by an extracted post; precision: extracted posts that match
@@ -57,7 +64,7 @@ import trafilatura
 
 from crawlers.extract.dates import parse_date
 from crawlers.extract.page import extract_page
-from crawlers.extract.presets import ExtractedPost, build_preset
+from crawlers.extract.presets import ExtractedPost, build_preset, preset_names
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "web" / "forum_pages"
 
@@ -80,6 +87,8 @@ ENGINE_PRESETS = {
 }
 # The engine column does not tell phpBB 2 from phpBB 3.
 FILE_PRESETS = {"phpbb__phpbb2-freeman-cruiser-viewtopic-805": "phpbb2"}
+# The presets written for one engine: all are left out when that engine is held out.
+ENGINE_FAMILY = {"phpbb": {"phpbb", "phpbb2"}}
 
 # The harvest pages were fetched in June 2020 (ebaumsworld's says "It is currently Wed
 # Jun 03, 2020", bitdefender's newest post is of June 4); relative and year-less dates
@@ -125,8 +134,15 @@ class Page:
     overrides: dict[str, Any]
 
     @property
-    def preset(self) -> str:
-        return FILE_PRESETS.get(self.name, ENGINE_PRESETS[self.engine])
+    def preset(self) -> str | None:
+        """The preset a source would name; None for an engine Veille has none for."""
+        return FILE_PRESETS.get(self.name, ENGINE_PRESETS.get(self.engine))
+
+    @property
+    def held_out(self) -> set[str]:
+        """Detection's engines with this page's own left out."""
+        own = ENGINE_FAMILY.get(self.engine, {self.preset} if self.preset else set())
+        return set(preset_names()) - own
 
 
 @dataclass
@@ -374,28 +390,30 @@ def score_naive(page: Page, html: bytes) -> Score:
 
 # --- the table -----------------------------------------------------------------------------
 
-METHODS = ("preset", "detected", "naive")
+METHODS = ("preset", "detected", "held out", "naive")
 
 
 def evaluate(page: Page) -> tuple[dict[str, Score], list[str], str | None]:
     """The page's scores per method, the misses of the preset run, and the engine that
     detection picked."""
     html = page_bytes(page.html_path)
-    preset = build_preset(page.preset, page.overrides) if page.overrides else page.preset
     # A source declares its language (fr, en): numeric dates are read in its order.
     language = page.lang if page.lang in ("fr", "en") else None
-    explicit = extract_page(
-        html, page.url, preset=preset, timezone=page.timezone, now=page.now, language=language
-    )
+    where = {"timezone": page.timezone, "now": page.now, "language": language}
     # detection has no source to read overrides from, only its language
-    detected = extract_page(html, page.url, timezone=page.timezone, now=page.now, language=language)
-    preset_score, misses = score_posts(page, explicit.posts)
-    detected_score, _ = score_posts(page, detected.posts)
+    detected = extract_page(html, page.url, **where)
+    detected_score, detected_misses = score_posts(page, detected.posts)
+    held_out = extract_page(html, page.url, detect_among=page.held_out, **where)
     scores = {
-        "preset": preset_score,
         "detected": detected_score,
+        "held out": score_posts(page, held_out.posts)[0],
         "naive": score_naive(page, html),
     }
+    if page.preset is None:  # no preset to name: what detection does is all there is
+        return scores, detected_misses, detected.preset
+    preset = build_preset(page.preset, page.overrides) if page.overrides else page.preset
+    explicit = extract_page(html, page.url, preset=preset, **where)
+    scores["preset"], misses = score_posts(page, explicit.posts)
     return scores, misses, detected.preset
 
 
@@ -414,9 +432,12 @@ def format_table(totals: dict[str, dict[str, Score]], pages: dict[str, int]) -> 
         for number, method in enumerate(METHODS):
             score = by_method[method]
             figures = score.figures()
+            if method == "preset" and not score.gold:  # an engine with no preset
+                figures = dict.fromkeys(figures)
             if method == "naive":  # one blob: no precision, and its text is what matched
                 figures["precision"] = figures["text"] = None
-            lead = f"{engine:<11} {pages[engine]:>5} {score.gold:>5}" if number == 0 else " " * 23
+            posts = by_method["detected"].gold
+            lead = f"{engine:<11} {pages[engine]:>5} {posts:>5}" if number == 0 else " " * 23
             cells = " ".join(f"{_cell(figures[k]):>6}" for k in figures)
             yield f"{lead}  {method:<9} {cells}"
     yield "figures in %; author, date and text are shares of the matched posts"
@@ -440,7 +461,8 @@ def main() -> None:
             by_method[method] += score
         page_counts[page.engine] = page_counts.get(page.engine, 0) + 1
         if detected != page.preset:
-            wrong_engine.append(f"{page.name}: detected {detected}, expected {page.preset}")
+            expected = page.preset or f"none (no preset for {page.engine})"
+            wrong_engine.append(f"{page.name}: detected {detected}, expected {expected}")
         if args.misses and misses:
             print(f"{page.name} ({page.preset}):")
             for line in misses:
@@ -453,6 +475,11 @@ def main() -> None:
         print(line)
     for line in wrong_engine:
         print(f"detection: {line}")
+    for label, method in (("in sample", "preset"), ("in sample", "detected"),
+                          ("out of sample", "held out")):  # fmt: skip
+        figures = overall[method].figures()
+        cells = ", ".join(f"{k} {_cell(v).strip()}" for k, v in figures.items())
+        print(f"{label:<13} {method:<9} ({overall[method].gold} posts): {cells}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -372,10 +372,12 @@ def extract_page(
     now: datetime | None = None,
     language: str | None = None,
     content_type: str | None = None,
+    detect_among: Iterable[str] | None = None,
 ) -> PageExtraction:
     """Main content, metadata and posts of a page. `preset` names the engine (a file
     of crawlers/presets/); without it the engine is detected from the markup.
-    `content_type`, the HTTP header, may name the page's charset (see decode_html).
+    `content_type`, the HTTP header, may name the page's charset (see decode_html);
+    `detect_among` limits the engines detection tries (default: every preset).
     Raises ExtractionError for a page that is not HTML."""
     # Decoded once: trafilatura, given bytes, would guess the charset on its own (and
     # read a Latin-1 "très" as "trčs" when the page declares a charset it does not know).
@@ -384,7 +386,7 @@ def extract_page(
     if isinstance(preset, str):
         preset = get_preset(preset)
     # A site with a page object is read by it; other pages by their engine's preset.
-    engine: Engine | None = preset or page_object_for(url) or detect_preset(page)
+    engine: Engine | None = preset or page_object_for(url) or detect_preset(page, detect_among)
 
     posts = engine.posts(page, url, timezone=timezone, now=now, language=language) if engine else []
     readable, note = within_budget(source)

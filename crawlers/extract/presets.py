@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, lru_cache
@@ -727,9 +728,10 @@ def get_preset(name: str) -> Preset:
     return build_preset(name)
 
 
-def detect_preset(page: Selector) -> Preset | None:
-    """The engine whose markup this page carries, for pages crawled without a preset."""
-    for name in preset_names():
+def detect_preset(page: Selector, among: Iterable[str] | None = None) -> Preset | None:
+    """The engine whose markup this page carries, for pages crawled without a preset;
+    `among` limits the engines tried (bench/forums.py leaves a page's own out)."""
+    for name in preset_names() if among is None else sorted(among):
         preset = get_preset(name)
         if preset.spec.detect and preset.detect(page):
             return preset
