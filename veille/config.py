@@ -272,6 +272,11 @@ class Brand(_Strict):
     )
     competitors: list[str] = Field(default_factory=list)
     alerts: AlertSettings = AlertSettings()
+    thread_context: bool = Field(
+        default=True,
+        description="in a thread whose title or opening post matches the brand, the posts "
+        "that do not name it are mentions of it too (match: context); false: left out",
+    )
 
 
 class BrandsFile(_Strict):

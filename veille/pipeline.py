@@ -69,8 +69,15 @@ def select_step(
     crawl_files: list[Path], brands: BrandsFile, out_path: Path, log: Log = print
 ) -> Path:
     """Posts that match a brand, with their language and matched terms. A post seen
-    twice (the same id on two pages) is kept once."""
-    from nlp.brands import BrandMatcher
+    twice (the same id on two pages) is kept once.
+
+    Thread context: the posts of a thread about a brand (its title, or its opening post
+    when this crawl holds it, matches the brand) are mentions of it too, with
+    `match="context"` (nlp/brands.py), unless they match the brand's `exclude` queries or
+    the brand has `thread_context: false`. The crawl files are read twice: once to match
+    each post and learn what each thread is about, once to give the threads' brands to
+    their other posts."""
+    from nlp.brands import BrandMatcher, Thread
     from nlp.language import UNKNOWN, detect_language
 
     def language(mention: Mention) -> str | None:
@@ -80,6 +87,7 @@ def select_step(
 
     matcher = BrandMatcher(brands)
     seen: dict[str, Mention] = {}
+    threads: dict[tuple[str, str], Thread] = {}
     total = 0
     for path in crawl_files:
         for mention in read_mentions(path):
@@ -92,11 +100,47 @@ def select_step(
             )  # fmt: skip
             if mention.brands:
                 seen[mention.mention_id] = mention
+            if matcher.uses_thread_context and mention.thread_url:
+                key = (mention.source_id, mention.thread_url)
+                threads.setdefault(key, Thread(lang=mention.language)).note(mention)
+    about: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for key, thread in threads.items():
+        brands_of = matcher.thread_brands(
+            thread.title, thread.opening_brands, url=key[1], lang=thread.lang
+        )
+        if brands_of:
+            about[key] = brands_of
+    in_context = 0
+    if about:
+        for path in crawl_files:
+            for mention in read_mentions(path):
+                thread_brands = about.get((mention.source_id, mention.thread_url or ""))
+                if not thread_brands:
+                    continue
+                kept = seen.get(mention.mention_id)
+                post = kept or mention
+                if kept is None:  # it matched no brand itself
+                    post.brands = []
+                named = {b.brand for b in post.brands}
+                wanted = {b: t for b, t in thread_brands.items() if b not in named}
+                if not wanted:
+                    continue
+                if kept is None and matcher.uses_language:
+                    post.language = language(post)
+                context = matcher.in_context(
+                    wanted, post.text, post.title, url=post.url, author=post.author,
+                    lang=post.language,
+                )  # fmt: skip
+                if context:
+                    in_context += kept is None
+                    post.brands = [*post.brands, *context]
+                    seen[post.mention_id] = post
     if not matcher.uses_language:
         for mention in seen.values():
             mention.language = language(mention)
     count = write_mentions(out_path, seen.values())
-    log(f"select: {count} of {total} crawled posts mention a brand")
+    by_context = f" ({in_context} by their thread only)" if in_context else ""
+    log(f"select: {count} of {total} crawled posts mention a brand{by_context}")
     return out_path
 
 

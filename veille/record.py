@@ -19,6 +19,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 SOURCE_KINDS = ("blog", "forum", "news", "review")
+# How a post came to be about a brand (BrandMatch.match): "text", it names the brand
+# itself (its text or its own title matches a query); "context", it sits in a thread
+# about the brand (the thread's title or opening post matches) without naming it.
+MATCH_KINDS = ("text", "context")
 
 # Query parameters that identify a visit or a campaign, never the page itself.
 _VOLATILE_PARAMS = {"sid", "phpsessid", "jsessionid", "s", "fbclid", "gclid", "mc_cid", "mc_eid"}
@@ -32,6 +36,9 @@ class BrandMatch:
     sentiment: str | None = None
     sentiment_score: float | None = None
     probabilities: dict[str, float] | None = None
+    # "text" or "context" (MATCH_KINDS); for "context", `terms` are those the thread's
+    # title or opening post matched.
+    match: str = "text"
 
 
 @dataclass
@@ -76,6 +83,7 @@ class Mention:
                 "sentiment": b.sentiment,
                 "sentiment_score": b.sentiment_score,
                 "probabilities": dict(b.probabilities) if b.probabilities else None,
+                "match": b.match,
             }
             for b in self.brands
         ]

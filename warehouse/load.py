@@ -31,9 +31,10 @@ MENTION_COLUMNS = [
     "model_name", "model_version", "scored_chars", "topics", "prob_offensive", "prob_hate",
     "moderation_flags", "moderation_version", "content_hash",
 ]  # fmt: skip
+BRAND_PROBABILITIES = ["prob_negative", "prob_neutral", "prob_positive"]
 BRAND_COLUMNS = [
-    "mention_id", "brand", "terms", "sentiment", "sentiment_score",
-    "prob_negative", "prob_neutral", "prob_positive",
+    "mention_id", "brand", "terms", "sentiment", "sentiment_score", *BRAND_PROBABILITIES,
+    "match",
 ]  # fmt: skip
 # What makes a row "changed": crawled_at alone does not.
 _CONTENT = [c for c in MENTION_COLUMNS if c not in ("mention_id", "crawled_at", "content_hash")]
@@ -86,7 +87,10 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
         }
         content: dict[str, object] = {k: row[k] for k in _CONTENT}
         content["brands"] = sorted(
-            (b.brand, sorted(b.terms), b.sentiment, b.sentiment_score) for b in m.brands
+            # The match kind only when not "text": rows stored before it keep their hash.
+            (b.brand, sorted(b.terms), b.sentiment, b.sentiment_score)
+            + ((b.match,) if b.match != "text" else ())
+            for b in m.brands
         )
         row["content_hash"] = hashlib.sha256(
             json.dumps(content, default=str, sort_keys=True).encode()
@@ -115,8 +119,8 @@ def brand_scores(mentions: list[Mention]) -> pd.DataFrame:
             for row, m in enumerate(mentions)
             for b in m.brands
         ],
-        columns=["row", "brand", "sentiment", "sentiment_score", *BRAND_COLUMNS[5:]],
-    ).astype({c: "float64" for c in ("sentiment_score", *BRAND_COLUMNS[5:])})
+        columns=["row", "brand", "sentiment", "sentiment_score", *BRAND_PROBABILITIES],
+    ).astype({c: "float64" for c in ("sentiment_score", *BRAND_PROBABILITIES)})
 
 
 def brand_frame(brands: BrandsFile, now: datetime) -> pd.DataFrame:
@@ -251,6 +255,7 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
                 "prob_negative": (b.probabilities or {}).get("negative"),
                 "prob_neutral": (b.probabilities or {}).get("neutral"),
                 "prob_positive": (b.probabilities or {}).get("positive"),
+                "match": b.match,
             }
             for m in mentions
             if m.mention_id in good_ids

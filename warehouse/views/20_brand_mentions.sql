@@ -1,12 +1,16 @@
 -- brand_mentions: what each post says about each brand it names, with the sentiment
 -- every view counts: an analyst's correction when there is one (for that brand, else
 -- for the whole post), else the model's score of the sentences naming the brand.
--- Copies of one post count once (view mention_copies).
+-- Copies of one post count once (view mention_copies). A post in a thread about the
+-- brand that does not name it (thread context) is a row too, with match = 'context'.
 -- Grain: one row per distinct post and brand it names.
 -- Columns:
 --   mention_id: the post (its earliest copy)
 --   brand: the brand named
---   terms: the query terms found in the post
+--   terms: the query terms found in the post (for match = 'context': in the thread's
+--     title or opening post)
+--   match: text (the post names the brand) or context (the post does not, its thread's
+--     title or opening post does)
 --   source_id: the source in sources.yaml
 --   source_kind: blog, forum, news or review
 --   url: the page holding the post
@@ -34,6 +38,7 @@ SELECT
     b.mention_id,
     b.brand,
     b.terms,
+    b.match,
     m.source_id,
     m.source_kind,
     m.url,

@@ -1,0 +1,5 @@
+-- How a post came to be about a brand: it names the brand itself, or it sits in a
+-- thread whose title or opening post does (thread context, brands.yaml's
+-- `thread_context`). Rows stored before are direct matches.
+
+ALTER TABLE mention_brands ADD COLUMN match VARCHAR NOT NULL DEFAULT 'text';  -- text: the post names the brand (its text or its own title); context: the post does not, the thread's title or opening post does (terms are then theirs)
