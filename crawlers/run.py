@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from crawlers import state
 from veille.config import Source
@@ -24,10 +27,39 @@ class CrawlResult:
     problem: str | None = None
     unchanged: int = 0  # pages answered 304: as the last crawl saw them
     read_in_part: int = 0  # pages whose main text was read from their beginning only
+    fetched: int = 0  # pages answered in full (2xx), the start pages (feeds, index) included
+    # Pages that failed: HTTP errors (4xx, 5xx, once each whatever the retries), fetch
+    # errors (connection, timeout), requests refused (network guard, robots.txt).
+    failed: int = 0
+    posts_without_date: int = 0  # posts whose published_at the crawl file leaves empty
+    started_at: datetime | None = None
+    log_path: Path | None = None
+    answers: str = ""  # the site's HTTP answers, as "HTTP 200 ×1, HTTP 404 ×20"
 
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return self.started_at + timedelta(seconds=self.seconds) if self.started_at else None
+
+    def to_json(self) -> str:
+        """The result as JSON, for the steps that run in other processes (the DAG)."""
+        fields: dict[str, Any] = asdict(self)
+        for key in ("path", "log_path"):
+            fields[key] = str(fields[key]) if fields[key] is not None else None
+        fields["started_at"] = self.started_at.isoformat() if self.started_at else None
+        return json.dumps(fields, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> CrawlResult:
+        fields = json.loads(text)
+        for key in ("path", "log_path"):
+            fields[key] = Path(fields[key]) if fields.get(key) else None
+        started = fields.get("started_at")
+        fields["started_at"] = datetime.fromisoformat(started) if started else None
+        return cls(**fields)
 
 
 def crawl_source(
@@ -66,6 +98,7 @@ def crawl_source(
     work_state = state.pending_update(out)
     if state_path is not None:
         command += ["--state", str(state.working_copy(state_path, work_state))]
+    started_at = datetime.now(UTC)
     started = time.monotonic()
     with log_path.open("w", encoding="utf-8") as log:
         try:
@@ -96,6 +129,13 @@ def crawl_source(
         )
     )
     refused = int(stats.get("veille/refused", 0))
+    failed = _failed_pages(stats, statuses, refused)
+    fetched = sum(n for status, n in statuses.items() if 200 <= status < 300)
+    answers = _answers(statuses, stats, refused)
+    mostly_failed = False
+    # The start pages (a feed, a forum's index) lead to the pages that hold the posts:
+    # a feed fetched whose every article failed is a failed source.
+    content = pages - min(pages, len(source.start_urls))
     if code is None:
         problem = f"timed out after {timeout_s:.0f} s; see {log_path}"
     elif code != 0 or not partial.exists():
@@ -106,29 +146,93 @@ def crawl_source(
         reason = stats.get("veille/refused_reason") or "see the log"
         problem = f"refused{how_many}: {reason}; see {log_path}"
     elif pages == 0:
-        answers = ", ".join(f"HTTP {s} ×{n}" for s, n in sorted(statuses.items())) or "none"
         problem = (
-            f"no page could be fetched from {', '.join(source.start_urls)} (answers: {answers}); "
-            f"see {log_path}"
+            f"no page could be fetched from {', '.join(source.start_urls)} "
+            f"(answers: {answers}); see {log_path}"
         )
     elif unreadable and pages <= unreadable:
         problem = f"no usable page: {unreadable} could not be read; see {log_path}"
+    elif failed > content:
+        mostly_failed = True
+        # Most pages failed: what was fetched is kept (its posts are stored), but the
+        # source failed, and its state is left as it was so the next run asks again.
+        problem = (
+            f"most pages failed: {failed} of the {failed + content} pages reached from "
+            f"{', '.join(source.start_urls)} (answers: {answers}); see {log_path}"
+        )
     else:
         problem = None
+    details: dict[str, Any] = {
+        "fetched": fetched, "failed": failed, "started_at": started_at, "log_path": log_path,
+        "answers": answers, "unchanged": statuses.get(304, 0),
+    }  # fmt: skip
     if problem is not None:
         work_state.unlink(missing_ok=True)
-        return CrawlResult(source.id, None, 0, pages, errors, seconds, problem)
+    if problem is not None and not mostly_failed:
+        return CrawlResult(source.id, None, 0, pages, errors, seconds, problem, **details)
     partial.replace(out)
     # The updated state waits beside the posts (state.pending_update) until the caller
     # has stored them: see state.commit_crawl.
-    with out.open(encoding="utf-8") as handle:
-        posts = sum(1 for line in handle if line.strip())
-    unchanged = statuses.get(304, 0)
+    posts, without_date = _count_posts(out)
     read_in_part = int(stats.get("veille/pages_read_in_part", 0))
     return CrawlResult(
-        source.id, out, posts, pages, errors, seconds, unchanged=unchanged,
-        read_in_part=read_in_part,
+        source.id, out, posts, pages, errors, seconds, problem, read_in_part=read_in_part,
+        posts_without_date=without_date, **details,
     )  # fmt: skip
+
+
+def _count_posts(path: Path) -> tuple[int, int]:
+    """The posts of a crawl file, and how many of them have no date."""
+    posts = without_date = 0
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            posts += 1
+            with contextlib.suppress(ValueError, AttributeError):  # not a record: not ours
+                without_date += json.loads(line).get("published_at") is None
+    return posts, without_date
+
+
+def _failed_pages(stats: dict[str, Any], statuses: dict[int, int], refused: int) -> int:
+    """Pages that failed, each once: HTTP errors after their retries (a 500 retried twice
+    is three answers and one failed page), fetch errors, requests refused (the network
+    guard) or forbidden by robots.txt."""
+    retried = _retried(stats)
+    http = sum(
+        max(0, n - retried.get(status, 0)) for status, n in statuses.items() if status >= 400
+    )
+    fetch = int(stats.get("veille/fetch_errors", 0))
+    robots = int(stats.get("robotstxt/forbidden", 0))
+    return http + fetch + refused + robots
+
+
+def _retried(stats: dict[str, Any]) -> dict[int, int]:
+    """Answers that were retried, per status (Scrapy's "retry/reason_count/500 Internal
+    Server Error")."""
+    prefix = "retry/reason_count/"
+    counts: dict[int, int] = {}
+    for key, value in stats.items():
+        code = key.removeprefix(prefix).split(" ", 1)[0]
+        if key.startswith(prefix) and code.isdigit():
+            counts[int(code)] = counts.get(int(code), 0) + int(str(value))
+    return counts
+
+
+def _answers(statuses: dict[int, int], stats: dict[str, Any], refused: int) -> str:
+    """The site's answers, then the requests that got none, for a message: "HTTP 200 ×1,
+    HTTP 404 ×20", "none; fetch errors (connection, timeout) ×1"."""
+    answers = ", ".join(f"HTTP {status} ×{n}" for status, n in sorted(statuses.items()))
+    others = [
+        f"{what} ×{count}"
+        for count, what in (
+            (int(stats.get("veille/fetch_errors", 0)), "fetch errors (connection, timeout)"),
+            (refused, "refused by the network guard"),
+            (int(stats.get("robotstxt/forbidden", 0)), "forbidden by robots.txt"),
+        )
+        if count
+    ]
+    return "; ".join([answers or "none", *others])
 
 
 def _status_counts(stats: dict[str, object], prefix: str) -> dict[int, int]:

@@ -4,7 +4,9 @@
 Crawls every source of `sources.yaml` (one mapped task per source), keeps the posts that
 mention a brand of `brands.yaml`, scores their sentiment, validates and loads them into
 the DuckDB warehouse, remembers what each source's crawl saw (only once its posts are
-stored), and emails an alert when a brand's reputation drops.
+stored), and emails an alert when a brand's reputation drops. Every run records each
+source's health (table `source_runs`, view `source_health`); a source that fails several
+runs in a row is emailed to the operator of `sources.yaml`.
 
 Tasks are thin: each calls one step of `veille.pipeline`, the same functions the
 `veille run` command uses, and they pass file paths, never rows. Configuration:
@@ -46,7 +48,9 @@ def veille_pipeline() -> None:
 
     @task(retries=0)
     def crawl(source_id: str, run_dir: str) -> str | None:
-        """One source; a failed source is logged and skipped, the others go on."""
+        """One source; a failed source is logged and skipped, the others go on (the posts
+        of one whose pages mostly failed are kept). Its result is saved beside its posts
+        (`crawl/<id>.result.json`) for the source_health task."""
         from pathlib import Path
 
         from veille.config import config_dir, load_config
@@ -57,7 +61,28 @@ def veille_pipeline() -> None:
         source = next(s for s in config.sources.sources if s.id == source_id)
         contact = config.sources.user_agent_contact
         result = crawl_step(source, Path(run_dir), contact, veille_home())
-        return str(result.path) if result.ok else None
+        return str(result.path) if result.path is not None and (result.ok or result.posts) else None
+
+    @task
+    def source_health(crawl_files: list[str | None], run_dir: str) -> list[str]:
+        """Once every crawl is done: each source's crawl recorded in the warehouse, a
+        source that found no post where an earlier run found some failed (its crawl
+        state is not kept), and the operator emailed about a source that failed several
+        runs in a row. Returns the failed sources' problems."""
+        from pathlib import Path
+
+        from veille.config import config_dir, load_config
+        from veille.home import veille_home, warehouse_path
+        from veille.pipeline import read_crawl_results, source_health_step
+        from warehouse.alert_email import smtp_settings
+
+        home = veille_home()
+        operator = load_config(config_dir(None)).sources.operator
+        healths = source_health_step(
+            read_crawl_results(Path(run_dir)), Path(run_dir), warehouse_path(home), operator,
+            home, smtp=smtp_settings("smtp_default"),
+        )  # fmt: skip
+        return [f"{h.source_id}: {h.problem}" for h in healths if h.failed]
 
     @task
     def select(crawl_files: list[str | None], run_dir: str) -> str:
@@ -92,10 +117,12 @@ def veille_pipeline() -> None:
         return load_step(Path(scored), warehouse_path(veille_home()), brands=brands)
 
     @task
-    def remember(crawl_files: list[str | None], load_report: dict[str, int]) -> int:
-        """After the load: each crawl's state becomes its source's. A run that failed
-        before this point leaves the state as it was, and the next run fetches the same
-        pages again."""
+    def remember(
+        crawl_files: list[str | None], load_report: dict[str, int], failed: list[str]
+    ) -> int:
+        """After the load and the source health check: each crawl's state becomes its
+        source's (a failed source's state was dropped). A run that failed before this
+        point leaves the state as it was, and the next run fetches the same pages again."""
         from pathlib import Path
 
         from veille.home import veille_home
@@ -124,8 +151,9 @@ def veille_pipeline() -> None:
 
     run_dir = start_run()
     crawled = crawl.partial(run_dir=run_dir).expand(source_id=list_sources())
+    health = source_health(crawled, run_dir)
     loaded = load(score(select(crawled, run_dir), run_dir))
-    remember(crawled, loaded)
+    remember(crawled, loaded, health)
     alert(loaded)
 
 

@@ -180,7 +180,7 @@ def test_run_where_every_source_fails_says_so_and_exits_3(tmp_path: Path):
     assert "Traceback" not in result.stderr
     assert "no source could be crawled" in result.stderr
     assert "Source dead-blog failed: no page could be fetched" in result.stdout
-    assert "Warehouse: none yet" in result.stdout
+    assert "Warehouse: no mention stored yet" in result.stdout
 
 
 def test_demo_refuses_a_time_in_the_future():

@@ -32,7 +32,8 @@ def test_dag_integrity(airflow_db):
     assert dag.max_active_runs == 1
     assert dag.doc_md and "one mapped task per source" in dag.doc_md
     assert {t.task_id for t in dag.tasks} == {
-        "start_run", "list_sources", "crawl", "select", "score", "load", "remember", "alert",
+        "start_run", "list_sources", "crawl", "source_health", "select", "score", "load",
+        "remember", "alert",
     }  # fmt: skip
 
 

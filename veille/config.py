@@ -209,10 +209,22 @@ class Source(_Strict):
         return self
 
 
+class OperatorSettings(_Strict):
+    """Who runs Veille: told by email when a source has failed several runs in a row."""
+
+    email: EmailAddress | None = Field(
+        default=None, description="the operator's address; none: no email, the runs say it"
+    )
+    failures_before_email: int = Field(
+        default=3, ge=1, le=1000, description="failed runs in a row of a source before the email"
+    )
+
+
 class SourcesFile(_Strict):
     user_agent_contact: OneLine | None = Field(
         default=None, description="URL or email put in the crawler's user agent (a header)"
     )
+    operator: OperatorSettings = OperatorSettings()
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -23,7 +23,9 @@ from veille.record import Mention, read_mentions, write_mentions
 
 if TYPE_CHECKING:
     from nlp.moderation import ModerationHeads
+    from veille.config import OperatorSettings
     from warehouse.alert_email import Delivery
+    from warehouse.source_health import SourceHealth
 
 
 def new_run_dir(home: Path, now: datetime | None = None) -> Path:
@@ -58,8 +60,76 @@ def crawl_step(
                 "text was read from their first 1,000,000 characters (their posts all were)"
             )
     else:
-        log(f"crawl {source.id}: FAILED, {result.problem}")
+        kept = f" ({result.posts} posts kept)" if result.posts else ""
+        log(f"crawl {source.id}: FAILED, {result.problem}{kept}")
+    save_crawl_result(result, run_dir)
     return result
+
+
+def save_crawl_result(result: CrawlResult, run_dir: Path) -> Path:
+    """The crawl's result beside its files (`crawl/<id>.result.json`): the DAG's source
+    health task reads them."""
+    path = run_dir / "crawl" / f"{result.source_id}.result.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(result.to_json(), encoding="utf-8")
+    return path
+
+
+def read_crawl_results(run_dir: Path) -> list[CrawlResult]:
+    """The results the run's crawls saved, by source id."""
+    paths = sorted((run_dir / "crawl").glob("*.result.json"))
+    return [CrawlResult.from_json(p.read_text(encoding="utf-8")) for p in paths]
+
+
+# --- source health: every run's crawls recorded, failing sources told -------------
+
+
+def source_health_step(
+    results: list[CrawlResult],
+    run_dir: Path,
+    db_path: Path,
+    operator: OperatorSettings,
+    home: Path,
+    *,
+    smtp: Any = None,
+    log: Log = print,
+) -> list[SourceHealth]:
+    """Record what each crawl of this run fetched and found (table `source_runs`, view
+    `source_health`), whether or not the rest of the run gets through. A crawl that found
+    no post where an earlier run found some (no page unchanged to explain it) is failed
+    here: its `problem` is set and its crawl state is not kept, so the next run asks for
+    its pages again. A source that has failed `operator.failures_before_email` runs in a
+    row is emailed to the operator, once a streak."""
+    from crawlers.state import pending_update
+    from warehouse.alert_email import SmtpSettings
+    from warehouse.db import writer
+    from warehouse.source_health import check_streaks, no_posts_problem, record_runs
+
+    run_id = run_dir.name
+    settings = smtp or SmtpSettings.from_env()
+    with writer(db_path) as con:
+        for result in results:
+            problem = no_posts_problem(con, run_id, result)
+            if problem is not None and result.path is not None:
+                result.problem = problem
+                pending_update(result.path).unlink(missing_ok=True)
+                log(f"crawl {result.source_id}: FAILED, {problem}")
+                save_crawl_result(result, run_dir)
+        record_runs(con, run_id, results)
+        healths = check_streaks(con, run_id, results, operator, settings, emails_dir(home))
+    for health in healths:
+        if not health.failed:
+            continue
+        said = f"source {health.source_id}: failed runs in a row: {health.failed_in_a_row}"
+        if health.email_problem:
+            log(f"{said}; {health.email_problem}")
+        elif health.emailed_now:
+            log(f"{said}; operator emailed ({health.email_path})")
+        elif health.failed_in_a_row >= operator.failures_before_email and operator.email is None:
+            log(f"{said}; no operator to email (operator.email in sources.yaml)")
+        else:
+            log(said)
+    return healths
 
 
 # --- select: language and brands ---------------------------------------------------
@@ -363,12 +433,17 @@ class RunReport:
     crawls: list[CrawlResult] = field(default_factory=list)
     load: dict[str, int] = field(default_factory=dict)
     alerts: list[Delivery] = field(default_factory=list)
+    health: list[SourceHealth] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         """Every source crawled and every alert's email out (or waiting for its digest):
         otherwise `veille run` exits 3."""
-        return all(r.ok for r in self.crawls) and not any(a.problem for a in self.alerts)
+        return (
+            all(r.ok for r in self.crawls)
+            and not any(a.problem for a in self.alerts)
+            and not any(h.email_problem for h in self.health)
+        )
 
 
 def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = print) -> RunReport:
@@ -379,7 +454,14 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = pri
     contact = config.sources.user_agent_contact
     for source in config.sources.sources:
         report.crawls.append(crawl_step(source, run_dir, contact, home, log))
-    crawled = [r.path for r in report.crawls if r.ok and r.path is not None]
+    # Recorded before the rest: a run stopped later (a busy warehouse, a kill) still
+    # counts in each source's health.
+    report.health = source_health_step(
+        report.crawls, run_dir, db_path, config.sources.operator, home, smtp=smtp, log=log
+    )
+    # A failed source whose crawl still found posts (most pages failed, not all) has
+    # them stored; its crawl state is not kept (crawlers/run.py).
+    crawled = [r.path for r in report.crawls if r.path is not None and (r.ok or r.posts)]
     if crawled:
         selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl", log)
         scored = score_step(selected, run_dir / "scored.jsonl", log)
@@ -396,10 +478,26 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = pri
                     {
                         "source": r.source_id,
                         "posts": r.posts,
+                        "posts_without_date": r.posts_without_date,
                         "pages": r.pages,
+                        "pages_fetched": r.fetched,
+                        "pages_unchanged": r.unchanged,
+                        "pages_failed": r.failed,
                         "problem": r.problem,
+                        "log": str(r.log_path) if r.log_path else None,
                     }
                     for r in report.crawls
+                ],
+                "failed_sources": [
+                    {
+                        "source": h.source_id,
+                        "problem": h.problem,
+                        "failed_in_a_row": h.failed_in_a_row,
+                        "operator_emailed": h.emailed,
+                        "email_problem": h.email_problem,
+                    }
+                    for h in report.health
+                    if h.failed
                 ],
                 "load": report.load,
                 "alerts": [a.summary for a in report.alerts],
@@ -417,8 +515,16 @@ def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
     else:
         yield "Warehouse: none yet, nothing was loaded"
     failed = [r for r in report.crawls if not r.ok]
+    health = {h.source_id: h for h in report.health}
     for result in failed:
         yield f"Source {result.source_id} failed: {result.problem}"
+        if (h := health.get(result.source_id)) is not None:
+            kept = f"; its {result.posts} posts were stored" if result.posts else ""
+            yield f"  failed runs in a row: {h.failed_in_a_row} (view source_health){kept}"
+            if h.email_problem:
+                yield f"  {h.email_problem}"
+            elif h.emailed_now:
+                yield f"  operator emailed: {h.email_path}"
     if report.alerts:
         yield "Alerts:"
         for alert in report.alerts:
@@ -436,6 +542,11 @@ def _warehouse_summary(db_path: Path) -> Iterator[str]:
 
     con = connect(db_path, read_only=True)
     try:
+        stored = con.execute("SELECT count(*) FROM mentions").fetchone()
+        if not stored or not stored[0]:
+            # Every run records its sources' health: the file may hold nothing else yet.
+            yield "Warehouse: no mention stored yet, nothing was loaded"
+            return
         yield "Mentions per brand and source:"
         for brand, source, count in con.execute(
             "SELECT brand, source_id, count(*) FROM brand_mentions GROUP BY ALL ORDER BY 1, 2"
