@@ -95,6 +95,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     if not args.file.is_file():
         raise UsageError(f"{args.file}: file not found")
+    if args.generic and args.preset:
+        raise UsageError("--generic and --preset exclude each other")
     url = args.url or args.file.resolve().as_uri()
     try:
         page = extract_page(
@@ -103,6 +105,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             preset=args.preset,
             timezone=args.timezone,
             language=args.language,
+            generic=args.generic,
         )
     except (ExtractionError, PresetError) as err:
         raise UsageError(str(err)) from err
@@ -479,6 +482,12 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url", help="the page's address (resolves links; default: file URL)")
     extract.add_argument(
         "--preset", help="engine of the page (a file of crawlers/presets/); default: detected"
+    )
+    extract.add_argument(
+        "--generic",
+        action="store_true",
+        help="posts from the generic extractor alone (no preset, no detection): what it "
+        "finds on an engine with no preset",
     )
     extract.add_argument("--timezone", default="UTC", help="for dates shown without a zone")
     extract.add_argument(

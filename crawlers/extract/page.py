@@ -21,6 +21,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawlers.engine import Engine
 from crawlers.extract.dates import parse_date, parse_iso
+from crawlers.extract.generic import GenericEngine
 from crawlers.extract.presets import ExtractedPost, Preset, detect_preset, get_preset, select
 from crawlers.page_objects import page_object_for
 
@@ -373,11 +374,15 @@ def extract_page(
     language: str | None = None,
     content_type: str | None = None,
     detect_among: Iterable[str] | None = None,
+    generic: bool = False,
 ) -> PageExtraction:
     """Main content, metadata and posts of a page. `preset` names the engine (a file
     of crawlers/presets/); without it the engine is detected from the markup.
     `content_type`, the HTTP header, may name the page's charset (see decode_html);
     `detect_among` limits the engines detection tries (default: every preset).
+    `generic` reads the posts with the generic extractor alone (crawlers/extract/
+    generic.py: no preset, no page object, no detection); it is not used otherwise, its
+    out-of-sample precision being below what a fallback needs (bench/forums.py).
     Raises ExtractionError for a page that is not HTML."""
     # Decoded once: trafilatura, given bytes, would guess the charset on its own (and
     # read a Latin-1 "très" as "trčs" when the page declares a charset it does not know).
@@ -386,7 +391,11 @@ def extract_page(
     if isinstance(preset, str):
         preset = get_preset(preset)
     # A site with a page object is read by it; other pages by their engine's preset.
-    engine: Engine | None = preset or page_object_for(url) or detect_preset(page, detect_among)
+    engine: Engine | None = (
+        GenericEngine()
+        if generic
+        else preset or page_object_for(url) or detect_preset(page, detect_among)
+    )
 
     posts = engine.posts(page, url, timezone=timezone, now=now, language=language) if engine else []
     readable, note = within_budget(source)
