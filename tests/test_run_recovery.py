@@ -98,7 +98,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory, demo_site: str) -> Itera
     [
         "select: ",  # every source crawled, nothing scored
         "mentions with ",  # scoring
-        "load: ",  # stored, the crawl state not yet moved forward
+        "load: ",  # stored; the crawl state moved forward or not, as the kill lands
     ],
 )
 def test_a_run_killed_at_any_step_loses_no_post(
@@ -107,7 +107,8 @@ def test_a_run_killed_at_any_step_loses_no_post(
     _, port = smtp
     home = tmp_path / "home"
     run_killed_at(demo_config, home, port, marker)
-    assert not (home / "state").exists() or not list((home / "state").glob("*.sqlite"))
+    if marker != "load: ":  # before the load, the state never moves forward
+        assert not (home / "state").exists() or not list((home / "state").glob("*.sqlite"))
     again = veille_run(demo_config, home, port)
     assert again.returncode == 0, again.stderr
     assert stored_ids(home) == reference
