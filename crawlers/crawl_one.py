@@ -16,9 +16,15 @@ from scrapy.crawler import CrawlerProcess
 from crawlers.settings import crawl_settings
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.forum import ForumSpider
+from crawlers.spiders.page import PageSpider
 from veille.config import Source
 
-SPIDERS = {"feed": FeedSpider, "forum": ForumSpider, "page_object": ForumSpider}
+SPIDERS = {
+    "feed": FeedSpider,
+    "forum": ForumSpider,
+    "page": PageSpider,
+    "page_object": ForumSpider,
+}
 
 
 def main() -> None:

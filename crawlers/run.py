@@ -134,8 +134,10 @@ def crawl_source(
     answers = _answers(statuses, stats, refused)
     mostly_failed = False
     # The start pages (a feed, a forum's index) lead to the pages that hold the posts:
-    # a feed fetched whose every article failed is a failed source.
-    content = pages - min(pages, len(source.start_urls))
+    # a feed fetched whose every article failed is a failed source. A page source's
+    # start pages hold the posts themselves: only its sitemaps lead to them.
+    leads = len(source.sitemaps) if source.kind == "page" else len(source.start_urls)
+    content = pages - min(pages, leads)
     if code is None:
         problem = f"timed out after {timeout_s:.0f} s; see {log_path}"
     elif code != 0 or not partial.exists():
@@ -147,7 +149,7 @@ def crawl_source(
         problem = f"refused{how_many}: {reason}; see {log_path}"
     elif pages == 0:
         problem = (
-            f"no page could be fetched from {', '.join(source.start_urls)} "
+            f"no page could be fetched from {', '.join([*source.start_urls, *source.sitemaps])} "
             f"(answers: {answers}); see {log_path}"
         )
     elif unreadable and pages <= unreadable:
@@ -158,7 +160,8 @@ def crawl_source(
         # source failed, and its state is left as it was so the next run asks again.
         problem = (
             f"most pages failed: {failed} of the {failed + content} pages reached from "
-            f"{', '.join(source.start_urls)} (answers: {answers}); see {log_path}"
+            f"{', '.join([*source.start_urls, *source.sitemaps])} (answers: {answers}); "
+            f"see {log_path}"
         )
     else:
         problem = None

@@ -36,7 +36,7 @@ def test_problems_name_file_line_and_field(tmp_path: Path):
     problems = {p.where: p for p in caught.value.problems}
     assert problems["sources[1].id"].line == 5
     assert problems["sources[1].kind"].line == 6
-    assert "'feed', 'forum' or 'page_object'" in problems["sources[1].kind"].message
+    assert "'feed', 'forum', 'page' or 'page_object'" in problems["sources[1].kind"].message
     assert problems["sources[1].start_urls"].line == 7
     assert "not an http(s) URL" in problems["sources[1].start_urls"].message
     assert problems["sources[1].colour"].line == 9

@@ -128,11 +128,15 @@ def _check_http(urls: list[str]) -> list[str]:
 
 class Source(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="short stable id, a-z 0-9 - _")
-    kind: Literal["feed", "forum", "page_object"]
+    kind: Literal["feed", "forum", "page", "page_object"]
     name: OneLine | None = None
     source_kind: Literal["blog", "forum", "news", "review"] | None = None
     start_urls: list[str] = Field(
-        default_factory=list, description="feed URLs, or the forum's index or listing pages"
+        default_factory=list,
+        description="feed URLs, the forum's index or listing pages, or a page source's pages",
+    )
+    sitemaps: list[str] = Field(
+        default_factory=list, description="a page source's sitemap or sitemap index URLs"
     )
     language: Literal["fr", "en", "auto"] = "auto"
     timezone: str = "UTC"
@@ -161,7 +165,7 @@ class Source(_Strict):
             ) from err
         return value
 
-    @field_validator("start_urls")
+    @field_validator("start_urls", "sitemaps")
     @classmethod
     def _http_urls(cls, urls: list[str]) -> list[str]:
         return _check_http(urls)
@@ -174,7 +178,7 @@ class Source(_Strict):
     @model_validator(mode="after")
     def _default_source_kind(self) -> Source:
         if self.source_kind is None:
-            kind = "blog" if self.kind == "feed" else "forum"
+            kind = "blog" if self.kind in ("feed", "page") else "forum"
             object.__setattr__(self, "source_kind", kind)
         if self.kind == "page_object":
             from crawlers.page_objects import page_object_for, page_object_named, registered
@@ -194,8 +198,19 @@ class Source(_Strict):
         if self.kind == "forum" and self.preset is None:
             raise ValueError("a forum source needs a preset naming its engine (e.g. phpbb)")
         if self.backfill is not None and self.kind != "feed":
-            raise ValueError("backfill from sitemaps is for feed sources")
-        if not self.start_urls and self.backfill is None:
+            hint = (
+                "; a page source lists its sitemaps under sitemaps:" if self.kind == "page" else ""
+            )
+            raise ValueError(f"backfill from sitemaps is for feed sources{hint}")
+        if self.sitemaps and self.kind != "page":
+            hint = " (a feed source reads them under backfill:)" if self.kind == "feed" else ""
+            raise ValueError(f"sitemaps: is for sources of kind page{hint}")
+        if self.kind == "page" and not self.start_urls and not self.sitemaps:
+            raise ValueError(
+                "a page source needs start_urls (the pages themselves) or sitemaps (sitemap "
+                "or sitemap index URLs listing them), or both"
+            )
+        if not self.start_urls and self.backfill is None and not self.sitemaps:
             raise ValueError("start_urls is empty: give the feed or forum URLs to start from")
         if self.selectors and self.preset is None:
             raise ValueError("selectors override a preset: name the preset they start from")

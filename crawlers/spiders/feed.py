@@ -47,8 +47,6 @@ class FeedSpider(SourceSpider):
             yield response.follow(entry.link, callback=self.parse_article, errback=self.on_error)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        backfill = self.source.backfill
-        assert backfill is not None
         try:
             entries = parse_sitemap(response.body, response.url)
         except FeedError as err:
@@ -63,8 +61,14 @@ class FeedSpider(SourceSpider):
                     errback=self.on_error,
                     meta={"veille_conditional": False},
                 )
-            elif _in_range(entry.lastmod, backfill.since, backfill.until):
+            elif self.sitemap_wants(entry.lastmod, response):
                 yield response.follow(entry.url, callback=self.parse_article, errback=self.on_error)
+
+    def sitemap_wants(self, lastmod: date | None, response: Response) -> bool:
+        """Whether a page a sitemap lists is fetched: the backfill's date range decides."""
+        backfill = self.source.backfill
+        assert backfill is not None
+        return _in_range(lastmod, backfill.since, backfill.until)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         if self.unchanged(response):
