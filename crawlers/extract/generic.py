@@ -23,6 +23,12 @@ page's text) proceeds in this order:
    author), the post id (the block's id or data attribute, else a permalink or anchor),
    and the text: the element, at the same place in every block, holding the most text
    and neither the date nor the author. Quotes, signatures and edit notices are dropped.
+   A place is named by tags and the classes most blocks share (odd/even, "has an ad"
+   left out); text that several blocks repeat at one place (a "Re:" title, a member's
+   details) counts for none; an element holding the author line and the paragraphs
+   gives the paragraphs. Profile-link texts that most posts show ("Profile", "Message")
+   are labels, not names; a member's joined/last-seen date is not the post's; numeric
+   dates are read in the page's declared language when the source gives none.
 
 A page whose blocks lack that evidence (an article, a product page, a list of links)
 gives no post: a false post would become a false brand mention. Each step is linear in
@@ -35,7 +41,8 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from copy import deepcopy
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,6 +73,14 @@ _COUNTING_SHARE = 0.5
 # The post's text is the deepest element holding this share of the most text found at one
 # place (a post's title and "Re:" line sit beside it).
 _CONTENT_SHARE = 0.85
+# A class names a place in a post when at least this share of the blocks use it; these
+# alternate from post to post.
+_COMMON_CLASS = 0.6
+# A profile link's text that at least this share of the posts show is a label.
+_LABEL_SHARE = 0.8
+# A place that shows one link text per this many posts or fewer shows labels.
+_FEW_NAMES = 8
+_PARITY = {"odd", "even", "alt", "first", "last", "new", "old", "unread", "read"}
 
 _SCHEMA_TYPES = ("DiscussionForumPosting", "Comment", "Answer", "Question", "SocialMediaPosting")
 
@@ -87,7 +102,14 @@ _DATE_TEXT = re.compile(
 # A member's details beside the post, not the post's date.
 _MEMBER_SINCE = re.compile(
     r"joined|registered|member since|inscrit|inscription|registriert|dabei seit|mitglied seit"
-    r"|seit\b|last (?:seen|visit|active)|derni[èe]re visite|birthday|geburtstag|anniversaire",
+    r"|seit\b|last (?:seen|visit|active)|derni[èe]re visite|birthday|geburtstag|anniversaire"
+    r"|\bedited|last edit|modifi[ée] (?:le|par)|bearbeitet|zuletzt (?:hier|online|aktiv)",
+    re.IGNORECASE,
+)
+# The same, said by the class of the date or of its parent.
+_MEMBER_CLASS = re.compile(
+    r"regist|joined|join-?date|regdate|member-?since|user-?since|last-?(?:seen|visit|active)"
+    r"|birthday|edit",
     re.IGNORECASE,
 )
 _TIME_TEXT = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
@@ -101,6 +123,7 @@ _PROFILE = re.compile(
     r"(?:[/?&._=-]|\d|$)",
     re.IGNORECASE,
 )
+_ABSOLUTE = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"author|user|poster|nick|member|byline|\bfn\b", re.IGNORECASE)
 _NOT_AUTHOR_CLASS = re.compile(r"avatar|title|rank|info|stats|signature|sig\b", re.IGNORECASE)
 # What a post's text leaves out: quoted replies, signatures, edit notices.
@@ -121,6 +144,7 @@ _POST_LINK = re.compile(
     r"(?:[#?&/](?:p|post|postid|pid|comment|comments|msg|reply|entry|message)[-_=/]?)(\d+)",
     re.IGNORECASE,
 )
+_AUTHOR_ATTRIBUTES = ("data-author", "data-username", "data-user-name", "data-poster")
 _ID_ATTRIBUTES = ("data-post-id", "data-postid", "data-pid", "data-comment-id", "data-id")
 
 
@@ -135,12 +159,17 @@ class _Node:
     link_text: int = 0
     dates: int = 0  # date evidence inside
     profiles: int = 0  # profile links inside
+    date_text: int = 0  # characters of dates shown, outside links
     furniture: bool = False
+    in_link: bool = False
 
 
 def _classes(element: HtmlElement) -> list[str]:
+    """The element's classes, digits left out ("bg1", "bg2": "bg"), without those that
+    alternate from post to post (odd, even)."""
     value = element.get("class") or ""
-    return sorted({_DIGITS.sub("", name) for name in value.split() if name})
+    names = {_DIGITS.sub("", name) for name in value.split() if name}
+    return sorted(name for name in names if name.lower() not in _PARITY)
 
 
 def _signature(element: HtmlElement) -> str:
@@ -183,7 +212,10 @@ def _is_profile_link(element: HtmlElement) -> bool:
         return False
     if element.get("rel") == "author" or (element.get("itemprop") or "") == "author":
         return True
-    return _PROFILE.search(href.split("//", 1)[-1].partition("/")[2] or href) is not None
+    # the path and query: a host's name ("user.example.org") says nothing
+    absolute = _ABSOLUTE.match(href)
+    path = href[absolute.end() :].partition("/")[2] if absolute else href
+    return _PROFILE.search(path) is not None
 
 
 def _walk(root: HtmlElement) -> list[_Node]:
@@ -203,11 +235,14 @@ def _walk(root: HtmlElement) -> list[_Node]:
         signature = _signature(element)
         node = _Node(element, signature, f"{up.signature if up else ''}>{signature}")
         node.furniture = bool(up and up.furniture) or element.tag in _FURNITURE
+        node.in_link = bool(up and up.in_link) or element.tag == "a"
         own = _length(element.text) + sum(_length(child.tail) for child in element)
         node.text = own
         if element.tag == "a":
             node.link_text = own
         node.dates = int(_is_date_marker(element))
+        if node.dates and not node.in_link:
+            node.date_text = own
         node.profiles = int(_is_profile_link(element) and own > 0)
         index[element] = node
         nodes.append(node)
@@ -220,6 +255,7 @@ def _walk(root: HtmlElement) -> list[_Node]:
         up.text += node.text
         up.link_text += node.text if up.element.tag == "a" else node.link_text
         up.dates += node.dates
+        up.date_text += node.date_text
         up.profiles += node.profiles
     return nodes
 
@@ -233,7 +269,8 @@ class _Group:
 
 
 def _user_text(node: _Node) -> int:
-    return node.text - node.link_text
+    """What a person wrote: the text that is neither links nor dates."""
+    return max(0, node.text - node.link_text - node.date_text)
 
 
 def _groups(nodes: list[_Node]) -> Iterator[_Group]:
@@ -380,9 +417,14 @@ def _date_span(text: str, match: re.Match[str]) -> str:
 
 
 def _author_of(
-    elements: list[HtmlElement], block: HtmlElement, url: str
+    elements: list[HtmlElement], block: HtmlElement, url: str, labels: frozenset[str] = frozenset()
 ) -> tuple[str | None, str | None, HtmlElement | None]:
-    """The author's name and profile URL, and the element that shows them."""
+    """The author's name and profile URL, and the element that shows them. `labels`: link
+    texts that every post shows (a "Profile" link), which name no one."""
+
+    def _is_name(name: str) -> bool:
+        return _name_like(name) and name.casefold() not in labels
+
     for element in elements:
         prop = (element.get("itemprop") or "").lower()
         if prop == "author" or prop == "creator":
@@ -394,11 +436,23 @@ def _author_of(
             href = link.get("href") if link is not None else None
             if name and len(name) <= 80:
                 return name, _without_session(_joined(url, href)), element
-    for element in elements:
-        if _is_profile_link(element) and not _in_quote(element, block):
+    declared = next(
+        (_string(block.get(name)) for name in _AUTHOR_ATTRIBUTES if block.get(name)), None
+    )
+    profiles = [e for e in elements if _is_profile_link(e) and not _in_quote(e, block)]
+    for element in profiles:
+        name = _string(element.text_content())
+        if _is_name(name):
+            # the same profile's other links: the avatar's initial, the full name
+            href = element.get("href")
+            same = [e for e in profiles if e.get("href") == href]
+            element = max(same, key=lambda e: len(_string(e.text_content())))
             name = _string(element.text_content())
-            if _is_name(name):
-                return name, _without_session(_joined(url, element.get("href"))), element
+            if declared and declared.casefold() != name.casefold():
+                continue
+            return name, _without_session(_joined(url, href)), element
+    if declared and _is_name(declared):
+        return declared, None, None
     for element in elements:
         classes = element.get("class") or ""
         if (
@@ -411,12 +465,15 @@ def _author_of(
                 for e in element.iterdescendants()
                 if isinstance(e.tag, str)
                 and _AUTHOR_CLASS.search(e.get("class") or "")
-                and _is_name(_string(e.text_content()))
+                and not _NOT_AUTHOR_CLASS.search(e.get("class") or "")
+                and _name_like(_string(e.text_content()))
             ]
             if inner:  # "<div class=comment-author><cite class=fn>A</cite> says:</div>"
                 element = inner[-1]
             link = next(iter(element.xpath(".//a[@href]")), None)
             name = _string((link if link is not None else element).text_content())
+            if not _is_name(name):  # "<h3 class=userText>A <em class=userTitle>…"
+                name = _own_text(element)
             if not _is_name(name):
                 name = _string(element.text_content())
             if _is_name(name):
@@ -428,7 +485,7 @@ def _author_of(
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def _is_name(name: str) -> bool:
+def _name_like(name: str) -> bool:
     """A display name: short, with a letter, not a date."""
     return 0 < len(name) <= 60 and _LETTER.search(name) is not None and not _DATE_TEXT.search(name)
 
@@ -459,15 +516,31 @@ def _post_id(block: HtmlElement, elements: list[HtmlElement]) -> str | None:
     return None
 
 
-def _relative_path(element: HtmlElement, block: HtmlElement) -> str:
-    parts = []
-    while element is not block:
-        parts.append(_signature(element))
+def _common_classes(blocks: list[_Block]) -> set[str]:
+    """The class names (digits left out) that most blocks use: those that name a place
+    in a post. A class that only some posts carry (odd/even, the thread starter's, a
+    moderator's, "has an ad") would make the same place look different from post to
+    post."""
+    seen: dict[str, int] = defaultdict(int)
+    for block in blocks:
+        for name in {name for element in block.elements for name in _classes(element)}:
+            seen[name] += 1
+    return {
+        name
+        for name, number in seen.items()
+        if number >= _COMMON_CLASS * len(blocks) and name.lower() not in _PARITY
+    }
+
+
+def _place_paths(block: _Block, common: set[str]) -> None:
+    """Each element's place in the block: the tags and common classes down from it."""
+    paths = {block.element: ""}
+    for element in block.elements[1:]:
         parent = element.getparent()
-        if parent is None:
-            break
-        element = parent
-    return "/".join(reversed(parts))
+        names = [name for name in _classes(element) if name in common][:4]
+        step = element.tag + "".join("." + name for name in names)
+        paths[element] = f"{paths.get(parent, '')}/{step}"
+    block.paths = {element: path.lstrip("/") for element, path in paths.items()}
 
 
 def _quote_ids(content: HtmlElement) -> list[str]:
@@ -507,6 +580,9 @@ class _Block:
     published: datetime | None
     date_text: str | None
     date_element: HtmlElement | None
+    url: str = ""
+    paths: dict[HtmlElement, str] = field(default_factory=dict)
+    avoid: set[HtmlElement] = field(default_factory=set)
 
 
 def _read_block(
@@ -535,14 +611,66 @@ def _read_block(
             date_element = element
             break
     return _Block(
-        block, elements, author, author_url, author_element, published, date_text, date_element
+        block,
+        elements,
+        author,
+        author_url,
+        author_element,
+        published,
+        date_text,
+        date_element,
+        url,
     )
+
+
+def _relabel_authors(blocks: list[_Block], url: str) -> None:
+    """A profile link's text that (nearly) every post shows ("Profile", "Message") is a
+    label, not a name: the authors are read again without such labels, unless that
+    leaves most posts without one."""
+    if len(blocks) < 3:
+        return
+    shown: dict[str, int] = defaultdict(int)
+    at_place: dict[str, set[str]] = defaultdict(set)
+    place_blocks: dict[str, int] = defaultdict(int)
+    linking = 0  # blocks with profile links
+    for block in blocks:
+        links = {e: _string(e.text_content()).casefold() for e in block.elements}
+        links = {e: text for e, text in links.items() if text and _is_profile_link(e)}
+        for text in set(links.values()):
+            shown[text] += 1
+        linking += bool(links)
+        for place in {block.paths[e] for e in links}:
+            place_blocks[place] += 1
+        for element, text in links.items():
+            at_place[block.paths[element]].add(text)
+    # a text most posts show; the few texts a place shows in many posts (a row of
+    # "Profile", "Message" links), where names would vary from post to post
+    labels = frozenset(
+        {t for t, n in shown.items() if n >= max(3, _LABEL_SHARE * linking)}
+        | {
+            text
+            for place, texts in at_place.items()
+            if len(texts) * _FEW_NAMES <= place_blocks[place]
+            for text in texts
+        }
+    )
+    if not labels or not any(b.author and b.author.casefold() in labels for b in blocks):
+        return
+    found = [_author_of(b.elements, b.element, url, labels) for b in blocks]
+    if 2 * sum(name is not None for name, _, _ in found) < len(blocks):
+        return  # no other name: the one all posts show is their author's after all
+    for block, (name, href, element) in zip(blocks, found, strict=True):
+        if name is not None and block.author and block.author.casefold() in labels:
+            block.author, block.author_url, block.author_element = name, href, element
 
 
 def _member_detail(element: HtmlElement) -> bool:
     """Whether a date is a member's (joined, last seen), by its label: in its own text,
     its parent's, or the element before it."""
-    texts = [_string(element.text_content())[:100], _own_text(element.getparent())[:100]]
+    parent = element.getparent()
+    if any(_MEMBER_CLASS.search(e.get("class") or "") for e in (element, parent)):
+        return True
+    texts = [_string(element.text_content())[:100], _own_text(parent)[:100]]
     previous = element.getprevious()
     if previous is not None:
         texts.append(_string(previous.text_content())[:60])
@@ -558,49 +686,130 @@ def _declares_date(element: HtmlElement) -> bool:
 
 
 def _evidence(block: _Block) -> set[HtmlElement]:
-    """The block's elements that show a date or an author, outside quotes."""
+    """The block's elements that show the post's date or its author (the author's other
+    links too: the avatar's). Other profile links and dates are not evidence: a post's
+    text may mention a member or a day."""
     found = {e for e in (block.author_element, block.date_element) if e is not None}
-    for element in block.elements[1:]:
-        if (_is_date_marker(element) or _is_profile_link(element)) and not _in_quote(
-            element, block.element
-        ):
-            found.add(element)
+    if block.author_url:
+        for element in block.elements[1:]:
+            href = element.get("href") if element.tag == "a" else None
+            if (
+                href
+                and _without_session(_joined(block.url, href)) == block.author_url
+                and not _in_quote(element, block.element)
+            ):
+                found.add(element)
     return found
 
 
 def _content_path(blocks: list[_Block]) -> str | None:
     """The place, the same in every block, of the element holding the post's text: the
-    most text over all blocks, in elements that neither hold nor sit inside what shows
-    the date or the author."""
+    most text over all blocks, in elements that do not sit inside what shows the date or
+    the author. An element that holds them (a comment whose paragraphs follow its author
+    line) counts the text of its other children: those are left out of the post."""
     totals: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
-    for block in blocks:
+    several: set[str] = set()
+    # the text of each place in each block; a text that several blocks show at the same
+    # place (a title "Re: …", a member's details, a signature) is no one post's text
+    shown = [{e: _string(e.text_content()) for e in block.elements} for block in blocks]
+    repeats: dict[tuple[str, str], int] = defaultdict(int)
+    for block, texts_of in zip(blocks, shown, strict=True):
+        for key in {(block.paths[e], text) for e, text in texts_of.items() if text}:
+            repeats[key] += 1
+    for block, texts_of in zip(blocks, shown, strict=True):
         evidence = _evidence(block)
         avoid: set[HtmlElement] = set(evidence)
         for element in evidence:
             avoid.update(element.iterancestors())
+        block.avoid = avoid
+        novel = _novel_text(block, texts_of, repeats)
         seen: dict[str, int] = defaultdict(int)
         texts: dict[str, int] = {}
-        for element in block.elements[1:]:
-            if element in avoid or element.tag in ("a", "br", "img"):
+        for element in block.elements:
+            if element in evidence or element.tag in ("a", "br", "img"):
                 continue
             if any(a in evidence for a in element.iterancestors()):
                 continue
-            path = _relative_path(element, block.element)
+            path = block.paths[element]
             seen[path] += 1
-            texts[path] = _length(element.text_content())
+            if element in avoid:
+                texts[path] = _length(element.text) + sum(
+                    novel.get(child, 0) + _length(child.tail)
+                    for child in _kept_children(element, avoid)
+                )
+            else:
+                texts[path] = novel[element]
         for path, number in seen.items():
             if number == 1:
                 totals[path] += texts[path]
                 counts[path] += 1
+            else:  # a place some post repeats (its paragraphs) holds no one post's text
+                several.add(path)
     if not totals:
         return None
-    enough = [p for p in totals if counts[p] >= 0.6 * len(blocks)]
+    enough = [p for p in totals if counts[p] >= 0.6 * len(blocks) and p not in several]
     if not enough:
         return None
     best = max(totals[p] for p in enough)
+    if best == 0:
+        return None
     near = [p for p in enough if totals[p] >= _CONTENT_SHARE * best]
-    return max(near, key=lambda p: (p.count("/"), totals[p]))
+    return max(near, key=lambda p: (p.count("/") + bool(p), totals[p]))
+
+
+def _novel_text(
+    block: _Block, texts_of: dict[HtmlElement, str], repeats: dict[tuple[str, str], int]
+) -> dict[HtmlElement, int]:
+    """Each element's text, less that of the parts whose text other blocks repeat at the
+    same place."""
+    repeated: dict[HtmlElement, int] = {}
+    inner: dict[HtmlElement, int] = defaultdict(int)
+    for element in reversed(block.elements):  # children before their parents
+        text = texts_of[element]
+        if text and repeats[block.paths[element], text] >= 2:
+            repeated[element] = _length(text)
+        else:
+            repeated[element] = inner[element]
+        parent = element.getparent()
+        if element is not block.element and parent is not None:
+            inner[parent] += repeated[element]
+    return {e: _length(texts_of[e]) - repeated[e] for e in block.elements}
+
+
+def _kept_children(element: HtmlElement, avoid: set[HtmlElement]) -> list[HtmlElement]:
+    """The children of an element holding the date or author that belong to the post:
+    not those that show the date or author, nor a bare link (Reply, Quote)."""
+    kept = []
+    for child in element:
+        if not isinstance(child.tag, str) or child in avoid or child.tag in _SKIP:
+            continue
+        links = sum(_length(a.text_content()) for a in child.iter("a"))
+        text = _length(child.text_content())
+        if text and links >= text and text <= 30:
+            continue
+        kept.append(child)
+    return kept
+
+
+def _post_body(content: HtmlElement, avoid: set[HtmlElement]) -> HtmlElement:
+    """The content element, without the children that show the date or author when it
+    holds them."""
+    if content not in avoid:
+        return content
+    kept = {id(child) for child in _kept_children(content, avoid)}
+    copy = deepcopy(content)
+    for original, copied in zip(list(content), list(copy), strict=True):
+        if isinstance(original.tag, str) and id(original) not in kept:
+            copied.drop_tree()
+    return copy
+
+
+def _has_media(content: HtmlElement) -> bool:
+    return any(
+        isinstance(e.tag, str) and e.tag in ("img", "video", "audio", "iframe", "embed", "object")
+        for e in content.iter()
+    )
 
 
 def _inner_body(content: HtmlElement) -> HtmlElement:
@@ -614,10 +823,17 @@ def _inner_body(content: HtmlElement) -> HtmlElement:
 
 
 def _find_path(block: _Block, path: str) -> HtmlElement | None:
-    for element in block.elements[1:]:
-        if _relative_path(element, block.element) == path:
+    """The block's element at that place; else the one element at the same tags."""
+    for element in block.elements:
+        if block.paths[element] == path:
             return element
-    return None
+    tags = _tags_only(path)
+    found = [e for e in block.elements if _tags_only(block.paths[e]) == tags]
+    return found[0] if len(found) == 1 else None
+
+
+def _tags_only(path: str) -> str:
+    return "/".join(step.partition(".")[0] for step in path.split("/"))
 
 
 # --- declared posts -------------------------------------------------------------------------
@@ -752,6 +968,10 @@ def structural_posts(
     for node in group.counting:
         nested = {e for e in node.element.iterdescendants() if e in members}
         reads.append(_read_block(node.element, nested, url, timezone, now, language))
+    common = _common_classes(reads)
+    for block in reads:
+        _place_paths(block, common)
+    _relabel_authors(reads, url)
     # a post shows its date or its author: a block with neither is no post
     reads = [b for b in reads if b.published is not None or b.author is not None]
     if len(reads) < 2:
@@ -759,13 +979,16 @@ def structural_posts(
     path = _content_path(reads)
     posts: list[ExtractedPost] = []
     for block in reads:
-        content = _find_path(block, path) if path else None
+        content = _find_path(block, path) if path is not None else None
         if content is None:
             continue
-        content = _inner_body(content)
+        content = _inner_body(_post_body(content, block.avoid))
         text = element_text(content, _drops(content))
-        if not text and (block.author is None or block.published is None):
-            continue  # an empty post (an image alone) counts when it shows both
+        if not text and (
+            block.author is None or block.published is None or not _has_media(content)
+        ):
+            continue  # an empty post (an image alone) counts when it shows both; an ad
+            # slot dressed as a post (an empty box) does not
         posts.append(
             ExtractedPost(
                 post_id=_post_id(block.element, block.elements),
@@ -784,6 +1007,16 @@ def structural_posts(
     return posts
 
 
+def _page_language(root: HtmlElement) -> str | None:
+    """The language the page declares (<html lang="de-DE">): its primary subtag."""
+    for element in (root, *root.iter("html")):
+        value = (element.get("lang") or element.get("xml:lang") or "").strip()
+        if value:
+            code = value.replace("_", "-").split("-")[0].lower()
+            return code if code.isalpha() and len(code) in (2, 3) else None
+    return None
+
+
 def generic_posts(
     page: Selector | HtmlElement,
     url: str,
@@ -797,6 +1030,8 @@ def generic_posts(
     base = root.xpath("//base/@href")
     if base:  # links are relative to the page's <base>
         url = _joined(url, str(base[0]).strip()) or url
+    if language is None:  # the page's own: "12.03.2020" on a German page is 12 March
+        language = _page_language(root)
     declared = _microdata_posts(root, url, timezone, now, language)
     found = declared or structural_posts(root, url, timezone, now, language)
     from_ld = _json_ld_posts(root, url, timezone)

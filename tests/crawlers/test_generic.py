@@ -28,7 +28,7 @@ def test_a_page_of_an_engine_with_no_preset_gives_its_posts_with_their_authors()
     posts = generic_posts(parse_html(html, page.url), page.url, now=page.now)
     score, misses = score_posts(page, posts)
     # out of sample (this engine was not looked at while the extractor was written): the
-    # floors of tests/quality_floors.json; its dates are not read yet
+    # floors of tests/quality_floors.json
     floors = json.loads((REPO / "tests" / "quality_floors.json").read_text(encoding="utf-8"))
     figures = score.figures()
     for key, floor in floors["generic_extractor_out_of_sample"].items():
@@ -131,3 +131,68 @@ def test_veille_extract_generic_prints_what_the_generic_extractor_finds(tmp_path
         [*command, "--preset", "phpbb"], capture_output=True, text=True, cwd=REPO, timeout=600
     )
     assert both.returncode == 2 and "exclude each other" in both.stderr
+
+
+# A theme no preset knows: comments whose paragraphs sit beside the author line with no
+# wrapper, classes that alternate (odd/even), a row of "Profile"/"Message" links in
+# every post, a member's registration date beside the post's, an ad slot dressed as a
+# post, and German numeric dates (day first).
+HANDMADE = """<html lang="de"><body><div class="discussion">
+<div class="entry odd"><div class="head">
+  <span class="username">Ana</span> <span class="registered">01.02.2015</span>
+  <span class="when">12.03.2020, 19:29</span></div>
+  <ul class="links"><li><a href="/profile.php?u=1">Profile</a></li>
+  <li><a href="/members/1/message">Message</a></li></ul>
+  <p>Mein Router verliert jeden Abend die Verbindung.</p><p>Hat jemand eine Idee?</p>
+  <div class="reply"><a href="#reply">Antworten</a></div></div>
+<div class="entry even"><div class="head">
+  <span class="username">Bruno</span> <span class="registered">05.06.2018</span>
+  <span class="when">13.03.2020, 08:05</span></div>
+  <ul class="links"><li><a href="/profile.php?u=2">Profile</a></li>
+  <li><a href="/members/2/message">Message</a></li></ul>
+  <p>Seit dem letzten Firmware-Update habe ich dasselbe Problem.</p>
+  <div class="reply"><a href="#reply">Antworten</a></div></div>
+<div class="entry odd"><div class="head">
+  <span class="username">Werbung</span> <span class="when">Heute</span></div>
+  <div class="slot"></div></div>
+<div class="entry even"><div class="head">
+  <span class="username">Clara</span> <span class="registered">09.09.2019</span>
+  <span class="when">14.03.2020, 21:40</span></div>
+  <ul class="links"><li><a href="/profile.php?u=3">Profile</a></li>
+  <li><a href="/members/3/message">Message</a></li></ul>
+  <p>Ein Neustart des Routers hat bei mir geholfen.</p>
+  <div class="reply"><a href="#reply">Antworten</a></div></div>
+</div></body></html>"""
+
+
+def test_posts_without_a_text_wrapper_give_their_paragraphs_names_and_dates():
+    url = "https://f.example/t/7"
+    posts = generic_posts(parse_html(HANDMADE, url), url, now=datetime(2020, 6, 1, tzinfo=UTC))
+    # the ad slot (an empty box with "Heute") is no post
+    assert [post.author for post in posts] == ["Ana", "Bruno", "Clara"]
+    # the paragraphs beside the author line, without the header nor the "Antworten" link
+    assert (
+        posts[0].text == "Mein Router verliert jeden Abend die Verbindung.\nHat jemand eine Idee?"
+    )
+    assert posts[2].text == "Ein Neustart des Routers hat bei mir geholfen."
+    # the post's date, not the member's registration; day first on a German page
+    assert posts[0].published_at == datetime(2020, 3, 12, 19, 29, tzinfo=UTC)
+    assert posts[1].published_at == datetime(2020, 3, 13, 8, 5, tzinfo=UTC)
+
+
+def test_a_profile_link_relative_to_the_page_names_the_author():
+    html = """<html><body><ol class="messages">
+    <li class="message"><a href="members/ana.12/" class="avatar"><span>A</span></a>
+      <a href="members/ana.12/" class="username">Ana</a> <span>Mar 1, 2024</span>
+      <div class="body">My router drops the connection every evening.</div></li>
+    <li class="message"><a href="members/bruno.13/" class="avatar"><span>B</span></a>
+      <a href="members/bruno.13/" class="username">Bruno</a> <span>Mar 2, 2024</span>
+      <div class="body">Same here since the last firmware update.</div></li>
+    </ol></body></html>"""
+    url = "https://f.example/threads/router.9/"
+    posts = generic_posts(parse_html(html, url), url)
+    # the name, not the avatar's initial; the link is relative (no host to skip)
+    assert [(p.author, p.author_url) for p in posts] == [
+        ("Ana", "https://f.example/threads/router.9/members/ana.12/"),
+        ("Bruno", "https://f.example/threads/router.9/members/bruno.13/"),
+    ]
