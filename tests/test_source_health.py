@@ -5,12 +5,9 @@ server (aiosmtpd) once a source has failed three runs in a row."""
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ import pytest
 
 from crawlers.run import CrawlResult, crawl_source
 from crawlers.state import commit_crawl
+from tests.local_server import base_url, serve
 from tests.test_cli import veille
 from veille.config import ConfigError, OperatorSettings, Source, SourcesFile, load_model
 from veille.pipeline import new_run_dir, source_health_step
@@ -36,7 +34,8 @@ class Blog:
     articles: str = "missing"
     requests: list[tuple[str, int]] = field(default_factory=list)
 
-    def page(self, path: str, base: str) -> tuple[int, bytes, str]:
+    def answer(self, path: str, request: BaseHTTPRequestHandler) -> tuple[int, bytes, str]:
+        base = base_url(request)
         if path == "/robots.txt":
             return 200, b"User-agent: *\nAllow: /\n", "text/plain"
         if path == "/feed/":
@@ -65,48 +64,6 @@ class Blog:
             )
             return 200, html.encode(), "text/html; charset=utf-8"
         return 404, b"not found", "text/plain"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        status, body, kind = self.server.blog.page(self.path, base)
-        etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
-        if status == 200 and self.headers.get("If-None-Match") == etag:
-            status = 304
-        self.server.blog.requests.append((self.path, status))
-        self.send_response(status)
-        if status in (200, 304):
-            self.send_header("ETag", etag)
-        if status != 304:
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if status != 304:
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    blog: Blog
-
-
-@contextmanager
-def serve(blog: Blog) -> Iterator[str]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.blog = blog
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

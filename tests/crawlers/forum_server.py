@@ -1,23 +1,17 @@
 """A small phpBB-like forum served on 127.0.0.1 for crawl tests, whose content a test can
 change between crawls (new posts), and which logs every request it answers.
 
-It answers conditional requests (ETag) as real servers do, and has misbehaving pages:
+Served by tests.local_server (conditional requests, a request log). Misbehaving pages:
 `/error/` always answers 500, `/garbage/` sends bytes that are not HTML, `/slow/` waits
 longer than a test's timeout, `/big/` sends a page over a test's size limit.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 PER_PAGE = 10
@@ -130,50 +124,9 @@ class Forum:
         """Paths answered with a full page (200), in order."""
         return [path for path, status in self.requests if status == 200]
 
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        forum = self.server.forum
-        status, body = forum.page(parts.path, parse_qs(parts.query))
-        etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
-        if status == 200 and self.headers.get("If-None-Match") == etag:
-            status = 304
-        forum.requests.append((self.path, status))
-        forum.user_agents.add(self.headers.get("User-Agent", ""))
-        self.send_response(status)
-        if status in (200, 304):
-            self.send_header("ETag", etag)
-        if status == 304:
-            self.end_headers()
-            return
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        # The crawler may give up first (timeout, size limit).
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    forum: Forum
-
-
-@contextmanager
-def serve(forum: Forum) -> Iterator[str]:
-    """Serve the forum on a free port of 127.0.0.1; yields the base URL."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.forum = forum
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    def answer(self, path: str, request: BaseHTTPRequestHandler) -> tuple[int, bytes, str]:
+        """What the server sends for a GET of `path` (tests.local_server)."""
+        self.user_agents.add(request.headers.get("User-Agent", ""))
+        parts = urlsplit(path)
+        status, body = self.page(parts.path, parse_qs(parts.query))
+        return status, body, "text/html; charset=utf-8"

@@ -7,7 +7,8 @@ import pytest
 
 from crawlers.run import crawl_source
 from crawlers.state import commit_crawl
-from tests.crawlers.forum_server import Forum, serve
+from tests.crawlers.forum_server import Forum
+from tests.local_server import serve
 from veille.config import Source
 from veille.record import read_mentions
 

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from crawlers.middlewares import is_public, private_address, resolve
 from crawlers.run import crawl_source
 from crawlers.settings import crawl_settings
-from tests.crawlers.forum_server import Forum, serve
+from tests.crawlers.forum_server import Forum
+from tests.local_server import serve
 from veille.config import Source
 
 NOT_PUBLIC = [

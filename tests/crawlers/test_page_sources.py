@@ -3,12 +3,9 @@ sitemap, each giving its article and its comments (real Scrapy crawls)."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +14,7 @@ import pytest
 from crawlers.run import crawl_source
 from crawlers.state import commit_crawl
 from tests.conftest import FIXTURES
+from tests.local_server import serve
 from veille.config import ConfigError, Source, SourcesFile, load_model
 from veille.record import Mention, read_mentions
 
@@ -42,37 +40,11 @@ class Site:
     def answered(self, status: int) -> set[str]:
         return {path for path, code in self.requests if code == status and path != "/robots.txt"}
 
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        site = self.server.site
-        body, content_type = site.pages.get(self.path, (b"not found", "text/plain"))
-        status = 200 if self.path in site.pages else 404
-        etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
-        if status == 200 and self.headers.get("If-None-Match") == etag:
-            status = 304
-        site.requests.append((self.path, status))
-        self.send_response(status)
-        if status != 404:
-            self.send_header("ETag", etag)
-        if status == 304:
-            self.end_headers()
-            return
-        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    site: Site
+    def answer(self, path: str, request: BaseHTTPRequestHandler) -> tuple[int, bytes, str]:
+        if path not in self.pages:
+            return 404, b"not found", "text/plain"
+        body, content_type = self.pages[path]
+        return 200, body, f"{content_type}; charset=utf-8"
 
 
 @pytest.fixture
@@ -82,15 +54,8 @@ def site() -> Site:
 
 @pytest.fixture
 def base(site: Site) -> Iterator[str]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.site = site
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(site) as url:
+        yield url
 
 
 def page_source(**fields: Any) -> Source:
