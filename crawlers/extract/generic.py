@@ -56,6 +56,7 @@ from crawlers.extract.presets import (
     _without_session,
     element_text,
 )
+from crawlers.page_objects import PageObject
 
 NAME = "generic"
 
@@ -1040,9 +1041,9 @@ def generic_posts(
     return found
 
 
-class GenericEngine:
-    """The generic extractor as an Engine (crawlers/engine.py): posts only; it knows no
-    links between a forum's pages."""
+class GenericEngine(PageObject):
+    """The generic extractor as an Engine (crawlers/engine.py): posts only; like a page
+    object of single-page threads, it knows no links between a forum's pages."""
 
     name = NAME
 
@@ -1056,18 +1057,3 @@ class GenericEngine:
         language: str | None = None,
     ) -> list[ExtractedPost]:
         return generic_posts(page, url, timezone=timezone, now=now, language=language)
-
-    def thread_title(self, page: Selector) -> str | None:
-        return None
-
-    def forum_links(self, page: Selector, url: str) -> list[str]:
-        return []
-
-    def thread_links(self, page: Selector, url: str) -> list[str]:
-        return []
-
-    def next_page(self, page: Selector, url: str) -> str | None:
-        return None
-
-    def thread_url(self, url: str) -> str:
-        return url
