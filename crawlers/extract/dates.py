@@ -64,7 +64,7 @@ def parse_date(
     if len(flat) > MAX_DATE_CHARS:
         return None
     base = now.astimezone(zone).replace(tzinfo=None) if now is not None else None
-    cleaned = _FRENCH_HOUR.sub(r"\1:\2", flat)
+    cleaned = _day_first_dots(_FRENCH_HOUR.sub(r"\1:\2", flat))
     parsed = None
     if language and not languages:
         parsed = _read(cleaned, (language,), timezone, base)
@@ -76,6 +76,25 @@ def parse_date(
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed
+
+
+# A numeric date written with dots is day first wherever it is written so (German,
+# Russian, Polish, Nordic and Swiss pages: "02.01.13" is 2 January), while dateparser
+# reads it month first as soon as English is among its languages.
+_DOTTED_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?![\d.])")
+
+
+def _day_first_dots(text: str) -> str:
+    """`text` with a dotted numeric date written year-month-day."""
+    match = _DOTTED_DATE.search(text)
+    if match is None:
+        return text
+    day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
+    if len(year) == 2:
+        year = ("20" if int(year) < 70 else "19") + year
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return text
+    return f"{text[: match.start()]}{year}-{month:02d}-{day:02d}{text[match.end() :]}"
 
 
 def _read(

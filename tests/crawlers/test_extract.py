@@ -129,6 +129,20 @@ def test_iso_dates_keep_their_offset_and_no_date_is_none():
     assert parse_date("Répondre", timezone="Europe/Paris", now=NOW) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("02.01.13 19:14", datetime(2013, 1, 2, 19, 14, tzinfo=UTC)),
+        ("12.03.2020", datetime(2020, 3, 12, tzinfo=UTC)),
+        ("31.12.99, 23:59", datetime(1999, 12, 31, 23, 59, tzinfo=UTC)),
+    ],
+)
+def test_a_dotted_numeric_date_is_day_first_whatever_the_languages(text: str, expected: datetime):
+    # English among the languages makes dateparser read "02.01.13" as February 1.
+    assert parse_date(text, timezone="UTC", now=NOW, languages=["en", "fr"]) == expected
+    assert parse_date("version 1.2.2020", timezone="UTC", now=NOW, languages=["en"]) is None
+
+
 def test_numeric_dates_read_in_the_page_language():
     """A French vBulletin board writes "04/02/2005": 4 February, not April 2."""
     page = FIXTURES / "forum_pages" / "vbulletin__futura-sciences-latex-12735.html"
