@@ -30,6 +30,10 @@ class _CompiledBrand:
     include: Node
     exclude: Node | None
 
+    def excluded(self, doc: Document) -> bool:
+        """Whether one of the brand's `exclude` queries matches the post."""
+        return self.exclude is not None and self.exclude.match(doc, set())
+
 
 @dataclass
 class Thread:
@@ -86,7 +90,7 @@ class BrandMatcher:
             found: set[str] = set()
             if not compiled.include.match(doc, found):
                 continue
-            if compiled.exclude is not None and compiled.exclude.match(doc, set()):
+            if compiled.excluded(doc):
                 continue
             matches.append(BrandMatch(brand=compiled.brand.name, terms=sorted(found)))
         return matches
@@ -132,7 +136,7 @@ class BrandMatcher:
             terms = about.get(compiled.brand.name)
             if terms is None:
                 continue
-            if compiled.exclude is not None and compiled.exclude.match(doc, set()):
+            if compiled.excluded(doc):
                 continue
             matches.append(BrandMatch(compiled.brand.name, list(terms), match="context"))
         return matches

@@ -38,6 +38,12 @@ def scored_part(text: str) -> str:
     return f"{head}{ELLIPSIS}{tail}"
 
 
+def scored_chars(text: str, part: str) -> int | None:
+    """What the record says of `part`, the text the model read of `text`: its length
+    when it is only the beginning and the end, None when it is the whole text."""
+    return len(part) if len(text) > MAX_SCORED_CHARS else None
+
+
 def score_mentions(
     mentions: list[Mention],
     model: SentimentScorer,
@@ -51,7 +57,7 @@ def score_mentions(
     (`predict_with_vectors`, `predict_with_topic_vectors`)."""
     texts = [scored_part(m.text) for m in mentions]
     for mention, text in zip(mentions, texts, strict=True):
-        mention.scored_chars = len(text) if len(mention.text) > MAX_SCORED_CHARS else None
+        mention.scored_chars = scored_chars(mention.text, text)
     targets: list[tuple[int, int]] = []  # (mention, brand) whose passage is scored apart
     for i, mention in enumerate(mentions):
         for j, match in enumerate(mention.brands):

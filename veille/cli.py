@@ -60,7 +60,7 @@ def _texts(path: Path) -> list[dict[str, Any]]:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from nlp.language import detect_language
-    from nlp.scoring import MAX_SCORED_CHARS, scored_part
+    from nlp.scoring import scored_chars, scored_part
     from nlp.sentiment import load_sentiment_model
     from veille.progress import Progress, every
 
@@ -82,8 +82,9 @@ def cmd_score(args: argparse.Namespace) -> int:
                 "language": language,
                 "model": f"{model.name} {model.version}",
             }
-            if len(record["text"]) > MAX_SCORED_CHARS:  # the beginning and the end were read
-                scored["scored_chars"] = len(text)
+            read = scored_chars(record["text"], text)
+            if read is not None:  # only the beginning and the end were read
+                scored["scored_chars"] = read
             out.write(json.dumps(scored, ensure_ascii=False) + "\n")
     log(f"wrote {len(records)} lines to {args.output}")
     return 0

@@ -441,7 +441,7 @@ class RunReport:
         otherwise `veille run` exits 3."""
         return (
             all(r.ok for r in self.crawls)
-            and not any(a.problem for a in self.alerts)
+            and not any(a.failed for a in self.alerts)
             and not any(h.email_problem for h in self.health)
         )
 
