@@ -50,6 +50,7 @@ from lxml.html import HtmlElement
 from parsel import Selector
 
 from crawlers.extract.dates import parse_date, parse_iso
+from crawlers.extract.declared import link_base, page_language
 from crawlers.extract.presets import (
     ExtractedPost,
     _joined,
@@ -1008,16 +1009,6 @@ def structural_posts(
     return posts
 
 
-def _page_language(root: HtmlElement) -> str | None:
-    """The language the page declares (<html lang="de-DE">): its primary subtag."""
-    for element in (root, *root.iter("html")):
-        value = (element.get("lang") or element.get("xml:lang") or "").strip()
-        if value:
-            code = value.replace("_", "-").split("-")[0].lower()
-            return code if code.isalpha() and len(code) in (2, 3) else None
-    return None
-
-
 def generic_posts(
     page: Selector | HtmlElement,
     url: str,
@@ -1028,11 +1019,9 @@ def generic_posts(
 ) -> list[ExtractedPost]:
     """The page's posts, found with no preset; [] for a page without posts."""
     root = _root(page)
-    base = root.xpath("//base/@href")
-    if base:  # links are relative to the page's <base>
-        url = _joined(url, str(base[0]).strip()) or url
+    url = link_base(root, url)
     if language is None:  # the page's own: "12.03.2020" on a German page is 12 March
-        language = _page_language(root)
+        language = page_language(root)
     declared = _microdata_posts(root, url, timezone, now, language)
     found = declared or structural_posts(root, url, timezone, now, language)
     from_ld = _json_ld_posts(root, url, timezone)

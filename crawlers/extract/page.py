@@ -21,6 +21,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawlers.engine import Engine
 from crawlers.extract.dates import parse_date, parse_iso
+from crawlers.extract.declared import page_language
 from crawlers.extract.generic import GenericEngine
 from crawlers.extract.presets import ExtractedPost, Preset, detect_preset, get_preset, select
 from crawlers.page_objects import page_object_for
@@ -378,6 +379,7 @@ def extract_page(
 ) -> PageExtraction:
     """Main content, metadata and posts of a page. `preset` names the engine (a file
     of crawlers/presets/); without it the engine is detected from the markup.
+    `language` (the source's) defaults to the one the page declares (<html lang>).
     `content_type`, the HTTP header, may name the page's charset (see decode_html);
     `detect_among` limits the engines detection tries (default: every preset).
     `generic` reads the posts with the generic extractor alone (crawlers/extract/
@@ -388,6 +390,8 @@ def extract_page(
     # read a Latin-1 "très" as "trčs" when the page declares a charset it does not know).
     source = page_text(html, content_type)
     page = parse_html(source, url)
+    # numeric dates and date words are read in the source's language, else the page's
+    language = language or page_language(page)
     if isinstance(preset, str):
         preset = get_preset(preset)
     # A site with a page object is read by it; other pages by their engine's preset.

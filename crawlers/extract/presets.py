@@ -34,6 +34,7 @@ from parsel.csstranslator import css2xpath
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crawlers.extract.dates import parse_date, parse_iso
+from crawlers.extract.declared import link_base
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
@@ -595,6 +596,7 @@ class Preset:
         count from `now`, and `language` (fr, en) decides how a numeric date reads."""
         spec = self.spec
         offset = self.page_offset(url)
+        base = link_base(page, url)
         posts: list[ExtractedPost] = []
         seen: set[str] = set()
         for node in _first(page, spec.post):
@@ -626,7 +628,7 @@ class Preset:
                     position=offset + len(posts) + 1,
                     text=element_text(content[0], spec.drop),
                     author=author,
-                    author_url=_without_session(_joined(url, author_url)),
+                    author_url=_without_session(_joined(base, author_url)),
                     published_at=published,
                     date_text=date_text,
                     title=title,
@@ -651,7 +653,8 @@ class Preset:
         return _value(page, self.spec.thread_title)
 
     def _links(self, page: Selector, url: str, expressions: list[str]) -> list[str]:
-        hrefs = [_joined(url, _string(found)) for found in _first(page, expressions)]
+        base = link_base(page, url)
+        hrefs = [_joined(base, _string(found)) for found in _first(page, expressions)]
         return list(dict.fromkeys(h for h in hrefs if h and h.startswith(("http://", "https://"))))
 
     def forum_links(self, page: Selector, url: str) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawlers.extract.declared import page_language
 from crawlers.extract.page import ExtractionError, parse_html
 from crawlers.spiders.base import SourceSpider
 from veille.record import canonical_url
@@ -38,7 +39,7 @@ class ForumSpider(SourceSpider):
             response.url,
             timezone=self.source.timezone,
             now=crawled_at,
-            language=self.source.date_language,
+            language=self.source.date_language or page_language(page),
         )
         next_page = preset.next_page(page, response.url)
         if posts:

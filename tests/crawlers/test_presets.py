@@ -357,12 +357,38 @@ def test_later_pages_continue_the_thread_and_point_to_its_first_page():
 def test_a_french_board_reads_numeric_dates_day_first_when_its_source_says_so():
     html, url, _ = _source("vbulletin__futura-sciences-latex-12735")
     paris = ZoneInfo("Europe/Paris")
-    # "04/02/2005, 12h25": dateparser alone reads it month first
-    guessed = extract_page(html, url, preset="vbulletin", timezone="Europe/Paris").posts[1]
+    # "04/02/2005, 12h25": read in the page's language (<html lang="fr">), day first
+    read = extract_page(html, url, preset="vbulletin", timezone="Europe/Paris").posts[1]
+    assert read.published_at == datetime(2005, 2, 4, 12, 25, tzinfo=paris)
+    # a source that says English reads it month first, unless it gives the board's order
+    english = {"timezone": "Europe/Paris", "language": "en"}
+    guessed = extract_page(html, url, preset="vbulletin", **english).posts[1]
     assert guessed.published_at == datetime(2005, 4, 2, 12, 25, tzinfo=paris)
     day_first = build_preset("vbulletin", {"date_order": "DMY"})
-    told = extract_page(html, url, preset=day_first, timezone="Europe/Paris").posts[1]
+    told = extract_page(html, url, preset=day_first, **english).posts[1]
     assert told.published_at == datetime(2005, 2, 4, 12, 25, tzinfo=paris)
+
+
+# A XenForo 1 theme that moved the permalink out of messageMeta, on a German board with
+# a <base href>: the markup of musiker-board.de and gtplanet.net, cut to one post.
+_XENFORO_1_THEMED = """<html lang="de-DE"><head><base href="https://forum.test/"/></head><body>
+<ol><li id="post-7" class="message" data-author="Marlon1999">
+<div class="messageUserInfo"><a href="members/marlon1999.230740/" class="username">Marlon1999</a>
+</div><div class="messageInfo"><a href="threads/t.706841/" class="datePermalink">Erstellt:
+<span class="DateTime" title="21.04.20 um 10:58 Uhr">21.04.20</span></a>
+<blockquote class="messageText">Die Kopfplatte ist gebrochen.</blockquote></div></li></ol>
+</body></html>"""
+
+
+def test_links_start_from_the_base_the_page_declares_and_dates_read_in_its_language():
+    url = "https://forum.test/threads/t.706841/"
+    (post,) = extract_page(_XENFORO_1_THEMED, url, timezone="Europe/Berlin").posts
+    assert post.author_url == "https://forum.test/members/marlon1999.230740/"
+    berlin = ZoneInfo("Europe/Berlin")
+    assert post.published_at == datetime(2020, 4, 21, 10, 58, tzinfo=berlin)
+    # a source that declares its language is read in it, whatever the page says
+    told = extract_page(_XENFORO_1_THEMED, url, timezone="Europe/Berlin", language="en")
+    assert told.posts[0].published_at is None
 
 
 def test_a_source_overrides_one_key_and_keeps_the_rest():
