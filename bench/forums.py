@@ -5,7 +5,9 @@ fhgr/harvest annotations; `<name>.gold.json`: derived gold, see SOURCES.md), the
 extracted four ways in the same run:
 - preset: `extract_page` with the engine's preset named (index.csv's engine column,
   mapped to a preset name below); "-" for an engine Veille has no preset for;
-- detected: `extract_page` with no preset, the engine detected from the markup;
+- detected: `extract_page` with no preset, the engine detected from the markup, else the
+  generic extractor where what it finds reads like a thread (what a source naming no
+  preset gets);
 - held out: the same with the page's own engine's presets left out of detection (leave
   one engine out): what a sixteenth engine gets, and what every page of an engine with
   no preset gets anyway;
@@ -18,8 +20,8 @@ figures. Held out is the out-of-sample figure: no rule written for a page's engi
 reads it. Both are printed, overall, at the end.
 
 The generic extractor was developed looking only at the pages of the engines in
-GENERIC_DEV_ENGINES; its figures are printed for those ("in sample") and for the
-others ("out of sample": pages it was not tuned on), at the end.
+GENERIC_DEV_ENGINES and at GENERIC_DEV_PAGES; its figures are printed for those ("in
+sample") and for the others ("out of sample": pages it was not tuned on), at the end.
 
 Figures, per engine and overall (micro-averaged over posts):
 - recall: gold posts matched by an extracted post; precision: extracted posts that match
@@ -130,6 +132,9 @@ _URL_UNKNOWN = "http://forum.invalid/viewtopic.php?t=805"
 GENERIC_DEV_ENGINES = {
     "phpbb", "vbulletin", "xenforo", "discourse", "invision", "bbpress", "wordpress",
 }  # fmt: skip
+# Pages of the other engines whose misses were read one by one while developing it (the
+# test fixture of tests/fixtures/forum_pages/generic): counted in sample.
+GENERIC_DEV_PAGES = {"other__forum-ubuntuusers-de-topic-appimage-programm-in-alle-program"}
 
 
 @dataclass(frozen=True)
@@ -525,14 +530,15 @@ def main() -> None:
         if engines is not None and page.engine not in engines:
             continue
         scores, misses, detected = evaluate(page, args.misses_of)
-        group = "in sample" if page.engine in GENERIC_DEV_ENGINES else "out of sample"
+        seen = page.engine in GENERIC_DEV_ENGINES or page.name in GENERIC_DEV_PAGES
+        group = "in sample" if seen else "out of sample"
         for method, score in scores.items():
             group_methods[group][method] += score
         by_method = totals.setdefault(page.engine, {m: Score() for m in METHODS})
         for method, score in scores.items():
             by_method[method] += score
         page_counts[page.engine] = page_counts.get(page.engine, 0) + 1
-        if detected != page.preset:
+        if detected != page.preset and not (page.preset is None and detected == "generic"):
             expected = page.preset or f"none (no preset for {page.engine})"
             wrong_engine.append(f"{page.name}: detected {detected}, expected {expected}")
         if args.misses and misses:
@@ -554,8 +560,12 @@ def main() -> None:
         print(f"{label:<13} {method:<9} ({overall[method].gold} posts): {cells}")
     # the generic extractor, by the engines it was developed on and the others
     for group, by_method in group_methods.items():
-        engines_of = ", ".join(sorted(GENERIC_DEV_ENGINES)) if group == "in sample" else "others"
-        print(f"generic extractor, {group} (engines: {engines_of}):")
+        engines_of = (
+            ", ".join(sorted(GENERIC_DEV_ENGINES)) + f", and {len(GENERIC_DEV_PAGES)} other page"
+            if group == "in sample"
+            else "the others"
+        )
+        print(f"generic extractor, {group} (pages of: {engines_of}):")
         for method in ("generic", "held out", "preset", "detected"):
             figures = by_method[method].figures()
             cells = ", ".join(f"{k} {_cell(v).strip()}" for k, v in figures.items())

@@ -52,19 +52,29 @@ def test_invalid_yaml_reports_its_line(tmp_path: Path):
     assert "not valid YAML" in caught.value.problems[0].message
 
 
-def test_unknown_timezone_and_missing_preset(tmp_path: Path):
+def test_unknown_timezone_and_unknown_preset(tmp_path: Path):
     path = write(
         tmp_path / "sources.yaml",
         "sources:\n"
-        "  - id: f\n    kind: forum\n    start_urls: ['https://f.fr/']\n"
+        "  - id: f\n    kind: forum\n    start_urls: ['https://f.fr/']\n    preset: phpbbb\n"
         "  - id: g\n    kind: feed\n    start_urls: ['https://g.fr/feed']\n"
         "    timezone: Europe/Pariss\n",
     )
     with pytest.raises(ConfigError) as caught:
         load_model(path, SourcesFile)
     messages = " | ".join(p.message for p in caught.value.problems)
-    assert "needs a preset" in messages
+    assert "phpbbb" in messages
     assert "unknown timezone 'Europe/Pariss'" in messages
+
+
+def test_a_forum_source_may_name_no_preset(tmp_path: Path):
+    """Its pages are read by the engine detected from their markup, else generically."""
+    path = write(
+        tmp_path / "sources.yaml",
+        "sources:\n  - id: f\n    kind: forum\n    start_urls: ['https://f.fr/t/1']\n",
+    )
+    (source,) = load_model(path, SourcesFile).sources
+    assert source.preset is None
 
 
 def test_unset_environment_variable_is_reported(tmp_path: Path, monkeypatch):

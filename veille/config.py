@@ -195,8 +195,6 @@ class Source(_Strict):
                 )
         elif self.page_object is not None:
             raise ValueError("page_object is for sources of kind page_object")
-        if self.kind == "forum" and self.preset is None:
-            raise ValueError("a forum source needs a preset naming its engine (e.g. phpbb)")
         if self.backfill is not None and self.kind != "feed":
             hint = (
                 "; a page source lists its sitemaps under sitemaps:" if self.kind == "page" else ""

@@ -22,7 +22,7 @@ from w3lib.encoding import html_to_unicode
 from crawlers.engine import Engine
 from crawlers.extract.dates import parse_date, parse_iso
 from crawlers.extract.declared import page_language
-from crawlers.extract.generic import GenericEngine
+from crawlers.extract.generic import GenericEngine, reads_like_a_thread
 from crawlers.extract.presets import ExtractedPost, Preset, detect_preset, get_preset, select
 from crawlers.page_objects import page_object_for
 
@@ -365,6 +365,28 @@ def drop_boilerplate_lines(text: str) -> str:
     return "\n".join(lines)
 
 
+def read_posts(
+    page: Selector,
+    url: str,
+    engine: Engine | None,
+    *,
+    timezone: str,
+    now: datetime | None,
+    language: str | None,
+    detect_among: Iterable[str] | None = None,
+) -> tuple[Engine | None, list[ExtractedPost]]:
+    """The page's posts and what read them: `engine` (a source's preset or page object)
+    when given, else the page object of the site, else the preset whose markup the page
+    has, else the generic extractor where what it finds reads like a thread (signed,
+    dated messages); (None, []) for a page with no posts."""
+    engine = engine or page_object_for(url) or detect_preset(page, detect_among)
+    if engine is not None:
+        return engine, engine.posts(page, url, timezone=timezone, now=now, language=language)
+    generic = GenericEngine()
+    posts = generic.posts(page, url, timezone=timezone, now=now, language=language)
+    return (generic, posts) if reads_like_a_thread(posts) else (None, [])
+
+
 def extract_page(
     html: str | bytes,
     url: str,
@@ -382,9 +404,9 @@ def extract_page(
     `language` (the source's) defaults to the one the page declares (<html lang>).
     `content_type`, the HTTP header, may name the page's charset (see decode_html);
     `detect_among` limits the engines detection tries (default: every preset).
-    `generic` reads the posts with the generic extractor alone (crawlers/extract/
-    generic.py: no preset, no page object, no detection); it is not used otherwise, its
-    out-of-sample precision being below what a fallback needs (bench/forums.py).
+    Posts are read as read_posts reads them; `generic` reads them with the generic
+    extractor alone (crawlers/extract/generic.py: no preset, no page object, no
+    detection, and whatever it finds).
     Raises ExtractionError for a page that is not HTML."""
     # Decoded once: trafilatura, given bytes, would guess the charset on its own (and
     # read a Latin-1 "très" as "trčs" when the page declares a charset it does not know).
@@ -394,14 +416,19 @@ def extract_page(
     language = language or page_language(page)
     if isinstance(preset, str):
         preset = get_preset(preset)
-    # A site with a page object is read by it; other pages by their engine's preset.
-    engine: Engine | None = (
-        GenericEngine()
-        if generic
-        else preset or page_object_for(url) or detect_preset(page, detect_among)
-    )
-
-    posts = engine.posts(page, url, timezone=timezone, now=now, language=language) if engine else []
+    if generic:
+        engine: Engine | None = GenericEngine()
+        posts = GenericEngine().posts(page, url, timezone=timezone, now=now, language=language)
+    else:
+        engine, posts = read_posts(
+            page,
+            url,
+            preset,
+            timezone=timezone,
+            now=now,
+            language=language,
+            detect_among=detect_among,
+        )
     readable, note = within_budget(source)
     metadata, text = main_content(readable, url, [post.text for post in posts])
     published = _published_date(page, timezone) or parse_date(

@@ -94,9 +94,12 @@ class SourceSpider(scrapy.Spider):
         page_url: str,
         thread_title: str | None,
         crawled_at: datetime,
+        engine: Engine | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """The page's comments or forum posts as Mention records, the too old left out."""
-        thread = canonical_url(self.engine.thread_url(page_url) if self.engine else page_url)
+        """The page's comments or forum posts as Mention records, the too old left out;
+        `engine`, what read them, names their thread (the source's, by default)."""
+        engine = engine or self.engine
+        thread = canonical_url(engine.thread_url(page_url) if engine else page_url)
         for post in posts:
             if post.text and not self.too_old(post.published_at, crawled_at):
                 yield post_mention(

@@ -1,7 +1,9 @@
 """Forums: index → sub-forums → topic lists → every page of every topic → posts,
-following the links the site's preset (or page object) knows. A re-crawl resumes each thread at the
-last page it saw, and asks for it conditionally: a thread without new posts costs one
-bodiless 304."""
+following the links the site's preset (or page object) knows. A source that names no
+preset has each page read by the engine detected from its markup, else by the generic
+extractor, which follows a thread's rel="next" pages but no listing: such a source
+lists its threads as start URLs. A re-crawl resumes each thread at the last page it saw,
+and asks for it conditionally: a thread without new posts costs one bodiless 304."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from scrapy.http import Response
 
 from crawlers.extract.declared import page_language
-from crawlers.extract.page import ExtractionError, parse_html
+from crawlers.extract.page import ExtractionError, parse_html, read_posts
 from crawlers.spiders.base import SourceSpider
 from veille.record import canonical_url
 
@@ -31,27 +33,30 @@ class ForumSpider(SourceSpider):
             self.logger.warning("skipped %s: %s", response.url, err)
             self.crawler.stats.inc_value("veille/pages_unreadable")
             return
-        preset = self.engine
-        assert preset is not None, "the config checks that a forum has a preset or page object"
         crawled_at = self.fetched_at(response)
-        posts = preset.posts(
+        # the source's preset or page object; else, page by page, the engine detected
+        # from the markup or the generic extractor (crawlers/extract/page.py)
+        engine, posts = read_posts(
             page,
             response.url,
+            self.engine,
             timezone=self.source.timezone,
             now=crawled_at,
             language=self.source.date_language or page_language(page),
         )
-        next_page = preset.next_page(page, response.url)
+        if engine is None:  # no posts, and nothing that knows the page's links
+            return
+        next_page = engine.next_page(page, response.url)
         if posts:
-            title = preset.thread_title(page)
-            yield from self.post_items(posts, response.url, title, crawled_at)
+            title = engine.thread_title(page)
+            yield from self.post_items(posts, response.url, title, crawled_at, engine)
             if next_page is None and self.state is not None:
-                thread = canonical_url(preset.thread_url(response.url))
+                thread = canonical_url(engine.thread_url(response.url))
                 self.state.remember_thread(thread, response.url, posts[-1].post_id)
         else:
-            for link in preset.forum_links(page, response.url):
+            for link in engine.forum_links(page, response.url):
                 yield response.follow(link, callback=self.parse, errback=self.on_error)
-            for link in preset.thread_links(page, response.url):
+            for link in engine.thread_links(page, response.url):
                 yield response.follow(
                     self.resume_at(link), callback=self.parse, errback=self.on_error
                 )

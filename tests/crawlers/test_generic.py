@@ -2,7 +2,8 @@
 page of an engine Veille has no preset for (tests/fixtures/forum_pages/generic, with its
 fhgr/harvest gold), on article pages that hold no posts (they must give none: a false
 post becomes a false brand mention), on a handmade page that declares its posts in
-schema.org microdata and JSON-LD, and through `veille extract --generic`."""
+schema.org microdata and JSON-LD, through `veille extract --generic`, and in a real crawl
+of a `kind: forum` source that names no preset."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bench.forums import load_pages, page_bytes, score_posts
 from crawlers.extract.generic import generic_posts
 from crawlers.extract.page import extract_page, parse_html
+from crawlers.run import crawl_source
 from tests.conftest import FIXTURES, REPO
+from tests.local_server import serve
+from veille.config import Source
+from veille.record import read_mentions
 
 GENERIC_PAGES = {page.name: page for page in load_pages(FIXTURES / "forum_pages" / "generic")}
 UBUNTUUSERS = "other__forum-ubuntuusers-de-topic-appimage-programm-in-alle-program"
@@ -35,9 +41,47 @@ def test_a_page_of_an_engine_with_no_preset_gives_its_posts_with_their_authors()
         value = figures[key]
         assert value is not None and value >= floor, f"{key}: {value} < {floor}: {misses}"
     assert all(post.author and post.text for post in posts)
-    # no preset detects this page: the generic extractor is not the fallback yet
-    assert extract_page(html, page.url).posts == []
-    assert extract_page(html, page.url, generic=True).preset == "generic"
+    # no preset detects this page: the generic extractor reads it
+    extracted = extract_page(html, page.url, now=page.now)
+    assert (extracted.preset, extracted.posts) == ("generic", posts)
+
+
+class _Forum:
+    """The saved ubuntuusers.de thread, at a path of 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, int]] = []
+
+    def answer(self, path: str, request: object) -> tuple[int, bytes, str]:
+        if path == "/topic/appimage/":
+            return 200, GENERIC_PAGES[UBUNTUUSERS].html_path.read_bytes(), "text/html"
+        return 404, b"not found", "text/plain"
+
+
+def test_a_forum_source_naming_no_preset_gives_the_posts_of_an_unknown_engine(tmp_path):
+    """A real crawl of a plain `kind: forum` source: the generic extractor reads the
+    thread of an engine no preset knows, with each post's author and date."""
+    gold = GENERIC_PAGES[UBUNTUUSERS].gold
+    with serve(_Forum()) as base:
+        source = Source.model_validate(
+            {
+                "id": "ubuntuusers",
+                "kind": "forum",
+                "start_urls": [f"{base}/topic/appimage/"],
+                "timezone": "Europe/Berlin",
+                "allow_private_network": True,
+            }
+        )
+        result = crawl_source(source, tmp_path)
+    assert result.ok, result.problem
+    assert result.path is not None
+    posts = sorted(read_mentions(result.path), key=lambda mention: mention.position)
+    assert [post.author_url for post in posts] == [expected.author for expected in gold]
+    assert [post.author for post in posts][:2] == ["Liane", "fleet_street"]
+    berlin = ZoneInfo("Europe/Berlin")
+    assert posts[0].published_at == datetime(2020, 6, 14, 10, 23, tzinfo=berlin)
+    assert posts[-1].published_at == datetime(2020, 6, 16, 1, 23, tzinfo=berlin)
+    assert all(post.thread_url == f"{base}/topic/appimage/" for post in posts)
 
 
 ARTICLES = [
