@@ -831,13 +831,31 @@ def _inner_body(content: HtmlElement) -> HtmlElement:
 
 
 def _find_path(block: _Block, path: str) -> HtmlElement | None:
-    """The block's element at that place; else the one element at the same tags."""
+    """The block's element at that place; else the one element whose place differs only
+    by steps with no class on one side (a row of the posts already read, whose class
+    most posts do not share); else the one element at the same tags."""
     for element in block.elements:
         if block.paths[element] == path:
             return element
-    tags = _tags_only(path)
-    found = [e for e in block.elements if _tags_only(block.paths[e]) == tags]
-    return found[0] if len(found) == 1 else None
+    for same in (_same_but_unnamed, _same_tags):
+        found = [e for e in block.elements if same(block.paths[e], path)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _same_but_unnamed(one: str, other: str) -> bool:
+    def same(step: str, other_step: str) -> bool:
+        tag, _, names = step.partition(".")
+        other_tag, _, other_names = other_step.partition(".")
+        return tag == other_tag and (names == other_names or not names or not other_names)
+
+    steps, others = one.split("/"), other.split("/")
+    return len(steps) == len(others) and all(map(same, steps, others))
+
+
+def _same_tags(one: str, other: str) -> bool:
+    return _tags_only(one) == _tags_only(other)
 
 
 def _tags_only(path: str) -> str:

@@ -240,3 +240,24 @@ def test_a_profile_link_relative_to_the_page_names_the_author():
         ("Ana", "https://f.example/threads/router.9/members/ana.12/"),
         ("Bruno", "https://f.example/threads/router.9/members/bruno.13/"),
     ]
+
+
+def _table_post(number: int, row_class: str) -> str:
+    return f"""<table class="post" id="post{number}"><tr class="{row_class}">
+<td class="userinfo"><a href="/member.php?u={number}">user{number}</a></td>
+<td class="postbody">Message number {number}, long enough to be a post.</td>
+<td class="postdate">Apr {number}, 2020 1:0{number} PM</td></tr></table>"""
+
+
+def test_a_post_whose_row_class_most_posts_lack_keeps_its_text():
+    """Something Awful marks the rows of posts already read "seen" and the others
+    "altcolor": the text is found at the same place in both."""
+    rows = ["seen", "seen", "altcolor", "altcolor", "altcolor"]
+    html = "<html><body><div class='thread'>" + "".join(
+        _table_post(number, row) for number, row in enumerate(rows, 1)
+    )
+    url = "https://f.example/showthread.php?t=1"
+    posts = generic_posts(parse_html(html + "</div></body></html>", url), url)
+    assert [post.text for post in posts] == [
+        f"Message number {number}, long enough to be a post." for number in range(1, 6)
+    ]
