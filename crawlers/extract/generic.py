@@ -16,7 +16,9 @@ page's text) proceeds in this order:
    or a profile link outside a quote); the group whose counting members cover the most
    text wins, provided at least two members count and they are most of the group. Among
    groups covering nearly as much, the one with the most members wins (a wrapper of
-   several posts has fewer), then the outermost (it carries the author and date).
+   several posts has fewer), then the outermost (it carries the author and date). A lead
+   post marked up apart from the replies (the nearest element before them, of their tag
+   and sharing a class they all have, with text and evidence) is the first post.
 3. Within each block: the date (microdata, time[datetime], data-time/data-timestamp,
    a title attribute holding a full date, then the shortest text that reads as a date),
    the author (microdata, then a profile link, then an element whose class names an
@@ -320,6 +322,42 @@ def _containers(groups: list[_Group]) -> set[int]:
         if len(groups[inner].counting) > len(groups[outer].counting)
         and text >= 0.5 * groups[outer].covered
     }
+
+
+def _lead_post(group: _Group, nodes: list[_Node]) -> _Node | None:
+    """The thread's first post where its markup differs from the replies' (bbPress's
+    topic before its replies, a "first post" class): the nearest element before the
+    first member, near it in the tree, of the members' tag and sharing a class that
+    every member has, holding user text and evidence of a post, inside no member and
+    holding none."""
+    first = group.counting[0].element
+    shared = set.intersection(*(set(_classes(node.element)) for node in group.counting))
+    scope = first
+    for _ in range(3):
+        parent = scope.getparent()
+        if parent is None:
+            break
+        scope = parent
+    if not shared:
+        return None
+    members = {node.element for node in group.members}
+    by_element = {node.element: node for node in nodes}
+    lead = None
+    for element in scope.iterdescendants(first.tag):
+        if element is first:
+            break
+        node = by_element.get(element)
+        if (
+            node is not None
+            and element not in members
+            and shared & set(_classes(element))
+            and _user_text(node) >= MIN_TEXT
+            and (node.dates > 0 or node.profiles > 0)
+            and not any(m in members for m in element.iterdescendants(first.tag))
+            and not any(a in members for a in element.iterancestors())
+        ):
+            lead = node
+    return lead
 
 
 def _best_group(nodes: list[_Node]) -> _Group | None:
@@ -813,6 +851,20 @@ def _post_body(content: HtmlElement, avoid: set[HtmlElement]) -> HtmlElement:
     return copy
 
 
+def _largest_text(block: _Block) -> HtmlElement | None:
+    """The element of the block holding the most text and neither its date nor its
+    author: the text of a lead post whose markup the replies do not share."""
+    evidence = _evidence(block)
+    best, longest = None, 0
+    for element in block.elements:
+        if element in block.avoid or any(a in evidence for a in element.iterancestors()):
+            continue
+        length = _length(element.text_content())
+        if length > longest:
+            best, longest = element, length
+    return best
+
+
 def _has_media(content: HtmlElement) -> bool:
     return any(
         isinstance(e.tag, str) and e.tag in ("img", "video", "audio", "iframe", "embed", "object")
@@ -990,8 +1042,9 @@ def structural_posts(
     if group is None:
         return []
     members = {m.element for m in group.members}
+    lead = _lead_post(group, nodes)
     reads = []
-    for node in group.counting:
+    for node in ([lead] if lead else []) + group.counting:
         nested = {e for e in node.element.iterdescendants() if e in members}
         reads.append(_read_block(node.element, nested, url, timezone, now, language))
     common = _common_classes(reads)
@@ -1006,6 +1059,8 @@ def structural_posts(
     posts: list[ExtractedPost] = []
     for block in reads:
         content = _find_path(block, path) if path is not None else None
+        if content is None and lead is not None and block.element is lead.element:
+            content = _largest_text(block)
         if content is None:
             continue
         content = _inner_body(_post_body(content, block.avoid))

@@ -261,3 +261,25 @@ def test_a_post_whose_row_class_most_posts_lack_keeps_its_text():
     assert [post.text for post in posts] == [
         f"Message number {number}, long enough to be a post." for number in range(1, 6)
     ]
+
+
+def test_a_lead_post_marked_up_apart_from_the_replies_is_the_first_post():
+    """bbPress themes show the topic before a wrapper of its replies, with other
+    classes and another layout: it is the thread's first post all the same."""
+    lead = """<div class="topic-post topic hentry"><article><div class="user">
+<a href="/members/ana/">ana</a> <span class="date">15/05/19</span></div>
+<div class="topic-title">CBD oil?</div>
+<div class="topic-content"><p>Hi folks, is CBD oil as good as the reports say?</p></div>
+</article></div>"""
+    replies = "".join(
+        f"""<div class="topic-post reply hentry"><div class="reply-author">
+<a href="/members/{name}/">{name}</a></div><div class="reply-date">1{day}/05/19</div>
+<div class="reply-content"><p>Reply from {name}, with a few words of advice.</p></div></div>"""
+        for day, name in enumerate(["bruno", "clara", "dan"], 6)
+    )
+    html = f"<html><body><div class='replies'>{lead}<div>{replies}</div></div></body></html>"
+    url = "https://f.example/topic/cbd-oil"
+    posts = generic_posts(parse_html(html, url), url)
+    assert [post.author for post in posts] == ["ana", "bruno", "clara", "dan"]
+    assert posts[0].text == "Hi folks, is CBD oil as good as the reports say?"
+    assert posts[0].published_at == datetime(2019, 5, 15, tzinfo=UTC)
