@@ -19,6 +19,9 @@ page's text) proceeds in this order:
    several posts has fewer), then the outermost (it carries the author and date). A lead
    post marked up apart from the replies (the nearest element before them, of their tag
    and sharing a class they all have, with text and evidence) is the first post.
+   Old table layouts split a post over two sibling rows (author and date, then text):
+   a group of text rows without evidence, each after a row with it, makes one block
+   per pair.
 3. Within each block: the date (microdata, time[datetime], data-time/data-timestamp,
    a title attribute holding a full date, then the shortest text that reads as a date),
    the author (microdata, then a profile link, then an element whose class names an
@@ -30,7 +33,10 @@ page's text) proceeds in this order:
    details) counts for none; an element holding the author line and the paragraphs
    gives the paragraphs. Profile-link texts that most posts show ("Profile", "Message")
    are labels, not names; a member's joined/last-seen date is not the post's; numeric
-   dates are read in the page's declared language when the source gives none.
+   dates are read in the page's declared language when the source gives none. Where
+   most posts show no linked author, the first place that holds a short name in nearly
+   every post, not the same in all, gives it ("<b>Sober</b>"). A date word inside a
+   sentence is no date, nor is one before 1980 (Unix time 0 in a theme's JSON-LD).
 
 A page whose blocks lack that evidence (an article, a product page, a list of links)
 gives no post: a false post would become a false brand mention. Each step is linear in
@@ -199,7 +205,16 @@ def _is_date_marker(element: HtmlElement) -> bool:
     if title and len(title) < 60 and _YEAR_OR_TIME.search(title) and _DATE_TEXT.search(title):
         return True
     own = _own_text(element)
-    return 0 < len(own) < 100 and _DATE_TEXT.search(own) is not None
+    return 0 < len(own) < 100 and _date_match(own) is not None
+
+
+def _date_match(text: str) -> re.Match[str] | None:
+    """Where the text reads as a date; a date word alone in a sentence does not ("Ist
+    häufiger hier": here, not yesterday; "ich fange heute an")."""
+    match = _DATE_TEXT.search(text)
+    if match is None or _DIGITS.search(match.group()) or 2 * len(match.group()) >= len(text):
+        return match
+    return None
 
 
 def _own_text(element: HtmlElement) -> str:
@@ -271,6 +286,9 @@ class _Group:
     counting: list[_Node]
     covered: int
     depth: float
+    # a post split over two sibling elements (a table row with the author and date,
+    # then a row with the text): each counting member's sibling before it
+    heads: dict[HtmlElement, HtmlElement] = field(default_factory=dict)
 
 
 def _user_text(node: _Node) -> int:
@@ -278,7 +296,32 @@ def _user_text(node: _Node) -> int:
     return max(0, node.text - node.link_text - node.date_text)
 
 
+def _previous_element(element: HtmlElement) -> HtmlElement | None:
+    previous = element.getprevious()
+    while previous is not None and not isinstance(previous.tag, str):  # a comment
+        previous = previous.getprevious()
+    return previous
+
+
+def _split_posts(outer: list[_Node], index: dict[HtmlElement, _Node]) -> dict[HtmlElement, _Node]:
+    """The members holding a post's text but no evidence of one, whose sibling just
+    before them (of another kind) shows the author or date: old table layouts give each
+    post a header row and a text row. Each such member with that sibling's node."""
+    heads = {}
+    for member in outer:
+        if _user_text(member) < MIN_TEXT or member.dates or member.profiles:
+            continue
+        previous = _previous_element(member.element)
+        head = index.get(previous) if previous is not None else None
+        if head is None or head.signature == member.signature:
+            continue
+        if head.dates or head.profiles:
+            heads[member.element] = head
+    return heads
+
+
 def _groups(nodes: list[_Node]) -> Iterator[_Group]:
+    index = {node.element: node for node in nodes}
     by_key: dict[str, list[_Node]] = defaultdict(list)
     for node in nodes:
         if node.furniture or node.element.tag in ("html", "body", "head", "a", "br"):
@@ -294,12 +337,17 @@ def _groups(nodes: list[_Node]) -> Iterator[_Group]:
         counting = [
             m for m in outer if _user_text(m) >= MIN_TEXT and (m.dates > 0 or m.profiles > 0)
         ]
+        heads: dict[HtmlElement, HtmlElement] = {}
         if len(counting) < 2 or len(counting) < _COUNTING_SHARE * len(outer):
-            continue
+            split = _split_posts(outer, index)
+            if len(split) < 2 or len(split) < _COUNTING_SHARE * len(outer):
+                continue
+            counting = [m for m in outer if m.element in split]
+            heads = {element: head.element for element, head in split.items()}
         # a member holding nested members (threaded comments) counts its own text
         covered = sum(_user_text(m) for m in counting)
         depth = sum(len(list(m.element.iterancestors())) for m in counting) / len(counting)
-        yield _Group(members, counting, covered, depth)
+        yield _Group(members, counting, covered, depth, heads)
 
 
 def _containers(groups: list[_Group]) -> set[int]:
@@ -322,6 +370,15 @@ def _containers(groups: list[_Group]) -> set[int]:
         if len(groups[inner].counting) > len(groups[outer].counting)
         and text >= 0.5 * groups[outer].covered
     }
+
+
+def _one_block(head: HtmlElement, body: HtmlElement) -> HtmlElement:
+    """A post's two sibling elements as one block (copies, the page left as it is)."""
+    block = head.makeelement("div", {})
+    block.extend([deepcopy(head), deepcopy(body)])
+    for copy in block:
+        copy.tail = None
+    return block
 
 
 def _lead_post(group: _Group, nodes: list[_Node]) -> _Node | None:
@@ -406,6 +463,19 @@ def _date_of(
     element: HtmlElement, timezone: str, now: datetime | None, language: str | None
 ) -> tuple[datetime | None, str | None]:
     """The date an element declares or shows, and the text shown."""
+    found, text = _declared_or_shown_date(element, timezone, now, language)
+    if found is not None and found.year < _FIRST_YEAR:  # 1970-01-01: a date left unset
+        return None, None
+    return found, text
+
+
+# No forum post is older than this: an earlier date is a placeholder (Unix time 0).
+_FIRST_YEAR = 1980
+
+
+def _declared_or_shown_date(
+    element: HtmlElement, timezone: str, now: datetime | None, language: str | None
+) -> tuple[datetime | None, str | None]:
     shown = _string(element.text_content())[:120] or None
     for value in (element.get("datetime"), element.get("content")):
         if value and (element.tag == "time" or element.get("itemprop")):
@@ -433,7 +503,7 @@ def _date_of(
     for text in (shown, own):
         if not text or len(text) > 80:
             continue
-        match = _DATE_TEXT.search(text)
+        match = _date_match(text)
         if match is None:
             continue
         parsed = parse_date(text, timezone=timezone, now=now, language=language)
@@ -703,6 +773,46 @@ def _relabel_authors(blocks: list[_Block], url: str) -> None:
     for block, (name, href, element) in zip(blocks, found, strict=True):
         if name is not None and block.author and block.author.casefold() in labels:
             block.author, block.author_url, block.author_element = name, href, element
+
+
+# Elements that show a bare name in the posts of old boards ("<b>Sober</b>").
+_NAME_TAGS = {"b", "strong", "span", "cite", "em", "font", "div", "p", "td", "h3", "h4", "h5"}
+
+
+def _placed_authors(blocks: list[_Block]) -> None:
+    """Posts that show their author as a bare name (no profile link, no class naming an
+    author): the first place, the same in (nearly) every post, holding only a short
+    name that is not the same in every post (a label) nor a date. Blocks with an author
+    keep theirs."""
+    if len(blocks) < 2 or 2 * sum(b.author is not None for b in blocks) >= len(blocks):
+        return
+    names: dict[str, dict[int, tuple[str, HtmlElement]]] = defaultdict(dict)
+    first_at: dict[str, int] = {}
+    for number, block in enumerate(blocks):
+        for order, element in enumerate(block.elements):
+            if element.tag not in _NAME_TAGS or _in_quote(element, block):
+                continue
+            if any(isinstance(c.tag, str) and _string(c.text_content()) for c in element):
+                continue  # a name is a leaf
+            name = _string(element.text_content())
+            if not (_name_like(name) and len(name) <= 40 and len(name.split()) <= 4):
+                continue
+            place = block.paths[element]
+            if number not in names[place]:
+                names[place][number] = (name, element)
+                first_at[place] = min(first_at.get(place, order), order)
+    places = [
+        place
+        for place, found in names.items()
+        if len(found) >= THREAD_EVIDENCE * len(blocks)
+        and len({name.casefold() for name, _ in found.values()}) > 1
+    ]
+    if not places:
+        return
+    place = min(places, key=lambda p: first_at[p])
+    for number, block in enumerate(blocks):
+        if block.author is None and number in names[place]:
+            block.author, block.author_element = names[place][number]
 
 
 def _member_detail(element: HtmlElement) -> bool:
@@ -1011,6 +1121,9 @@ def _json_ld_posts(root: HtmlElement, url: str, timezone: str) -> list[Extracted
         date = item.get("dateCreated") or item.get("datePublished")
         item_url = item.get("url") or item.get("@id")
         match = _POST_LINK.search(item_url) if isinstance(item_url, str) else None
+        published = parse_iso(date, timezone) if isinstance(date, str) else None
+        if published is not None and published.year < _FIRST_YEAR:
+            published = None  # "1970-01-01T00:00:00+0000": a template's empty date
         posts.append(
             ExtractedPost(
                 post_id=match.group(1) if match else None,
@@ -1018,7 +1131,7 @@ def _json_ld_posts(root: HtmlElement, url: str, timezone: str) -> list[Extracted
                 text="\n".join(line.strip() for line in text.splitlines() if line.strip()),
                 author=author,
                 author_url=_joined(url, author_url),
-                published_at=parse_iso(date, timezone) if isinstance(date, str) else None,
+                published_at=published,
                 date_text=date if isinstance(date, str) else None,
             )
         )
@@ -1045,12 +1158,16 @@ def structural_posts(
     lead = _lead_post(group, nodes)
     reads = []
     for node in ([lead] if lead else []) + group.counting:
-        nested = {e for e in node.element.iterdescendants() if e in members}
-        reads.append(_read_block(node.element, nested, url, timezone, now, language))
+        element = node.element
+        if element in group.heads:  # one block of copies of the two
+            element = _one_block(group.heads[element], element)
+        nested = {e for e in element.iterdescendants() if e in members}
+        reads.append(_read_block(element, nested, url, timezone, now, language))
     common = _common_classes(reads)
     for block in reads:
         _place_paths(block, common)
     _relabel_authors(reads, url)
+    _placed_authors(reads)
     # a post shows its date or its author: a block with neither is no post
     reads = [b for b in reads if b.published is not None or b.author is not None]
     if len(reads) < 2:
@@ -1104,7 +1221,8 @@ def generic_posts(
     declared = _microdata_posts(root, url, timezone, now, language)
     found = declared or structural_posts(root, url, timezone, now, language)
     from_ld = _json_ld_posts(root, url, timezone)
-    if len(from_ld) > len(found):
+    # JSON-LD a theme fills in badly (no dates) does not replace the markup's posts
+    if len(from_ld) > len(found) and (not found or reads_like_a_thread(from_ld)):
         return from_ld
     return found
 

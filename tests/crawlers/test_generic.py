@@ -283,3 +283,45 @@ def test_a_lead_post_marked_up_apart_from_the_replies_is_the_first_post():
     assert [post.author for post in posts] == ["ana", "bruno", "clara", "dan"]
     assert posts[0].text == "Hi folks, is CBD oil as good as the reports say?"
     assert posts[0].published_at == datetime(2019, 5, 15, tzinfo=UTC)
+
+
+def test_posts_split_over_two_rows_with_bare_names_give_their_authors_and_dates():
+    """Old table boards (hifi-forum.de) give each post a row with the author, in bold
+    with no profile link, and the date, then a row with the text."""
+    rows = "".join(
+        f"""<tr><td rowspan="2" class="td1"><a name="{number}"></a><div class="box">
+<b>{name}</b><br/><span>Stammgast</span></div></td>
+<td class="td1 actions">#{number} erstellt: {day}. Apr 2004, <span class="time">10:1{number}</span>
+</td></tr><tr class="posting-row"><td class="td1"><div class="text">{text}</div></td></tr>"""
+        for number, (name, day, text) in enumerate(
+            [
+                ("Sober", 20, "Ich habe mir überlegt, ein Fotoalbum anzulegen."),
+                ("Django8", 20, "Finde ich eine tolle Idee, ich mache mit!"),
+                ("Sober", 21, "Danke, dann fange ich heute Abend an."),
+            ],
+            1,
+        )
+    )
+    html = f'<html lang="de"><body><table class="tbl">{rows}</table></body></html>'
+    url = "https://f.example/viewthread-84-87.html"
+    posts = generic_posts(parse_html(html, url), url)
+    assert [post.author for post in posts] == ["Sober", "Django8", "Sober"]
+    assert posts[1].text == "Finde ich eine tolle Idee, ich mache mit!"
+    assert posts[2].published_at == datetime(2004, 4, 21, 10, 13, tzinfo=UTC)
+
+
+def test_a_date_left_at_unix_time_zero_is_no_date():
+    items = ",".join(
+        f'{{"@type": "Comment", "text": "Comment {n} with some words.", '
+        f'"author": {{"@type": "Person", "name": "rockett"}}, '
+        f'"dateCreated": "1970-01-01T00:00:00+0000"}}'
+        for n in range(3)
+    )
+    html = (
+        '<html><head><script type="application/ld+json">{"@context": "https://schema.org",'
+        f'"@type": "DiscussionForumPosting", "comment": [{items}]}}</script></head>'
+        "<body><p>A page.</p></body></html>"
+    )
+    url = "https://f.example/topic/1"
+    posts = generic_posts(parse_html(html, url), url)
+    assert len(posts) == 3 and all(post.published_at is None for post in posts)
