@@ -51,19 +51,29 @@ from collections import defaultdict
 from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawlers.extract.dates import parse_date, parse_iso
+from crawlers.extract.dates import parse_iso
 from crawlers.extract.declared import link_base, page_language
 from crawlers.extract.presets import (
     ExtractedPost,
     _joined,
     _without_session,
     element_text,
+)
+from crawlers.extract.shown_dates import (
+    DATE_PROPS,
+    DATE_TEXT,
+    FIRST_YEAR,
+    date_of,
+    first_date,
+    is_date_marker,
+    one_line,
+    own_text,
 )
 from crawlers.page_objects import PageObject
 
@@ -95,38 +105,6 @@ _PARITY = {"odd", "even", "alt", "first", "last", "new", "old", "unread", "read"
 _SCHEMA_TYPES = ("DiscussionForumPosting", "Comment", "Answer", "Question", "SocialMediaPosting")
 
 _DIGITS = re.compile(r"\d+")
-_MONTHS = (
-    r"jan|feb|f[ée]v|mar|m[äa]r|apr|avr|may|mai|jun|juin|jul|juil|aug|ao[uû]|sep|oct|okt|nov"
-    r"|dec|d[ée]c|dez|janv|janvier|f[ée]vrier|mars|avril|juillet|septembre|octobre|novembre"
-    r"|d[ée]cembre|januar|februar|m[äa]rz|juni|juli|august|oktober|dezember"
-)
-_DATE_TEXT = re.compile(
-    rf"(?<!\w)(?:\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}}"
-    rf"|\d{{1,2}}\.?\s+(?:{_MONTHS})\w*\.?,?\s+\d{{2,4}}"
-    rf"|(?:{_MONTHS})\w*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    r"|\d+\s+(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s+ago"
-    r"|il y a\s+\d+\s+\w+|vor\s+\d+\s+\w+"
-    r"|(?:yesterday|today|hier|aujourd'hui|gestern|heute)\b)",
-    re.IGNORECASE,
-)
-# A member's details beside the post, not the post's date.
-_MEMBER_SINCE = re.compile(
-    r"joined|registered|member since|inscrit|inscription|registriert|anmeldung|angemeldet"
-    r"|dabei seit|mitglied seit"
-    r"|seit\b|last (?:seen|visit|active)|derni[èe]re visite|birthday|geburtstag|anniversaire"
-    r"|\bedited|last edit|modifi[ée] (?:le|par)|bearbeitet|zuletzt (?:hier|online|aktiv)",
-    re.IGNORECASE,
-)
-# The same, said by the class of the date or of its parent.
-_MEMBER_CLASS = re.compile(
-    r"regist|joined|join-?date|regdate|member-?since|user-?since|last-?(?:seen|visit|active)"
-    r"|birthday|edit",
-    re.IGNORECASE,
-)
-_TIME_TEXT = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
-_YEAR_OR_TIME = re.compile(r"(?:19|20)\d\d|\d:\d\d")
-_DATE_ATTRIBUTES = ("data-time", "data-timestamp", "data-datetime", "data-date", "datetime")
-_DATE_PROPS = {"datecreated", "datepublished", "commenttime", "uploaddate"}
 # A link to a member's profile: the words engines and CMSs put in such paths.
 _PROFILE = re.compile(
     r"(?:^|[/?&._=#-])(?:members?|users?|profiles?|u|uid|userid|user_id|author|authors"
@@ -193,37 +171,6 @@ def _length(text: str | None) -> int:
     return sum(len(word) for word in text.split()) if text else 0
 
 
-def _is_date_marker(element: HtmlElement) -> bool:
-    """Markup that declares a date, or a short text that reads as one."""
-    if element.tag == "time" and element.get("datetime"):
-        return True
-    if (element.get("itemprop") or "").lower() in _DATE_PROPS:
-        return True
-    if any(element.get(name) for name in _DATE_ATTRIBUTES):
-        return True
-    title = element.get("title")
-    if title and len(title) < 60 and _YEAR_OR_TIME.search(title) and _DATE_TEXT.search(title):
-        return True
-    own = _own_text(element)
-    return 0 < len(own) < 100 and _date_match(own) is not None
-
-
-def _date_match(text: str) -> re.Match[str] | None:
-    """Where the text reads as a date; a date word alone in a sentence does not ("Ist
-    häufiger hier": here, not yesterday; "ich fange heute an")."""
-    match = _DATE_TEXT.search(text)
-    if match is None or _DIGITS.search(match.group()) or 2 * len(match.group()) >= len(text):
-        return match
-    return None
-
-
-def _own_text(element: HtmlElement) -> str:
-    """The element's own text nodes (not its children's), joined."""
-    parts = [element.text or ""]
-    parts += [child.tail or "" for child in element]
-    return " ".join(" ".join(parts).split())
-
-
 def _is_profile_link(element: HtmlElement) -> bool:
     if element.tag != "a":
         return False
@@ -260,7 +207,7 @@ def _walk(root: HtmlElement) -> list[_Node]:
         node.text = own
         if element.tag == "a":
             node.link_text = own
-        node.dates = int(_is_date_marker(element))
+        node.dates = int(is_date_marker(element))
         if node.dates and not node.in_link:
             node.date_text = own
         node.profiles = int(_is_profile_link(element) and own > 0)
@@ -455,78 +402,6 @@ def _block_elements(block: HtmlElement, nested: set[HtmlElement]) -> Iterator[Ht
                 stack.append(child)
 
 
-def _string(text: str | None) -> str:
-    return " ".join((text or "").replace("\xa0", " ").split())
-
-
-def _date_of(
-    element: HtmlElement, timezone: str, now: datetime | None, language: str | None
-) -> tuple[datetime | None, str | None]:
-    """The date an element declares or shows, and the text shown."""
-    found, text = _declared_or_shown_date(element, timezone, now, language)
-    if found is not None and found.year < _FIRST_YEAR:  # 1970-01-01: a date left unset
-        return None, None
-    return found, text
-
-
-# No forum post is older than this: an earlier date is a placeholder (Unix time 0).
-_FIRST_YEAR = 1980
-
-
-def _declared_or_shown_date(
-    element: HtmlElement, timezone: str, now: datetime | None, language: str | None
-) -> tuple[datetime | None, str | None]:
-    shown = _string(element.text_content())[:120] or None
-    for value in (element.get("datetime"), element.get("content")):
-        if value and (element.tag == "time" or element.get("itemprop")):
-            parsed = parse_iso(value, timezone)
-            if parsed is not None:
-                return parsed, shown
-    for name in ("data-time", "data-timestamp"):
-        value = element.get(name) or ""
-        if value.isdigit():
-            number = int(value)
-            try:
-                return datetime.fromtimestamp(number / (1000 if number > 10**11 else 1), UTC), shown
-            except (ValueError, OverflowError, OSError):
-                pass
-    for name in ("data-datetime", "data-date", "datetime"):
-        parsed = parse_iso(element.get(name), timezone)
-        if parsed is not None:
-            return parsed, shown
-    title = element.get("title")
-    if title and _YEAR_OR_TIME.search(title) and _DATE_TEXT.search(title):
-        parsed = parse_date(title, timezone=timezone, now=now, language=language)
-        if parsed is not None:
-            return parsed, shown or title
-    own = _own_text(element)
-    for text in (shown, own):
-        if not text or len(text) > 80:
-            continue
-        match = _date_match(text)
-        if match is None:
-            continue
-        parsed = parse_date(text, timezone=timezone, now=now, language=language)
-        if parsed is None:
-            span = _date_span(text, match)
-            parsed = parse_date(span, timezone=timezone, now=now, language=language)
-        if parsed is not None:
-            return parsed, text
-    return None, None
-
-
-def _date_span(text: str, match: re.Match[str]) -> str:
-    """The date and the time of day that follows it, without the words around them."""
-    end = match.end()
-    time = _TIME_TEXT.search(text, end)
-    if time is not None and time.start() - end < 12:
-        end = time.end()
-        rest = re.match(r"\s*(?:[ap]\.?m\.?)", text[end:], re.IGNORECASE)
-        if rest:
-            end += rest.end()
-    return text[match.start() : end]
-
-
 def _author_of(
     elements: list[HtmlElement], block: HtmlElement, url: str, labels: frozenset[str] = frozenset()
 ) -> tuple[str | None, str | None, HtmlElement | None]:
@@ -540,7 +415,7 @@ def _author_of(
         prop = (element.get("itemprop") or "").lower()
         if prop == "author" or prop == "creator":
             names = element.xpath(".//*[@itemprop='name']")
-            name = _string((names[0] if names else element).text_content()) or _string(
+            name = one_line((names[0] if names else element).text_content()) or one_line(
                 element.get("content")
             )
             link = element if element.tag == "a" else next(iter(element.xpath(".//a[@href]")), None)
@@ -548,17 +423,17 @@ def _author_of(
             if name and len(name) <= 80:
                 return name, _without_session(_joined(url, href)), element
     declared = next(
-        (_string(block.get(name)) for name in _AUTHOR_ATTRIBUTES if block.get(name)), None
+        (one_line(block.get(name)) for name in _AUTHOR_ATTRIBUTES if block.get(name)), None
     )
     profiles = [e for e in elements if _is_profile_link(e) and not _in_quote(e, block)]
     for element in profiles:
-        name = _string(element.text_content())
+        name = one_line(element.text_content())
         if _is_name(name):
             # the same profile's other links: the avatar's initial, the full name
             href = element.get("href")
             same = [e for e in profiles if e.get("href") == href]
-            element = max(same, key=lambda e: len(_string(e.text_content())))
-            name = _string(element.text_content())
+            element = max(same, key=lambda e: len(one_line(e.text_content())))
+            name = one_line(element.text_content())
             if declared and declared.casefold() != name.casefold():
                 continue
             return name, _without_session(_joined(url, href)), element
@@ -577,16 +452,16 @@ def _author_of(
                 if isinstance(e.tag, str)
                 and _AUTHOR_CLASS.search(e.get("class") or "")
                 and not _NOT_AUTHOR_CLASS.search(e.get("class") or "")
-                and _name_like(_string(e.text_content()))
+                and _name_like(one_line(e.text_content()))
             ]
             if inner:  # "<div class=comment-author><cite class=fn>A</cite> says:</div>"
                 element = inner[-1]
             link = next(iter(element.xpath(".//a[@href]")), None)
-            name = _string((link if link is not None else element).text_content())
+            name = one_line((link if link is not None else element).text_content())
             if not _is_name(name):  # "<h3 class=userText>A <em class=userTitle>…"
-                name = _own_text(element)
+                name = own_text(element)
             if not _is_name(name):
-                name = _string(element.text_content())
+                name = one_line(element.text_content())
             if _is_name(name):
                 href = link.get("href") if link is not None else None
                 return name, _without_session(_joined(url, href)), element
@@ -598,7 +473,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 def _name_like(name: str) -> bool:
     """A display name: short, with a letter, not a date."""
-    return 0 < len(name) <= 60 and _LETTER.search(name) is not None and not _DATE_TEXT.search(name)
+    return 0 < len(name) <= 60 and _LETTER.search(name) is not None and not DATE_TEXT.search(name)
 
 
 def _post_id(block: HtmlElement, elements: list[HtmlElement]) -> str | None:
@@ -706,21 +581,9 @@ def _read_block(
 ) -> _Block:
     elements = list(_block_elements(block, nested))
     author, author_url, author_element = _author_of(elements, block, url)
-    published = date_text = date_element = None
-    candidates = [
-        e
-        for e in elements
-        if _is_date_marker(e) and not _in_quote(e, block) and not _member_detail(e)
-    ]
-    # machine-readable first, then dates with a time of day
-    candidates.sort(
-        key=lambda e: (0 if _declares_date(e) else 1, 0 if _TIME_TEXT.search(_own_text(e)) else 1)
+    published, date_text, date_element = first_date(
+        (e for e in elements if not _in_quote(e, block)), timezone, now, language
     )
-    for element in candidates[:6]:
-        published, date_text = _date_of(element, timezone, now, language)
-        if published is not None:
-            date_element = element
-            break
     return _Block(
         block,
         elements,
@@ -745,7 +608,7 @@ def _relabel_authors(blocks: list[_Block], url: str) -> None:
     place_blocks: dict[str, int] = defaultdict(int)
     linking = 0  # blocks with profile links
     for block in blocks:
-        links = {e: _string(e.text_content()).casefold() for e in block.elements}
+        links = {e: one_line(e.text_content()).casefold() for e in block.elements}
         links = {e: text for e, text in links.items() if text and _is_profile_link(e)}
         for text in set(links.values()):
             shown[text] += 1
@@ -792,9 +655,9 @@ def _placed_authors(blocks: list[_Block]) -> None:
         for order, element in enumerate(block.elements):
             if element.tag not in _NAME_TAGS or _in_quote(element, block):
                 continue
-            if any(isinstance(c.tag, str) and _string(c.text_content()) for c in element):
+            if any(isinstance(c.tag, str) and one_line(c.text_content()) for c in element):
                 continue  # a name is a leaf
-            name = _string(element.text_content())
+            name = one_line(element.text_content())
             if not (_name_like(name) and len(name) <= 40 and len(name.split()) <= 4):
                 continue
             place = block.paths[element]
@@ -813,32 +676,6 @@ def _placed_authors(blocks: list[_Block]) -> None:
     for number, block in enumerate(blocks):
         if block.author is None and number in names[place]:
             block.author, block.author_element = names[place][number]
-
-
-def _member_detail(element: HtmlElement) -> bool:
-    """Whether a date is a member's (joined, last seen), by its label: in its own text,
-    its parent's, or the element before it."""
-    parent = element.getparent()
-    if any(_MEMBER_CLASS.search(e.get("class") or "") for e in (element, parent)):
-        return True
-    # a label names the date after it: "Joined: 11 April 2009", while in "14 June 2020
-    # 10:23 (edited: 14 June 2020 10:41)" the first date is the post's
-    for text in (_string(element.text_content())[:100], _own_text(parent)[:100]):
-        label, date = _MEMBER_SINCE.search(text), _DATE_TEXT.search(text)
-        if label and (date is None or label.start() < date.start()):
-            return True
-    previous = element.getprevious()
-    return previous is not None and bool(
-        _MEMBER_SINCE.search(_string(previous.text_content())[:60])
-    )
-
-
-def _declares_date(element: HtmlElement) -> bool:
-    return bool(
-        (element.tag == "time" and element.get("datetime"))
-        or (element.get("itemprop") or "").lower() in _DATE_PROPS
-        or any(element.get(name) for name in _DATE_ATTRIBUTES)
-    )
 
 
 def _evidence(block: _Block) -> set[HtmlElement]:
@@ -868,7 +705,7 @@ def _content_path(blocks: list[_Block]) -> str | None:
     several: set[str] = set()
     # the text of each place in each block; a text that several blocks show at the same
     # place (a title "Re: …", a member's details, a signature) is no one post's text
-    shown = [{e: _string(e.text_content()) for e in block.elements} for block in blocks]
+    shown = [{e: one_line(e.text_content()) for e in block.elements} for block in blocks]
     repeats: dict[tuple[str, str], int] = defaultdict(int)
     for block, texts_of in zip(blocks, shown, strict=True):
         for key in {(block.paths[e], text) for e, text in texts_of.items() if text}:
@@ -1050,10 +887,10 @@ def _microdata_posts(
         if not bodies:
             continue
         block = _read_block(item, nested, url, timezone, now, language)
-        declared = [e for e in elements if (e.get("itemprop") or "").lower() in _DATE_PROPS]
+        declared = [e for e in elements if (e.get("itemprop") or "").lower() in DATE_PROPS]
         published, date_text = block.published, block.date_text
         for element in declared:
-            found, shown = _date_of(element, timezone, now, language)
+            found, shown = date_of(element, timezone, now, language)
             if found is not None:
                 published, date_text = found, shown
                 break
@@ -1122,7 +959,7 @@ def _json_ld_posts(root: HtmlElement, url: str, timezone: str) -> list[Extracted
         item_url = item.get("url") or item.get("@id")
         match = _POST_LINK.search(item_url) if isinstance(item_url, str) else None
         published = parse_iso(date, timezone) if isinstance(date, str) else None
-        if published is not None and published.year < _FIRST_YEAR:
+        if published is not None and published.year < FIRST_YEAR:
             published = None  # "1970-01-01T00:00:00+0000": a template's empty date
         posts.append(
             ExtractedPost(

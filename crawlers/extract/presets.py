@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crawlers.extract.dates import parse_date, parse_iso
 from crawlers.extract.declared import link_base
+from crawlers.extract.shown_dates import first_date
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
@@ -621,6 +622,9 @@ class Preset:
                     now=now,
                     language=language,
                 )
+            if published is None:  # a theme that moved the date: the one the post shows
+                published, shown = self._shown_date(node, content[0], timezone, now, language)
+                date_text = date_text or shown
             title = _value(node, spec.title)
             posts.append(
                 ExtractedPost(
@@ -636,6 +640,37 @@ class Preset:
                 )
             )
         return posts
+
+    def _shown_date(
+        self,
+        node: Selector | HtmlElement,
+        content: HtmlElement,
+        timezone: str,
+        now: datetime | None,
+        language: str | None,
+    ) -> tuple[datetime | None, str | None]:
+        """The date the post shows outside its text, read as the generic extractor
+        reads one (crawlers/extract/shown_dates.py); what the preset drops (quotes,
+        edit notices) left out."""
+        root = node.root if isinstance(node, Selector) else node
+        if not isinstance(root, HtmlElement):
+            return None, None
+        skipped = {content} | {
+            found
+            for expression in self.spec.drop
+            for found in select(root, expression)
+            if isinstance(found, HtmlElement)
+        }
+        elements = []
+        stack = [root]
+        while stack:
+            element = stack.pop()
+            if element in skipped or element.tag in ("script", "style"):
+                continue
+            elements.append(element)
+            stack.extend(child for child in reversed(element) if isinstance(child.tag, str))
+        published, shown, _ = first_date(elements, timezone, now, language)
+        return published, shown
 
     def _published(self, node: Selector | HtmlElement, timezone: str) -> datetime | None:
         value = _value(node, self.spec.published)
