@@ -26,7 +26,8 @@ from warehouse.topics import TopicReport, assign_topics, read_topic_vectors
 
 MENTION_COLUMNS = [
     "mention_id", "source_id", "source_kind", "url", "thread_url", "thread_title", "title",
-    "post_id", "position", "author", "author_url", "published_at", "crawled_at", "language",
+    "post_id", "position", "author", "author_url", "published_at", "published_offset_minutes",
+    "crawled_at", "language",
     "text", "sentiment", "sentiment_score", "prob_negative", "prob_neutral", "prob_positive",
     "model_name", "model_version", "scored_chars", "topics", "prob_offensive", "prob_hate",
     "moderation_flags", "moderation_version", "content_hash",
@@ -36,8 +37,12 @@ BRAND_COLUMNS = [
     "mention_id", "brand", "terms", "sentiment", "sentiment_score", *BRAND_PROBABILITIES,
     "match",
 ]  # fmt: skip
-# What makes a row "changed": crawled_at alone does not.
-_CONTENT = [c for c in MENTION_COLUMNS if c not in ("mention_id", "crawled_at", "content_hash")]
+# What makes a row "changed": crawled_at alone does not; the offset is published_at's.
+_CONTENT = [
+    c
+    for c in MENTION_COLUMNS
+    if c not in ("mention_id", "crawled_at", "content_hash", "published_offset_minutes")
+]
 
 
 @dataclass
@@ -48,6 +53,11 @@ class LoadReport:
     unchanged: int
     quarantined: int
     topics: TopicReport | None = None  # None when the batch came without topic vectors
+
+
+def _offset_minutes(moment: datetime | None) -> int | None:
+    offset = moment.utcoffset() if moment is not None else None
+    return None if offset is None else int(offset.total_seconds() // 60)
 
 
 def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
@@ -68,6 +78,7 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
             "author": m.author,
             "author_url": m.author_url,
             "published_at": m.published_at,
+            "published_offset_minutes": _offset_minutes(m.published_at),
             "crawled_at": m.crawled_at,
             "language": m.language,
             "text": m.text,
@@ -97,6 +108,7 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
         ).hexdigest()[:32]
         rows.append(row)
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
+    frame["published_offset_minutes"] = frame["published_offset_minutes"].astype("Int64")
     for column in ("published_at", "crawled_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame

@@ -9,7 +9,8 @@ timezone.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from datetime import timezone as fixed_offset
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -133,3 +134,42 @@ def _parser(languages: tuple[str, ...], timezone: str, base: datetime | None) ->
     if base is not None:
         settings["RELATIVE_BASE"] = base
     return DateDataParser(languages=list(languages), settings=settings)
+
+
+# A time of day in a date as shown: "1:59 AM", "13h06", "10:23".
+_SHOWN_TIME = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
+# UTC offsets in use run from -12:00 to +14:00, in steps of 15 minutes.
+_LARGEST_OFFSET = timedelta(hours=14)
+_OFFSET_STEP = 15 * 60
+
+
+def as_shown(
+    instant: datetime | None,
+    shown: str | None,
+    *,
+    timezone: str = "UTC",
+    now: datetime | None = None,
+    language: str | None = None,
+) -> datetime | None:
+    """The instant at the offset the page shows it: a Blogger comment whose link holds
+    the Unix time of 2019-06-02 17:59Z and whose text says "June 3, 2019 at 1:59 AM"
+    was written at 01:59+08:00, on June 3 for its readers. Without a shown time of day
+    that tells, an instant given in UTC is put at the source's timezone; the instant
+    itself never changes."""
+    if instant is None:
+        return None
+    if shown and _SHOWN_TIME.search(shown):
+        local = parse_date(shown, timezone="UTC", now=now, language=language)
+        if local is not None:
+            seconds = (
+                local.replace(tzinfo=None)
+                - instant.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+            ).total_seconds()
+            steps = round(seconds / _OFFSET_STEP)
+            offset = timedelta(seconds=steps * _OFFSET_STEP)
+            # the shown time is the instant's to the minute, at a real offset
+            if abs(offset) <= _LARGEST_OFFSET and abs(seconds - offset.total_seconds()) < 120:
+                return instant.astimezone(fixed_offset(offset))
+    if instant.utcoffset() == timedelta(0) and timezone != "UTC":
+        return instant.astimezone(ZoneInfo(timezone))
+    return instant

@@ -7,7 +7,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from crawlers.engine import Engine
-from crawlers.extract.dates import parse_date, parse_iso
+from crawlers.extract.dates import as_shown, parse_date, parse_iso
 from crawlers.extract.declared import page_language
 from crawlers.extract.generic import GenericEngine, reads_like_a_thread
 from crawlers.extract.presets import ExtractedPost, Preset, detect_preset, get_preset, select
@@ -381,10 +381,28 @@ def read_posts(
     dated messages); (None, []) for a page with no posts."""
     engine = engine or page_object_for(url) or detect_preset(page, detect_among)
     if engine is not None:
-        return engine, engine.posts(page, url, timezone=timezone, now=now, language=language)
-    generic = GenericEngine()
-    posts = generic.posts(page, url, timezone=timezone, now=now, language=language)
-    return (generic, posts) if reads_like_a_thread(posts) else (None, [])
+        posts = engine.posts(page, url, timezone=timezone, now=now, language=language)
+    else:
+        engine = GenericEngine()
+        posts = engine.posts(page, url, timezone=timezone, now=now, language=language)
+        if not reads_like_a_thread(posts):
+            return None, []
+    return engine, shown_as_on_page(posts, timezone=timezone, now=now, language=language)
+
+
+def shown_as_on_page(
+    posts: list[ExtractedPost], *, timezone: str, now: datetime | None, language: str | None
+) -> list[ExtractedPost]:
+    """The posts with their dates at the offset their page shows them (as_shown)."""
+    return [
+        replace(
+            post,
+            published_at=as_shown(
+                post.published_at, post.date_text, timezone=timezone, now=now, language=language
+            ),
+        )
+        for post in posts
+    ]
 
 
 def extract_page(
@@ -418,7 +436,12 @@ def extract_page(
         preset = get_preset(preset)
     if generic:
         engine: Engine | None = GenericEngine()
-        posts = GenericEngine().posts(page, url, timezone=timezone, now=now, language=language)
+        posts = shown_as_on_page(
+            GenericEngine().posts(page, url, timezone=timezone, now=now, language=language),
+            timezone=timezone,
+            now=now,
+            language=language,
+        )
     else:
         engine, posts = read_posts(
             page,

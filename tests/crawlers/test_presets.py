@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bench.forums import Score, load_pages, page_bytes, score_posts
+from crawlers.extract.dates import as_shown
 from crawlers.extract.page import PageExtraction, extract_page, parse_html
 from crawlers.extract.presets import (
     PresetError,
@@ -467,3 +468,18 @@ def test_every_preset_has_a_fixture_and_every_fixture_a_case():
     presets = {page.preset for page in PAGES.values()}
     assert presets | {preset for _, _, preset in EXTRA_PAGES.values()} == set(preset_names())
     assert {case.name for case in CASES} == set(PAGES) | set(EXTRA_PAGES)
+
+
+def test_a_date_keeps_the_offset_its_page_shows():
+    """Blogger's comment links hold the Unix time; the page shows the blog's time: the
+    post is at the offset the page shows (the same instant), on the day its readers saw."""
+    html, url, preset = _source("blogger__luxuryhaven-hyatt-phuquoc")
+    first = extract_page(html, url, preset=preset).posts[0]
+    assert first.date_text == "June 3, 2019 at 1:59 AM"
+    assert first.published_at is not None
+    assert first.published_at.isoformat(timespec="minutes") == "2019-06-03T01:59+08:00"
+    assert first.published_at == datetime(2019, 6, 2, 17, 59, 5, 844000, tzinfo=UTC)
+    # no time shown: a UTC instant is put at the source's timezone
+    instant = datetime(2019, 6, 2, 17, 59, tzinfo=UTC)
+    paris = as_shown(instant, "June 2, 2019", timezone="Europe/Paris")
+    assert paris is not None and paris.isoformat() == "2019-06-02T19:59:00+02:00"

@@ -223,3 +223,32 @@ def test_daily_view_has_one_row_per_brand_per_day_including_quiet_days(tmp_path:
     assert len(rows) == 4  # days 5, 4, 3 and 2 ago: the quiet days are there with 0
     assert rows[1][1] == 0 and rows[1][5] is None
     assert grain == (True,)
+
+
+def test_a_post_keeps_the_offset_its_page_shows_and_the_day_its_readers_saw(tmp_path: Path):
+    """A Blogger comment of 2019-06-02 17:59Z, shown "June 3, 2019 at 1:59 AM" (+08:00):
+    the instant is stored as such, its offset beside it, and its local day is June 3."""
+    from datetime import UTC, datetime
+    from datetime import timezone as fixed
+
+    shown = datetime(2019, 6, 2, 17, 59, tzinfo=UTC).astimezone(fixed(timedelta(hours=8)))
+    mentions = [
+        replace(scored_mention(0), published_at=shown),
+        replace(scored_mention(1), published_at=datetime(2019, 6, 2, 17, 59, tzinfo=UTC)),
+    ]
+    batch = tmp_path / "batch.jsonl"
+    write_mentions(batch, mentions)
+    db = tmp_path / "w.duckdb"
+    assert load_mentions(batch, db).inserted == 2
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "SELECT mention_id, published_offset_minutes, day::VARCHAR, local_day::VARCHAR "
+        "FROM mentions_clean ORDER BY mention_id"
+    ).fetchall()
+    con.close()
+    assert rows == [
+        ("m00000", 480, "2019-06-02", "2019-06-03"),
+        ("m00001", 0, "2019-06-02", "2019-06-02"),
+    ]
+    # loading it again changes nothing
+    assert load_mentions(batch, db).unchanged == 2

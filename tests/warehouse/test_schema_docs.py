@@ -13,7 +13,10 @@ from warehouse.db import connect, migrate
 from warehouse.docs import REFERENCE, reference, relations
 
 # Kept by the warehouse about a row, not carried by the record.
-WAREHOUSE_ONLY = {"content_hash", "loaded_at", "updated_at", "duplicate_group"}
+# published_offset_minutes is the record's published_at offset, which TIMESTAMPTZ drops
+WAREHOUSE_ONLY = {
+    "content_hash", "loaded_at", "updated_at", "duplicate_group", "published_offset_minutes",
+}  # fmt: skip
 PROBABILITIES = {"prob_negative", "prob_neutral", "prob_positive"}
 
 

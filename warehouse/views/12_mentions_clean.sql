@@ -5,6 +5,8 @@
 -- Columns: those of table mentions (sentiment and sentiment_score corrected; a correction
 --   counts -1, 0 or +1), and:
 --   day: the day the post was published (UTC)
+--   local_day: that day as the post's page shows it, at published_offset_minutes (the
+--     UTC day where the offset is unknown)
 --   model_sentiment: the model's label, before any correction
 --   model_sentiment_score: the model's score, before any correction
 --   corrected: true when an analyst's correction applies
@@ -17,6 +19,10 @@ SELECT
         coalesce(c.sentiment_score, m.sentiment_score) AS sentiment_score
     ),
     CAST(timezone('UTC', m.published_at) AS DATE) AS day,
+    CAST(
+        timezone('UTC', m.published_at) + to_minutes(coalesce(m.published_offset_minutes, 0))
+        AS DATE
+    ) AS local_day,
     m.sentiment AS model_sentiment,
     m.sentiment_score AS model_sentiment_score,
     c.sentiment IS NOT NULL AS corrected,
