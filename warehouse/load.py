@@ -184,7 +184,9 @@ def duplicate_groups(
         "GROUP BY b.mention_id, mb.mention_id HAVING count(*) >= ? ",
         [MIN_SHARED_BANDS],
     ).fetchall():
-        if new_id not in stored or published < stored[new_id][0]:
+        if new_id not in stored or _earliest_first(published) < _earliest_first(
+            stored[new_id][0]
+        ):
             stored[new_id] = (published, group)
     for mention_id, published, group in con.execute(
         "SELECT m.mention_id, m.published_at, m.duplicate_group FROM mentions AS m "
@@ -192,7 +194,7 @@ def duplicate_groups(
     ).fetchall():
         stored[mention_id] = (published, group)
     published, mention_ids = list(good["published_at"]), [str(m) for m in good["mention_id"]]
-    order = sorted(range(len(good)), key=lambda i: (published[i], mention_ids[i]))
+    order = sorted(range(len(good)), key=lambda i: (_earliest_first(published[i]), mention_ids[i]))
     ids = [mention_ids[i] for i in order]
     roots = group_copies([keys[i] for i in ids])
     members: dict[int, list[str]] = {}
@@ -201,10 +203,16 @@ def duplicate_groups(
     group_of: dict[str, str] = {}
     for root, group in members.items():
         known = [stored[m] for m in group if m in stored]
-        chosen = min(known, key=lambda pg: pg[0])[1] if known else ids[root]
+        chosen = min(known, key=lambda pg: _earliest_first(pg[0]))[1] if known else ids[root]
         for mention_id in group:
             group_of[mention_id] = str(chosen)
     return [group_of[m] for m in mention_ids]
+
+
+def _earliest_first(published: Any) -> tuple[bool, Any]:
+    """A sort key putting posts in date order, those without a date last."""
+    missing = published is None or bool(pd.isna(published))
+    return (missing, None if missing else pd.Timestamp(published))
 
 
 def fingerprint_stored_posts(con: duckdb.DuckDBPyConnection) -> int:

@@ -17,10 +17,11 @@ import pandas as pd
 
 from veille.record import SENTIMENT_LABELS, SOURCE_KINDS
 
-# The NOT NULL columns of table `mentions` (a NaN score counts as null).
+# The NOT NULL columns of table `mentions` (a NaN score counts as null); a post whose
+# date could not be read is kept with a null published_at.
 REQUIRED = (
-    "mention_id", "source_id", "source_kind", "url", "position", "text", "published_at",
-    "crawled_at", "language", "sentiment", "sentiment_score", "prob_negative", "prob_neutral",
+    "mention_id", "source_id", "source_kind", "url", "position", "text", "crawled_at",
+    "language", "sentiment", "sentiment_score", "prob_negative", "prob_neutral",
     "prob_positive", "model_name", "model_version",
 )  # fmt: skip
 LANGUAGES = ("fr", "en", "unknown")

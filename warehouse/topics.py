@@ -96,7 +96,9 @@ def assign_topics(
     waiting = [m for m, a in zip(fresh, assigned[len(pending) :], strict=True) if a is None]
     if waiting:
         con.executemany(
-            "INSERT INTO topic_pending SELECT mention_id, ?, published_at FROM mentions "
+            # a post without a date waits from its crawl
+            "INSERT INTO topic_pending SELECT mention_id, ?, coalesce(published_at, crawled_at) "
+            "FROM mentions "
             "WHERE mention_id = ? ON CONFLICT DO NOTHING",
             [[vectors[m].tolist(), m] for m in waiting],
         )

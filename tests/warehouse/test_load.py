@@ -62,9 +62,9 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_rest_loads(tmp_path: Path
     good = [scored_mention(i) for i in range(5)]
     future = scored_mention(90, days_ago=-3)
     out_of_range = replace(scored_mention(91), sentiment_score=1.7)
-    no_date = replace(scored_mention(92), published_at=None)
+    no_text = replace(scored_mention(92), text="")
     batch = tmp_path / "batch.jsonl"
-    write_mentions(batch, [*good, future, out_of_range, no_date])
+    write_mentions(batch, [*good, future, out_of_range, no_text])
     report = load_mentions(batch, db)
     assert (report.inserted, report.quarantined) == (5, 3)
     con = duckdb.connect(str(db), read_only=True)
@@ -75,7 +75,7 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_rest_loads(tmp_path: Path
     con.close()
     assert reasons["m00090"] == ["published_at: expect_column_values_to_be_between"]
     assert reasons["m00091"] == ["sentiment_score: expect_column_values_to_be_between"]
-    assert reasons["m00092"] == ["published_at: expect_column_values_to_not_be_null"]
+    assert reasons["m00092"] == ["text: expect_column_value_lengths_to_be_between"]
     assert source_files == {str(batch)}
     # Quarantining is idempotent too.
     load_mentions(batch, db)
@@ -252,3 +252,24 @@ def test_a_post_keeps_the_offset_its_page_shows_and_the_day_its_readers_saw(tmp_
     ]
     # loading it again changes nothing
     assert load_mentions(batch, db).unchanged == 2
+
+
+def test_a_post_without_a_date_is_kept_and_counted_on_no_day(tmp_path: Path):
+    """Its date could not be read: it is stored, in the views of posts, authors and
+    sources, and in no day of the daily views (never on the crawl's day)."""
+    dated = [scored_mention(i, days_ago=1) for i in range(3)]
+    dateless = replace(scored_mention(3, days_ago=1), published_at=None)
+    batch = tmp_path / "batch.jsonl"
+    write_mentions(batch, [*dated, dateless])
+    db = tmp_path / "w.duckdb"
+    report = load_mentions(batch, db)
+    assert (report.inserted, report.quarantined) == (4, 0)
+    con = duckdb.connect(str(db), read_only=True)
+    day = con.execute("SELECT day FROM mentions_clean WHERE mention_id = 'm00003'").fetchone()
+    in_brand_view = con.execute("SELECT count(*) FROM brand_mentions").fetchone()
+    daily = con.execute("SELECT sum(mentions) FROM daily_brand_sentiment").fetchone()
+    con.close()
+    assert day == (None,)
+    assert in_brand_view == (4,)
+    assert daily == (3,)
+    assert load_mentions(batch, db).unchanged == 4

@@ -19,6 +19,7 @@ WITH weekly AS (
         CAST(date_trunc('week', day) AS DATE) AS week,
         sentiment
     FROM brand_mentions
+    WHERE day IS NOT NULL  -- a post without a date is in no week
 ),
 counts AS (
     SELECT
