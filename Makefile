@@ -4,7 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-REQS := requirements/requirements.txt requirements/constraints.lock.txt pyproject.toml
+REQS := requirements/requirements.txt requirements/constraints.lock.txt requirements/bench.txt \
+	pyproject.toml
 STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha1sum | cut -c1-16)
 # The demo keeps its warehouse, crawl state and emails in the checkout (git-ignored).
 export VEILLE_HOME ?= $(CURDIR)/.veille
@@ -18,6 +19,7 @@ $(STAMP): $(REQS)
 	$(BIN)/pip install --quiet -U pip
 	$(BIN)/pip install --quiet -r requirements/requirements.txt -c requirements/constraints.lock.txt
 	$(BIN)/pip install --quiet --no-build-isolation -e . -c requirements/constraints.lock.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements/bench.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -13,7 +13,9 @@ extracted four ways in the same run:
   no preset gets anyway;
 - naive: trafilatura with `include_comments=True`, its whole text taken as one post with
   the page's author and date (what Veille would have without presets);
-- generic: the generic extractor alone (crawlers/extract/generic.py), presets off.
+- generic: the generic extractor alone (crawlers/extract/generic.py), presets off;
+- harvest: harvest-webforum (fhgr/harvest, the published generic forum extractor, no
+  presets, developed on the corpus most of these pages come from), a second baseline.
 
 The presets were written against these pages: preset and detected are in-sample
 figures. Held out is the out-of-sample figure: no rule written for a page's engine
@@ -78,6 +80,7 @@ from crawlers.extract.dates import parse_date
 from crawlers.extract.generic import generic_posts
 from crawlers.extract.page import extract_page, parse_html
 from crawlers.extract.presets import ExtractedPost, build_preset, preset_names
+from crawlers.extract.shown_dates import DATE_TEXT
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "web" / "forum_pages"
 
@@ -451,7 +454,41 @@ def score_naive(page: Page, html: bytes) -> Score:
 
 # --- the table -----------------------------------------------------------------------------
 
-METHODS = ("preset", "detected", "held out", "naive", "generic")
+METHODS = ("preset", "detected", "held out", "naive", "generic", "harvest")
+
+
+def harvest_posts(page: Page, html: bytes) -> list[ExtractedPost]:
+    """harvest-webforum's posts (its `extract_data`, no preset), as Veille's: the post id
+    from its post link, its user as a profile URL or a name, its date string read as
+    Veille reads a date shown (parse_date, else the date inside the string)."""
+    from harvest import extract_data  # bench-only (requirements/bench.txt)
+
+    text = html.decode("ascii")  # page_bytes: ASCII with character references
+    try:
+        found = extract_data(text, page.url)["posts"]
+    except Exception:  # a baseline that raises on a page finds nothing there
+        return []
+    posts = []
+    for number, post in enumerate(found, 1):
+        user = (post.get("user") or "").strip()
+        shown = (post.get("datetime") or "").strip()
+        where = {"timezone": page.timezone, "now": page.now, "language": page.lang}
+        published = parse_date(shown, **where)
+        match = DATE_TEXT.search(shown)
+        if published is None and match is not None:
+            published = parse_date(shown[match.start() :], **where)
+        posts.append(
+            ExtractedPost(
+                post_id=post.get("post_link") or None,
+                position=number,
+                text=post.get("post_text") or "",
+                author=None if _looks_like_url(user) else user or None,
+                author_url=urljoin(page.link_base, user) if _looks_like_url(user) else None,
+                published_at=published,
+                date_text=shown or None,
+            )
+        )
+    return posts
 
 
 def evaluate(
@@ -474,6 +511,7 @@ def evaluate(
         "held out": score_posts(page, held_out.posts)[0],
         "naive": score_naive(page, html),
         "generic": generic_score,
+        "harvest": score_posts(page, harvest_posts(page, html))[0],
     }
     if misses_of == "generic":
         detected_misses = generic_misses
@@ -566,7 +604,7 @@ def main() -> None:
             else "the others"
         )
         print(f"generic extractor, {group} (pages of: {engines_of}):")
-        for method in ("generic", "held out", "preset", "detected"):
+        for method in ("generic", "harvest", "held out", "preset", "detected"):
             figures = by_method[method].figures()
             cells = ", ".join(f"{k} {_cell(v).strip()}" for k, v in figures.items())
             print(f"  {group:<13} {method:<9} ({by_method[method].gold} posts): {cells}")
