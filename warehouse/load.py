@@ -184,9 +184,7 @@ def duplicate_groups(
         "GROUP BY b.mention_id, mb.mention_id HAVING count(*) >= ? ",
         [MIN_SHARED_BANDS],
     ).fetchall():
-        if new_id not in stored or _earliest_first(published) < _earliest_first(
-            stored[new_id][0]
-        ):
+        if new_id not in stored or _earliest_first(published) < _earliest_first(stored[new_id][0]):
             stored[new_id] = (published, group)
     for mention_id, published, group in con.execute(
         "SELECT m.mention_id, m.published_at, m.duplicate_group FROM mentions AS m "

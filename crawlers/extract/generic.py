@@ -485,20 +485,21 @@ def _post_id(block: HtmlElement, elements: list[HtmlElement]) -> str | None:
         value = element.get("id") or ""
         if _DIGITS.search(value):
             return value
-    previous = block.getprevious()
+    own = [e for e in elements if e.tag == "a" and not _in_quote(e, block)]
+    for element in own:  # the post's own anchor (<a name="t1885526">)
+        value = element.get("name") or ""
+        if _DIGITS.search(value):
+            return value
+    previous = block.getprevious()  # an anchor just before the post
     for element in (previous,) if previous is not None else ():
         for anchor in (element, *element.xpath(".//a[@name or @id]")[:2]):
             value = anchor.get("name") or anchor.get("id") or ""
             if _DIGITS.search(value):
                 return value
-    for element in elements:
-        if element.tag == "a" and not _in_quote(element, block):
-            value = element.get("name") or ""
-            if _DIGITS.search(value):
-                return value
-            match = _POST_LINK.search(element.get("href") or "")
-            if match:
-                return match.group(1)
+    for element in own:  # a permalink
+        match = _POST_LINK.search(element.get("href") or "")
+        if match:
+            return match.group(1)
     return None
 
 
@@ -519,14 +520,33 @@ def _common_classes(blocks: list[_Block]) -> set[str]:
 
 
 def _place_paths(block: _Block, common: set[str]) -> None:
-    """Each element's place in the block: the tags and common classes down from it."""
+    """Each element's place in the block: the tags and common classes down from it.
+    Siblings whose classes differ only by their digits ("messCase1", "messCase2": the
+    author's cell and the post's) are two places, told apart by those digits."""
     paths = {block.element: ""}
     for element in block.elements[1:]:
         parent = element.getparent()
         names = [name for name in _classes(element) if name in common][:4]
         step = element.tag + "".join("." + name for name in names)
+        if parent is not None and _numbered_apart(element, parent):
+            step += "~" + "".join(_DIGITS.findall(element.get("class") or ""))
         paths[element] = f"{paths.get(parent, '')}/{step}"
     block.paths = {element: path.lstrip("/") for element, path in paths.items()}
+
+
+def _numbered_apart(element: HtmlElement, parent: HtmlElement) -> bool:
+    """Whether a sibling has the same tag and classes but for their digits."""
+    raw = element.get("class") or ""
+    if not _DIGITS.search(raw):
+        return False
+    stripped = _classes(element)
+    return any(
+        sibling is not element
+        and sibling.tag == element.tag
+        and (sibling.get("class") or "") != raw
+        and _classes(sibling) == stripped
+        for sibling in parent
+    )
 
 
 def _quote_ids(content: HtmlElement) -> list[str]:

@@ -23,7 +23,7 @@ _MONTHS = (
 )
 DATE_TEXT = re.compile(
     rf"(?<!\w)(?:\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}}"
-    rf"|\d{{1,2}}\.?\s+(?:{_MONTHS})\w*\.?,?\s+\d{{2,4}}"
+    rf"|\d{{1,2}}(?:\.?\s+|[-/])(?:{_MONTHS})\w*\.?(?:,?\s+|[-/])\d{{2,4}}"
     rf"|(?:{_MONTHS})\w*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     r"|\d+\s+(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s+ago"
     r"|il y a\s+\d+\s+\w+|vor\s+\d+\s+\w+"
@@ -147,7 +147,7 @@ def _date_span(text: str, match: re.Match[str]) -> str:
     time = TIME_TEXT.search(text, end)
     if time is not None and time.start() - end < 12:
         end = time.end()
-        rest = re.match(r"\s*(?:[ap]\.?m\.?)", text[end:], re.IGNORECASE)
+        rest = re.match(r"(?::\d{2})?\s*(?:[ap]\.?m\.?)?", text[end:], re.IGNORECASE)
         if rest:
             end += rest.end()
     return text[match.start() : end]

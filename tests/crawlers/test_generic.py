@@ -325,3 +325,42 @@ def test_a_date_left_at_unix_time_zero_is_no_date():
     url = "https://f.example/topic/1"
     posts = generic_posts(parse_html(html, url), url)
     assert len(posts) == 3 and all(post.published_at is None for post in posts)
+
+
+def _hfr_post(number: int, name: str, text: str) -> str:
+    return f"""<table class="messagetable"><tr class="message cBackCouleurTab{number % 2 + 1}">
+<td class="messCase1"><a name="t{number}"></a><div><b class="s2">{name}</b></div></td>
+<td class="messCase2"><div class="toolbar"><div class="left">Posté le 1{number}-02-2015 à
+20:1{number}:15</div></div><div id="para{number}"><p>{text}</p><div class="edited">Message
+édité par {name} le 2{number}-02-2015 à 07:37:29</div></div></td></tr></table>"""
+
+
+def test_an_author_cell_and_a_post_cell_numbered_apart_are_two_places():
+    """forum.hardware.fr: each post a table whose cells are messCase1 (the author, in
+    bold, and the post's anchor) and messCase2 (the date, the text, an edit notice)."""
+    posts_in = [("wingames", "Procédure d'installation de la ROM."), ("Tomlechti", "Avec le M9")]
+    posts_in.append(("wingames", "Pareil, j'y crois pas !"))
+    html = "<html lang='fr'><body><div class='mesdiscussions'>" + "".join(
+        _hfr_post(number, name, text) for number, (name, text) in enumerate(posts_in, 1)
+    )
+    url = "https://forum.example/hfr/sujet_1.htm"
+    posts = generic_posts(parse_html(html + "</div></body></html>", url), url)
+    assert [(p.post_id, p.author, p.text) for p in posts] == [
+        (f"t{number}", name, text) for number, (name, text) in enumerate(posts_in, 1)
+    ]
+    assert posts[1].published_at == datetime(2015, 2, 12, 20, 12, 15, tzinfo=UTC)
+
+
+def test_a_date_written_day_month_year_with_hyphens_is_read():
+    """Phorum's "10-August-2011 20:18"."""
+    rows = "".join(
+        f"""<div class="message"><div class="message-author"><a href="/profile.php?id={n}">
+user{n}</a></div><div class="message-date">1{n}-August-2011 20:1{n}</div>
+<div class="message-body">Message {n}, with enough words to be a post.</div></div>"""
+        for n in range(3)
+    )
+    url = "https://f.example/read.php?2,132"
+    posts = generic_posts(parse_html(f"<html><body>{rows}</body></html>", url), url)
+    assert [post.published_at for post in posts] == [
+        datetime(2011, 8, 10 + n, 20, 10 + n, tzinfo=UTC) for n in range(3)
+    ]
