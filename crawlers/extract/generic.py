@@ -117,7 +117,7 @@ _AUTHOR_CLASS = re.compile(r"author|user|poster|nick|member|byline|\bfn\b", re.I
 _NOT_AUTHOR_CLASS = re.compile(r"avatar|title|rank|info|stats|signature|sig\b", re.IGNORECASE)
 # What a post's text leaves out: quoted replies, signatures, edit notices.
 _DROP_CLASS = re.compile(
-    r"quote|signature|(?:^|[-_\s])sig(?:$|[-_\s])|edit(?:ed|note|notice|_note|-note)|lastedit"
+    r"quote|citation|zitat|signature|(?:^|[-_\s])sig(?:$|[-_\s])|edit(?:ed|note|notice|_note|-note)|lastedit"
     r"|likes?bar|reactions?|share|(?:^|[-_\s])ad(?:s|vert\w*)?(?:$|[-_\s])",
     re.IGNORECASE,
 )
