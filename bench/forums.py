@@ -107,9 +107,10 @@ FILE_PRESETS = {"phpbb__phpbb2-freeman-cruiser-viewtopic-805": "phpbb2"}
 ENGINE_FAMILY = {"phpbb": {"phpbb", "phpbb2"}}
 
 # The harvest pages were fetched in June 2020 (ebaumsworld's says "It is currently Wed
-# Jun 03, 2020", bitdefender's newest post is of June 4); relative and year-less dates
-# are read from then.
-HARVEST_FETCH = datetime(2020, 6, 15, 12, 0, tzinfo=UTC)
+# Jun 03, 2020", mumsnet's newest post is of June 17: "Wed 17-Jun-20", whose two-digit
+# year reads as 1920 from any earlier day); relative and year-less dates are read from
+# the end of that month.
+HARVEST_FETCH = datetime(2020, 6, 30, 12, 0, tzinfo=UTC)
 # What a page's entry in sources.yaml would say, where it matters: its `timezone` (the
 # zone the page shows its dates in, when it has machine-readable dates too; UTC else) and
 # the preset keys it overrides (`selectors:`).

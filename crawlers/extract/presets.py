@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crawlers.extract.dates import parse_date, parse_iso
 from crawlers.extract.declared import link_base
-from crawlers.extract.shown_dates import first_date
+from crawlers.extract.shown_dates import INVISIBLE, first_date, one_line
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
@@ -396,14 +396,8 @@ def _first(node: Selector | HtmlElement, expressions: list[str]) -> list[Any]:
     return []
 
 
-# Invisible characters that forums insert so that long words can wrap (HFR cuts long
-# names with zero-width spaces): they are not part of a name or a date.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\ufeff"))
-
-
 def _string(found: Any) -> str:
-    text = found.text_content() if isinstance(found, HtmlElement) else str(found)
-    return " ".join(text.translate(_INVISIBLE).split())
+    return one_line(found.text_content() if isinstance(found, HtmlElement) else str(found))
 
 
 def _value(node: Selector | HtmlElement, spec: FieldSpec) -> str | None:
@@ -460,7 +454,7 @@ def element_text(element: HtmlElement, drop: list[str] | tuple[str, ...] = ()) -
         elif node.tag in _BLOCK_TAGS:
             node.tail = "\n" + (node.tail or "")
             node.text = "\n" + (node.text or "")
-    raw = element.text_content().replace("\xa0", " ").translate(_INVISIBLE)
+    raw = element.text_content().replace("\xa0", " ").translate(INVISIBLE)
     lines = (" ".join(line.split()) for line in raw.splitlines())
     return "\n".join(line for line in lines if line)
 

@@ -81,8 +81,14 @@ def own_text(element: HtmlElement) -> str:
     return " ".join(" ".join(parts).split())
 
 
+# Invisible characters that forums insert so that long words can wrap (HFR cuts long
+# names with zero-width spaces): they are not part of a name or a date.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\ufeff"))
+
+
 def one_line(text: str | None) -> str:
-    return " ".join((text or "").replace("\xa0", " ").split())
+    """The text on one line, its spaces collapsed and its invisible characters gone."""
+    return " ".join((text or "").translate(INVISIBLE).split())
 
 
 def date_of(

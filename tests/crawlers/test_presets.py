@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bench.forums import Score, load_pages, page_bytes, score_posts
+from bench.forums import HARVEST_FETCH, Score, load_pages, page_bytes, score_posts
 from crawlers.extract.dates import as_shown
 from crawlers.extract.page import PageExtraction, extract_page, parse_html
 from crawlers.extract.presets import (
@@ -46,7 +46,7 @@ EXTRA_PAGES = {
         "blogger",
     ),
 }
-FETCHED = datetime(2020, 6, 15, 12, 0, tzinfo=UTC)
+FETCHED = HARVEST_FETCH  # relative dates are read from the pages' fetch time
 
 
 def _source(name: str) -> tuple[bytes, str, str]:
