@@ -87,7 +87,7 @@ _FURNITURE = {"nav", "aside", "footer"}
 MIN_TEXT = 12
 # Among groups whose text is at least this share of the best one's, the most members win.
 _NEAR_BEST = 0.85
-# The counting members must be at least this share of the group.
+# The counting members must be at least this share of the group's members with text.
 _COUNTING_SHARE = 0.5
 
 # The post's text is the deepest element holding this share of the most text found at one
@@ -285,9 +285,12 @@ def _groups(nodes: list[_Node]) -> Iterator[_Group]:
             m for m in outer if _user_text(m) >= MIN_TEXT and (m.dates > 0 or m.profiles > 0)
         ]
         heads: dict[HtmlElement, HtmlElement] = {}
-        if len(counting) < 2 or len(counting) < _COUNTING_SHARE * len(outer):
+        # members without text (a row of buttons, a spacer row after each post) neither
+        # count nor count against the group
+        worded = sum(1 for m in outer if _user_text(m) >= MIN_TEXT)
+        if len(counting) < 2 or len(counting) < _COUNTING_SHARE * worded:
             split = _split_posts(outer, index)
-            if len(split) < 2 or len(split) < _COUNTING_SHARE * len(outer):
+            if len(split) < 2 or len(split) < _COUNTING_SHARE * worded:
                 continue
             counting = [m for m in outer if m.element in split]
             heads = {element: head.element for element, head in split.items()}

@@ -397,3 +397,24 @@ user{n}</a></div><div class="message-date">1{n}-August-2011 20:1{n}</div>
     assert [post.published_at for post in posts] == [
         datetime(2011, 8, 10 + n, 20, 10 + n, tzinfo=UTC) for n in range(3)
     ]
+
+
+def test_rows_of_buttons_between_the_posts_do_not_hide_them():
+    """phpBB 2: each post row is followed by a row of buttons and a spacer row; only
+    the rows with text decide whether the rows are posts."""
+    rows = "".join(
+        f"""<tr><td class="row1"><span class="name"><a name="{n}"></a><b>user{n}</b></span></td>
+<td class="row1"><span class="postdetails">Posted: Wed Jun 0{n}, 2010 11:01 pm</span>
+<span class="postbody">Message number {n}, about the engine and the gearbox.</span></td></tr>
+<tr><td class="row1"><a href="#top"><img src="up.gif" alt=""/></a></td>
+<td class="row1"><a href="profile.php?u={n}"><img src="profile.gif" alt=""/></a></td></tr>
+<tr><td class="spacerow" colspan="2"><img src="spacer.gif" alt=""/></td></tr>"""
+        for n in range(1, 4)
+    )
+    html = f"""<html><body><table class="forumline"><tr><th>Author</th><th>Message</th></tr>
+{rows}</table></body></html>"""
+    url = "https://f.example/viewtopic.php?t=805"
+    posts = generic_posts(parse_html(html, url), url)
+    assert [(post.post_id, post.author) for post in posts] == [
+        (str(n), f"user{n}") for n in range(1, 4)
+    ]
