@@ -252,17 +252,16 @@ def _previous_element(element: HtmlElement) -> HtmlElement | None:
 
 def _split_posts(outer: list[_Node], index: dict[HtmlElement, _Node]) -> dict[HtmlElement, _Node]:
     """The members holding a post's text but no evidence of one, whose sibling just
-    before them (of another kind) shows the author or date: old table layouts give each
-    post a header row and a text row. Each such member with that sibling's node."""
+    before them shows the author or date: old table layouts give each post a header row
+    and a text row (of the same kind or not). Each such member with that sibling's
+    node."""
     heads = {}
     for member in outer:
         if _user_text(member) < MIN_TEXT or member.dates or member.profiles:
             continue
         previous = _previous_element(member.element)
         head = index.get(previous) if previous is not None else None
-        if head is None or head.signature == member.signature:
-            continue
-        if head.dates or head.profiles:
+        if head is not None and (head.dates or head.profiles):
             heads[member.element] = head
     return heads
 
@@ -288,12 +287,15 @@ def _groups(nodes: list[_Node]) -> Iterator[_Group]:
         # members without text (a row of buttons, a spacer row after each post) neither
         # count nor count against the group
         worded = sum(1 for m in outer if _user_text(m) >= MIN_TEXT)
-        if len(counting) < 2 or len(counting) < _COUNTING_SHARE * worded:
-            split = _split_posts(outer, index)
-            if len(split) < 2 or len(split) < _COUNTING_SHARE * worded:
-                continue
-            counting = [m for m in outer if m.element in split]
+        split = _split_posts(outer, index)
+        # the text rows, each after its header row, hold more than the header rows
+        split_text = sum(_user_text(m) for m in outer if m.element in split)
+        if len(split) >= 2 and split_text > sum(_user_text(m) for m in counting):
             heads = {element: head.element for element, head in split.items()}
+            counting = [m for m in outer if m.element in split]
+            worded -= len({id(h) for h in split.values() if _user_text(h) >= MIN_TEXT})
+        if len(counting) < 2 or len(counting) < _COUNTING_SHARE * worded:
+            continue
         # a member holding nested members (threaded comments) counts its own text
         covered = sum(_user_text(m) for m in counting)
         depth = sum(len(list(m.element.iterancestors())) for m in counting) / len(counting)
@@ -421,7 +423,10 @@ def _author_of(
             name = one_line((names[0] if names else element).text_content()) or one_line(
                 element.get("content")
             )
+            # the profile link inside it, or around it (<a><span itemprop=author>)
             link = element if element.tag == "a" else next(iter(element.xpath(".//a[@href]")), None)
+            if link is None:
+                link = next(iter(element.xpath("ancestor::a[@href][1]")), None)
             href = link.get("href") if link is not None else None
             if name and len(name) <= 80:
                 return name, _without_session(_joined(url, href)), element

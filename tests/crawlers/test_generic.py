@@ -418,3 +418,23 @@ def test_rows_of_buttons_between_the_posts_do_not_hide_them():
     assert [(post.post_id, post.author) for post in posts] == [
         (str(n), f"user{n}") for n in range(1, 4)
     ]
+
+
+def test_a_header_row_and_a_text_row_of_the_same_kind_make_one_post():
+    """amsel.de: three plain rows per post (author, date and title; the text; a reply
+    link), all of the same kind."""
+    rows = "".join(
+        f"""<tr id="m{n}"><td rowspan="3"><p><a href="index.php?user_profile={n}">user{n}</a></p>
+<p>1{n}.11.2019, 16:3{n}</p></td><td><strong>Alternative zu Corti-Puls</strong></td></tr>
+<tr><td class="forum_message">Antwort Nummer {n}: die Bezugsquelle hatte ich angegeben.</td></tr>
+<tr><td><a href="index.php?refer={n}">Antworten</a></td></tr>"""
+        for n in range(1, 4)
+    )
+    html = f'<html lang="de"><body><table id="forum">{rows}</table></body></html>'
+    url = "https://f.example/forum/?mnr=1"
+    posts = generic_posts(parse_html(html, url), url)
+    assert [(post.author, post.text) for post in posts] == [
+        (f"user{n}", f"Antwort Nummer {n}: die Bezugsquelle hatte ich angegeben.")
+        for n in range(1, 4)
+    ]
+    assert posts[0].published_at == datetime(2019, 11, 11, 16, 31, tzinfo=UTC)
