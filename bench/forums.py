@@ -225,11 +225,11 @@ def _digits(value: str | None) -> str | None:
 
 def _looks_like_url(value: str) -> bool:
     """A gold `user` that is a profile link rather than a name: absolute, or a relative
-    path ("members/tachy.264429/", "memberlist.php?u=2"); names have no slash."""
+    path ("members/tachy.264429/", "user_info.pl?id=2"); names have no slash nor "?"."""
     return bool(value) and (
         value.startswith(("http://", "https://", "/", "./"))
         or ".php" in value
-        or ("/" in value and not any(c.isspace() for c in value))
+        or (("/" in value or "?" in value) and not any(c.isspace() for c in value))
     )
 
 

@@ -47,6 +47,20 @@ _MEMBER_CLASS = re.compile(
 TIME_TEXT = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
 _YEAR_OR_TIME = re.compile(r"(?:19|20)\d\d|\d:\d\d")
 _DATE_ATTRIBUTES = ("data-time", "data-timestamp", "data-datetime", "data-date", "datetime")
+# Other data attributes engines put a date in: data-xutime (fanfiction.net), data-utime,
+# data-created-at, data-post-date...: a name that says time or date.
+_DATE_DATA_ATTRIBUTE = re.compile(r"^data-[\w-]*(?:time|date)", re.IGNORECASE)
+
+
+def _date_attributes(element: HtmlElement) -> list[str]:
+    """The names of the element's attributes that hold a date."""
+    return [
+        name
+        for name in element.attrib
+        if name in _DATE_ATTRIBUTES or _DATE_DATA_ATTRIBUTE.match(str(name))
+    ]
+
+
 DATE_PROPS = {"datecreated", "datepublished", "commenttime", "uploaddate"}
 
 
@@ -56,7 +70,7 @@ def is_date_marker(element: HtmlElement) -> bool:
         return True
     if (element.get("itemprop") or "").lower() in DATE_PROPS:
         return True
-    if any(element.get(name) for name in _DATE_ATTRIBUTES):
+    if any(element.get(name) for name in _date_attributes(element)):
         return True
     title = element.get("title")
     if title and len(title) < 60 and _YEAR_OR_TIME.search(title) and DATE_TEXT.search(title):
@@ -114,15 +128,16 @@ def _declared_or_shown_date(
             parsed = parse_iso(value, timezone)
             if parsed is not None:
                 return parsed, shown
-    for name in ("data-time", "data-timestamp"):
+    names = _date_attributes(element)
+    for name in names:  # Unix time, in seconds or milliseconds
         value = element.get(name) or ""
-        if value.isdigit():
+        if value.isdigit() and len(value) >= 9:
             number = int(value)
             try:
                 return datetime.fromtimestamp(number / (1000 if number > 10**11 else 1), UTC), shown
             except (ValueError, OverflowError, OSError):
                 pass
-    for name in ("data-datetime", "data-date", "datetime"):
+    for name in names:
         parsed = parse_iso(element.get(name), timezone)
         if parsed is not None:
             return parsed, shown
@@ -167,21 +182,31 @@ def member_detail(element: HtmlElement) -> bool:
         return True
     # a label names the date after it: "Joined: 11 April 2009", while in "14 June 2020
     # 10:23 (edited: 14 June 2020 10:41)" the first date is the post's
-    for text in (one_line(element.text_content())[:100], own_text(parent)[:100]):
-        label, date = _MEMBER_SINCE.search(text), DATE_TEXT.search(text)
-        if label and (date is None or label.start() < date.start()):
-            return True
-    previous = element.getprevious()
-    return previous is not None and bool(
-        _MEMBER_SINCE.search(one_line(previous.text_content())[:60])
-    )
+    text = one_line(element.text_content())[:100]
+    label, date = _MEMBER_SINCE.search(text), DATE_TEXT.search(text)
+    if label and (date is None or label.start() < date.start()):
+        return True
+    return parent is not None and bool(_MEMBER_SINCE.search(_text_before(element, parent)))
+
+
+def _text_before(element: HtmlElement, parent: HtmlElement) -> str:
+    """The last words of the parent before the element ("Joined:", "Edited"), the
+    element before it included."""
+    parts = [parent.text or ""]
+    for child in parent:
+        if child is element:
+            break
+        if isinstance(child.tag, str):
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return one_line(" ".join(parts))[-60:]
 
 
 def declares_date(element: HtmlElement) -> bool:
     return bool(
         (element.tag == "time" and element.get("datetime"))
         or (element.get("itemprop") or "").lower() in DATE_PROPS
-        or any(element.get(name) for name in _DATE_ATTRIBUTES)
+        or any(element.get(name) for name in _date_attributes(element))
     )
 
 

@@ -438,3 +438,21 @@ def test_a_header_row_and_a_text_row_of_the_same_kind_make_one_post():
         for n in range(1, 4)
     ]
     assert posts[0].published_at == datetime(2019, 11, 11, 16, 31, tzinfo=UTC)
+
+
+def test_a_date_in_any_data_attribute_naming_time_and_not_its_edit_date():
+    """fanfiction.net: `<span data-xutime="1514673228">12/30/2017</span> . Edited <span
+    data-xutime="…">`: the post's date is the first; the one after "Edited" is not."""
+    rows = "".join(
+        f"""<tr><td><a id="16868{n}" href="/u/255446{n}/user{n}">user{n}</a>
+<div>Message {n} of the topic, with its own words.</div>
+<small class="xgray"><span class="xdate" data-xutime="{1514673228 + n * 86400}">12/3{n}/2017
+</span> . Edited <span data-xutime="1600000000">9/13/2020</span> #{n}</small></td></tr>"""
+        for n in range(3)
+    )
+    html = f"<html><body><table class='forum'><tbody>{rows}</tbody></table></body></html>"
+    url = "https://f.example/topic/146535/168685925/1/"
+    posts = generic_posts(parse_html(html, url), url)
+    assert [post.published_at for post in posts] == [
+        datetime.fromtimestamp(1514673228 + n * 86400, UTC) for n in range(3)
+    ]
