@@ -121,6 +121,11 @@ SOURCES: dict[str, tuple[str, dict[str, Any]]] = {
     "xenforo__wordreference-accent-marks-557434": ("Europe/Paris", {}),
     # the gold was read in a browser at UTC+2: 13:40Z is shown "04-23-2020 at 3:40 pm"
     "vanilla__collegeconfidential-2184314": ("Europe/Zurich", {}),
+    # the server writes its US Pacific day beside the Unix time: 06:01Z is "12/30/2017"
+    "other__www-fanfiction-net-topic-146535-168685925-1-the-oc-creation-": (
+        "America/Los_Angeles",
+        {},
+    ),
     # likewise at UTC+1 in December: 23:11Z is shown "4 December 2016 at 12:11AM"
     "vanilla__forums-moneysavingexpert-com-discussion-5567669-unsure-wheth": (
         "Europe/Zurich",
