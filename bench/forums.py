@@ -18,8 +18,10 @@ extracted four ways in the same run:
   presets, developed on the corpus most of these pages come from), a second baseline.
 
 The presets were written against these pages: preset and detected are in-sample
-figures. Held out is the out-of-sample figure: no rule written for a page's engine
-reads it. Both are printed, overall, at the end.
+figures. Held out leaves out every rule written for a page's engine, but the generic
+extractor that then reads the page was developed on most of these pages: the
+out-of-sample figure is held out on the pages it was not developed on (below). All are
+printed, overall, at the end.
 
 The generic extractor was developed looking only at the pages of the engines in
 GENERIC_DEV_ENGINES and at GENERIC_DEV_PAGES; its figures are printed for those ("in
@@ -607,11 +609,23 @@ def main() -> None:
         print(line)
     for line in wrong_engine:
         print(f"detection: {line}")
-    for label, method in (("in sample", "preset"), ("in sample", "detected"),
-                          ("out of sample", "held out")):  # fmt: skip
-        figures = overall[method].figures()
-        cells = ", ".join(f"{k} {_cell(v).strip()}" for k, v in figures.items())
-        print(f"{label:<13} {method:<9} ({overall[method].gold} posts): {cells}")
+    # Held out leaves each page's own preset out, but the generic extractor that then
+    # reads most pages was developed on many of them: only its out-of-sample pages are
+    # out of sample for the whole extraction.
+    unseen = group_methods["out of sample"]["held out"]
+    for label, method, score in (
+        ("in sample", "preset", overall["preset"]),
+        ("in sample", "detected", overall["detected"]),
+        ("held out", "held out", overall["held out"]),
+        ("out of sample", "held out", unseen),
+    ):
+        cells = ", ".join(f"{k} {_cell(v).strip()}" for k, v in score.figures().items())
+        print(f"{label:<13} {method:<9} ({score.gold} posts): {cells}")
+    print(
+        "held out: each engine's presets left out, the generic extractor (in sample on "
+        f"{group_methods['in sample']['held out'].gold} of these posts) reading the pages; "
+        "out of sample: the same on the pages the generic extractor was not developed on"
+    )
     # the generic extractor, by the engines it was developed on and the others
     for group, by_method in group_methods.items():
         engines_of = (
