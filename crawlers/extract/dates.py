@@ -143,6 +143,41 @@ _LARGEST_OFFSET = timedelta(hours=14)
 _OFFSET_STEP = 15 * 60
 
 
+def shown_offset(
+    instant: datetime,
+    shown: str | None,
+    *,
+    now: datetime | None = None,
+    language: str | None = None,
+) -> timedelta | None:
+    """The UTC offset at which the page shows `instant` as `shown`: a Blogger comment
+    whose link holds the Unix time of 2019-06-02 17:59Z and whose text says "June 3,
+    2019 at 1:59 AM" is shown at +08:00. None where `shown` has no time of day, or
+    does not read as the instant at a real offset."""
+    if not shown or not _SHOWN_TIME.search(shown):
+        return None
+    local = parse_date(shown, timezone="UTC", now=now, language=language)
+    if local is None:
+        return None
+    utc = instant.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    seconds = (local.replace(tzinfo=None) - utc).total_seconds()
+    offset = timedelta(seconds=round(seconds / _OFFSET_STEP) * _OFFSET_STEP)
+    # the shown time is the instant's to the minute, at a real offset
+    if abs(offset) <= _LARGEST_OFFSET and abs(seconds - offset.total_seconds()) < 120:
+        return offset
+    return None
+
+
+def at_offset(instant: datetime, offset: timedelta | None, timezone: str = "UTC") -> datetime:
+    """The instant at `offset`; without one, an instant given in UTC at the source's
+    timezone. The instant itself never changes."""
+    if offset is not None:
+        return instant.astimezone(fixed_offset(offset))
+    if instant.utcoffset() == timedelta(0) and timezone != "UTC":
+        return instant.astimezone(ZoneInfo(timezone))
+    return instant
+
+
 def as_shown(
     instant: datetime | None,
     shown: str | None,
@@ -151,25 +186,8 @@ def as_shown(
     now: datetime | None = None,
     language: str | None = None,
 ) -> datetime | None:
-    """The instant at the offset the page shows it: a Blogger comment whose link holds
-    the Unix time of 2019-06-02 17:59Z and whose text says "June 3, 2019 at 1:59 AM"
-    was written at 01:59+08:00, on June 3 for its readers. Without a shown time of day
-    that tells, an instant given in UTC is put at the source's timezone; the instant
-    itself never changes."""
+    """The instant at the offset the page shows it (shown_offset), else an instant in
+    UTC at the source's timezone."""
     if instant is None:
         return None
-    if shown and _SHOWN_TIME.search(shown):
-        local = parse_date(shown, timezone="UTC", now=now, language=language)
-        if local is not None:
-            seconds = (
-                local.replace(tzinfo=None)
-                - instant.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-            ).total_seconds()
-            steps = round(seconds / _OFFSET_STEP)
-            offset = timedelta(seconds=steps * _OFFSET_STEP)
-            # the shown time is the instant's to the minute, at a real offset
-            if abs(offset) <= _LARGEST_OFFSET and abs(seconds - offset.total_seconds()) < 120:
-                return instant.astimezone(fixed_offset(offset))
-    if instant.utcoffset() == timedelta(0) and timezone != "UTC":
-        return instant.astimezone(ZoneInfo(timezone))
-    return instant
+    return at_offset(instant, shown_offset(instant, shown, now=now, language=language), timezone)

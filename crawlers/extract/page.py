@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +20,7 @@ from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from crawlers.engine import Engine
-from crawlers.extract.dates import as_shown, parse_date, parse_iso
+from crawlers.extract.dates import at_offset, parse_date, parse_iso, shown_offset
 from crawlers.extract.declared import page_language
 from crawlers.extract.generic import GenericEngine, reads_like_a_thread
 from crawlers.extract.presets import ExtractedPost, Preset, detect_preset, get_preset, select
@@ -393,16 +393,22 @@ def read_posts(
 def shown_as_on_page(
     posts: list[ExtractedPost], *, timezone: str, now: datetime | None, language: str | None
 ) -> list[ExtractedPost]:
-    """The posts with their dates at the offset their page shows them (as_shown)."""
-    return [
-        replace(
-            post,
-            published_at=as_shown(
-                post.published_at, post.date_text, timezone=timezone, now=now, language=language
-            ),
-        )
-        for post in posts
-    ]
+    """The posts with their dates at the offset their page shows them (shown_offset).
+    The offset is read once per day of posts and kept for the others of that day: a
+    page shows one offset a day (reading each of 8,000 comments' dates again costs
+    seconds); a post shown within hours of a change of summer time may be an hour off."""
+    offsets: dict[date, timedelta | None] = {}
+    shown = []
+    for post in posts:
+        instant = post.published_at
+        if instant is None:
+            shown.append(post)
+            continue
+        day = instant.astimezone(UTC).date()
+        if day not in offsets:
+            offsets[day] = shown_offset(instant, post.date_text, now=now, language=language)
+        shown.append(replace(post, published_at=at_offset(instant, offsets[day], timezone)))
+    return shown
 
 
 def extract_page(
