@@ -441,9 +441,10 @@ def extract_page(
     if isinstance(preset, str):
         preset = get_preset(preset)
     if generic:
-        engine: Engine | None = GenericEngine()
+        reader = GenericEngine()
+        engine: Engine | None = reader
         posts = shown_as_on_page(
-            GenericEngine().posts(page, url, timezone=timezone, now=now, language=language),
+            reader.posts(page, url, timezone=timezone, now=now, language=language),
             timezone=timezone,
             now=now,
             language=language,
