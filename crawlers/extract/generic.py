@@ -117,7 +117,8 @@ _AUTHOR_CLASS = re.compile(r"author|user|poster|nick|member|byline|\bfn\b", re.I
 _NOT_AUTHOR_CLASS = re.compile(r"avatar|title|rank|info|stats|signature|sig\b", re.IGNORECASE)
 # What a post's text leaves out: quoted replies, signatures, edit notices.
 _DROP_CLASS = re.compile(
-    r"quote|citation|zitat|signature|(?:^|[-_\s])sig(?:$|[-_\s])|edit(?:ed|note|notice|_note|-note)|lastedit"
+    r"quote|citation|zitat|signature|(?:^|[-_\s])sig(?:$|[-_\s])"
+    r"|edit(?:ed|note|notice|_note|-note)|lastedit"
     r"|likes?bar|reactions?|share|(?:^|[-_\s])ad(?:s|vert\w*)?(?:$|[-_\s])",
     re.IGNORECASE,
 )
@@ -341,14 +342,14 @@ def _lead_post(group: _Group, nodes: list[_Node]) -> _Node | None:
     holding none."""
     first = group.counting[0].element
     shared = set.intersection(*(set(_classes(node.element)) for node in group.counting))
+    if not shared:
+        return None
     scope = first
     for _ in range(3):
         parent = scope.getparent()
         if parent is None:
             break
         scope = parent
-    if not shared:
-        return None
     members = {node.element for node in group.members}
     by_element = {node.element: node for node in nodes}
     lead = None
