@@ -482,13 +482,15 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("file", type=Path, metavar="FILE.html")
     extract.add_argument("--url", help="the page's address (resolves links; default: file URL)")
     extract.add_argument(
-        "--preset", help="engine of the page (a file of crawlers/presets/); default: detected"
+        "--preset",
+        help="engine of the page (a file of crawlers/presets/); default: detected, else the "
+        "generic extractor when what it finds reads like a thread",
     )
     extract.add_argument(
         "--generic",
         action="store_true",
-        help="posts from the generic extractor alone (no preset, no detection): what it "
-        "finds on an engine with no preset",
+        help="posts from the generic extractor alone (no preset, no detection): all it "
+        "finds, thread or not",
     )
     extract.add_argument("--timezone", default="UTC", help="for dates shown without a zone")
     extract.add_argument(
