@@ -177,11 +177,25 @@ def crawl_source(
     # The updated state waits beside the posts (state.pending_update) until the caller
     # has stored them: see state.commit_crawl.
     posts, without_date = _count_posts(out)
+    if problem is None and not posts and fetched and _reads_pages_alone(source):
+        # nothing told the crawler where the posts are, and no page it read was a thread
+        problem = (
+            f"no preset named and none of the {fetched} pages fetched from "
+            f"{', '.join(source.start_urls)} reads as a thread: name the forum's preset "
+            f"(crawlers/presets/) or list its threads' pages as start URLs; see {log_path}"
+        )
+        work_state.unlink(missing_ok=True)
     read_in_part = int(stats.get("veille/pages_read_in_part", 0))
     return CrawlResult(
         source.id, out, posts, pages, errors, seconds, problem, read_in_part=read_in_part,
         posts_without_date=without_date, **details,
     )  # fmt: skip
+
+
+def _reads_pages_alone(source: Source) -> bool:
+    """A forum source that names neither a preset nor a page object: its pages are read
+    by detection or the generic extractor, which follow no forum listing."""
+    return source.kind == "forum" and source.preset is None and source.page_object is None
 
 
 def _count_posts(path: Path) -> tuple[int, int]:

@@ -80,14 +80,15 @@ def test_pages_of_engines_it_was_not_developed_on_stay_above_their_floors():
 
 
 class _Forum:
-    """The saved ubuntuusers.de thread, at a path of 127.0.0.1."""
+    """Saved pages at paths of 127.0.0.1: the ubuntuusers.de thread by default."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, int]] = []
+        self.pages = {"/topic/appimage/": GENERIC_PAGES[UBUNTUUSERS].html_path.read_bytes()}
 
     def answer(self, path: str, request: object) -> tuple[int, bytes, str]:
-        if path == "/topic/appimage/":
-            return 200, GENERIC_PAGES[UBUNTUUSERS].html_path.read_bytes(), "text/html"
+        if path in self.pages:
+            return 200, self.pages[path], "text/html"
         return 404, b"not found", "text/plain"
 
 
@@ -456,3 +457,23 @@ def test_a_date_in_any_data_attribute_naming_time_and_not_its_edit_date():
     assert [post.published_at for post in posts] == [
         datetime.fromtimestamp(1514673228 + n * 86400, UTC) for n in range(3)
     ]
+
+
+def test_a_forum_source_naming_no_preset_whose_pages_hold_no_thread_fails_loudly(tmp_path):
+    """A board's index with no preset named: nothing reads its listing, so the crawl
+    finds no post; the source is failed, saying what to do, rather than empty."""
+    forum = _Forum()
+    with serve(forum) as base:
+        source = Source.model_validate(
+            {
+                "id": "board",
+                "kind": "forum",
+                "start_urls": [f"{base}/index.php"],
+                "allow_private_network": True,
+            }
+        )
+        forum_index = b"<html><body><h1>Board</h1><ul><li><a href='/t/1'>A topic</a></li></ul>"
+        forum.pages = {"/index.php": forum_index}
+        result = crawl_source(source, tmp_path)
+    assert not result.ok
+    assert result.problem is not None and "name the forum's preset" in result.problem
