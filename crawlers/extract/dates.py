@@ -176,18 +176,3 @@ def at_offset(instant: datetime, offset: timedelta | None, timezone: str = "UTC"
     if instant.utcoffset() == timedelta(0) and timezone != "UTC":
         return instant.astimezone(ZoneInfo(timezone))
     return instant
-
-
-def as_shown(
-    instant: datetime | None,
-    shown: str | None,
-    *,
-    timezone: str = "UTC",
-    now: datetime | None = None,
-    language: str | None = None,
-) -> datetime | None:
-    """The instant at the offset the page shows it (shown_offset), else an instant in
-    UTC at the source's timezone."""
-    if instant is None:
-        return None
-    return at_offset(instant, shown_offset(instant, shown, now=now, language=language), timezone)

@@ -100,6 +100,11 @@ _COMMON_CLASS = 0.6
 _LABEL_SHARE = 0.8
 # A place that shows one link text per this many posts or fewer shows labels.
 _FEW_NAMES = 8
+# The shares of posts with an author and with a date below which repeated blocks found
+# with no preset are not taken for a thread (see reads_like_a_thread).
+THREAD_EVIDENCE = 0.8
+# A place names the authors of bare-name posts when it holds a name in this share of them.
+_NAME_PLACE_SHARE = 0.8
 _PARITY = {"odd", "even", "alt", "first", "last", "new", "old", "unread", "read"}
 
 _SCHEMA_TYPES = ("DiscussionForumPosting", "Comment", "Answer", "Question", "SocialMediaPosting")
@@ -696,7 +701,7 @@ def _placed_authors(blocks: list[_Block]) -> None:
     places = [
         place
         for place, found in names.items()
-        if len(found) >= THREAD_EVIDENCE * len(blocks)
+        if len(found) >= _NAME_PLACE_SHARE * len(blocks)
         and len({name.casefold() for name, _ in found.values()}) > 1
     ]
     if not places:
@@ -1091,11 +1096,6 @@ def generic_posts(
     if len(from_ld) > len(found) and (not found or reads_like_a_thread(from_ld)):
         return from_ld
     return found
-
-
-# The shares of posts with an author and with a date below which repeated blocks found
-# with no preset are not taken for a thread (see reads_like_a_thread).
-THREAD_EVIDENCE = 0.8
 
 
 def reads_like_a_thread(posts: list[ExtractedPost]) -> bool:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bench.forums import HARVEST_FETCH, Score, load_pages, page_bytes, score_posts
-from crawlers.extract.dates import as_shown
+from crawlers.extract.dates import at_offset, shown_offset
 from crawlers.extract.page import PageExtraction, extract_page, parse_html
 from crawlers.extract.presets import (
     PresetError,
@@ -481,5 +481,6 @@ def test_a_date_keeps_the_offset_its_page_shows():
     assert first.published_at == datetime(2019, 6, 2, 17, 59, 5, 844000, tzinfo=UTC)
     # no time shown: a UTC instant is put at the source's timezone
     instant = datetime(2019, 6, 2, 17, 59, tzinfo=UTC)
-    paris = as_shown(instant, "June 2, 2019", timezone="Europe/Paris")
+    assert shown_offset(instant, "June 2, 2019") is None
+    paris = at_offset(instant, None, timezone="Europe/Paris")
     assert paris is not None and paris.isoformat() == "2019-06-02T19:59:00+02:00"
