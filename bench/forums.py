@@ -43,9 +43,11 @@ Figures, per engine and overall (micro-averaged over posts):
   page shows; it is parsed with `parse_date` in the page's own language (index.csv's lang,
   so that "10/05/2006" on a French page is 10 May), relative to the page's fetch time and
   in the page's timezone (SOURCES below), and compared with the extracted `published_at`
-  in that timezone: to the minute when the gold string shows a time of day (within a
-  minute: pages truncate or round the seconds), else to the day; a gold date shown
-  without its year ("March 27") is compared on its month and day.
+  in that timezone (on a page with no timezone there, at the offset the extraction
+  gave: the page's markup declares it beside the time it shows); to the minute when the
+  gold string shows a time of day (within a minute: pages truncate or round the
+  seconds), else to the day; a gold date shown without its year ("March 27") is compared
+  on its month and day.
 - text: of the matched posts, those whose text is right, compared with all whitespace
   removed (the gold's renderings put spaces between inline elements, or none between
   blocks). Derived gold: the extracted text starts with the gold's first 60 characters
@@ -155,6 +157,21 @@ GENERIC_DEV_PAGES = {
     "other__www-fanfiction-net-topic-146535-168685925-1-the-oc-creation-",
     "other__www-medhelp-org-posts-heart-rhythm-tikosyn-load-ablation-sho",
     "other__www-msconnection-org-discussions-f27-t79421-tp1-does-this-so",
+    # From the second session of 2026-12-06: of the 15 pages then unseen, in name order,
+    # those at even positions (0, 2, ... 14), picked by that rule before they were read;
+    # the figures of both halves before any change are in the closing note of that session.
+    # Two of the other half were then read too, their misses having been printed by a
+    # test's failure message: kaspersky's (inSided) and collegeconfidential's (Vanilla).
+    "insided__community-kaspersky-com-kaspersky-security-cloud-11-rootkit-",
+    "vanilla__collegeconfidential-2184314",
+    "fluxbb__archlinux-bbs-viewtopic",
+    "other__myparkinsons-org-cgi-bin-forum-topic-show-pl",
+    "other__www-android-hilfe-de-forum-samsung-allgemein-423-faq-diskuss",
+    "other__www-med1-de-forum-beruf-alltag-und-umwelt-corona-eine-gehypd",
+    "other__www-paradisi-de-health-und-ernaehrung-erkrankungen-parkinson",
+    "vanilla__bitdefender-82059",
+    "vanilla__community-scope-org-uk-discussion-57774-copd",
+    "vanilla__forums-moneysavingexpert-com-discussion-5567669-unsure-wheth",
 }
 
 
@@ -380,17 +397,24 @@ _RELATIVE = re.compile(
 )
 
 
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+
+
 def date_matches(gold: GoldPost, found: datetime | None, page: Page) -> bool:
     # the page's own language alone decides day-first or month-first
     expected = parse_date(gold.date, timezone=page.timezone, now=page.now, languages=[page.lang])
     if expected is None:
         languages = list(dict.fromkeys([page.lang, "fr", "en"]))
         expected = parse_date(gold.date, timezone=page.timezone, now=page.now, languages=languages)
-    timezone = page.timezone
     if expected is None or found is None:
         return False
-    zone = ZoneInfo(timezone)
-    theirs, ours = expected.astimezone(zone), found.astimezone(zone)
+    theirs, ours = expected.astimezone(ZoneInfo(page.timezone)), found
+    if page.timezone == "UTC" and found.utcoffset() and not _OFFSET.search(gold.date):
+        # No zone known for the page, whose own markup gave the post's offset ("2012-01-
+        # 05T11:27+01:00" shown "05.01.12 11:27"): the gold is the time shown there.
+        theirs = theirs.replace(tzinfo=found.tzinfo)
+    else:
+        ours = found.astimezone(ZoneInfo(page.timezone))
     if not _HAS_YEAR.search(gold.date) and not _RELATIVE.search(gold.date):
         # "March 27" shown for a post of 2019: the year is the reader's guess
         theirs = theirs.replace(year=ours.year) if (theirs.month, theirs.day) != (2, 29) else theirs

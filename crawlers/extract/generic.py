@@ -10,27 +10,35 @@ page's text) proceeds in this order:
    author and date. JSON-LD items of those types are used when the markup gives fewer
    posts.
 2. Else the repeated structure: every element gets a signature (tag and classes, digits
-   left out: phpBB's "post bg1"/"post bg2" are one); elements sharing a signature, or a
-   signature under the same parent signature, form a candidate group. A member counts
-   when it holds user text (non-link text of some length) and evidence of a post (a date
-   or a profile link outside a quote); the group whose counting members cover the most
-   text wins, provided at least two members count and they are most of the group. Among
-   groups covering nearly as much, the one with the most members wins (a wrapper of
-   several posts has fewer), then the outermost (it carries the author and date). A lead
-   post marked up apart from the replies (the nearest element before them, of their tag
-   and sharing a class they all have, with text and evidence) is the first post.
+   left out: phpBB's "post bg1"/"post bg2" are one; classes that alternate or mark one
+   post, "rowodd", "post--even", "firstpost", and script hooks "js-…" too); elements
+   sharing a signature, or a signature under the same parent signature, form a
+   candidate group. A member counts when it holds user text (text outside links, of
+   some length) and evidence of a post (a date or a profile link outside a quote; a
+   login or sign-up link is none); the group whose counting members cover the most text
+   wins, provided at least two members count and they are most of the group. A group
+   whose members wrap several posts of another is left out: the posts cover half its
+   text, or one of its members holds half of them (a page's frame around a short
+   thread). Among groups covering nearly as much, the one whose members show both a date
+   and a profile link wins (the posts, not their bodies), then the one with the most
+   members, then the outermost (it carries the author and date). A lead post marked up
+   apart from the replies (an element before them, near them, with text and evidence,
+   of their tag with a class they all share, or built of the same inner parts: bbPress's
+   topic, Vanilla's discussion) is the first post; a sibling of the posts with one more
+   class (a best answer, a moderator's post) is a post.
    Old table layouts split a post over two sibling rows (author and date, then text):
    a group of text rows without evidence, each after a row with it, makes one block
    per pair.
 3. Within each block: the date (microdata, time[datetime], data-time/data-timestamp,
    a title attribute holding a full date, then the shortest text that reads as a date),
    the author (microdata, then a profile link, then an element whose class names an
-   author), the post id (the block's id or data attribute, else a permalink or anchor),
-   and the text: the element, at the same place in every block, holding the most text
-   and neither the date nor the author. Quotes, signatures and edit notices are dropped.
-   A place is named by tags and the classes most blocks share (odd/even, "has an ad"
-   left out); text that several blocks repeat at one place (a "Re:" title, a member's
-   details) counts for none; an element holding the author line and the paragraphs
+   author, a count beside the name left out), the post id (the block's id or data
+   attribute, else a permalink or anchor), and the text: the element, at the same place
+   in every block, holding the most text and neither the date nor the author. Quotes,
+   signatures and edit notices are dropped. A place is named by tags and the classes
+   most blocks share (odd/even, "has an ad" left out), and holds the text outside links;
+   text that several blocks repeat at one place (a "Re:" title, a member's details)
+   counts for none; an element holding the author line and the paragraphs
    gives the paragraphs. Profile-link texts that most posts show ("Profile", "Message")
    are labels, not names; a member's joined/last-seen date is not the post's; numeric
    dates are read in the page's declared language when the source gives none. Where
@@ -106,6 +114,12 @@ THREAD_EVIDENCE = 0.8
 # A place names the authors of bare-name posts when it holds a name in this share of them.
 _NAME_PLACE_SHARE = 0.8
 _PARITY = {"odd", "even", "alt", "first", "last", "new", "old", "unread", "read"}
+# The same words joined to another ("rowodd"/"roweven" in FluxBB, "firstpost", "row-last").
+_PARITY_JOINED = re.compile(
+    r"^(?:odd|even|first|last)[-_]*\w|\w[-_]*(?:odd|even|first|last)$", re.I
+)
+# Classes that script hooks onto ("js-toggle-target"): behaviour, not a kind of element.
+_SCRIPT_HOOK = re.compile(r"^js[-_]", re.I)
 
 _SCHEMA_TYPES = ("DiscussionForumPosting", "Comment", "Answer", "Question", "SocialMediaPosting")
 
@@ -117,6 +131,8 @@ _PROFILE = re.compile(
     r"(?:[/?&._=-]|\d|$)",
     re.IGNORECASE,
 )
+# A member's account pages, not a member: "user_login.pl", "/users/sign_in".
+_ACCOUNT = re.compile(r"log_?(?:in|out|on|off)|sign_?(?:in|up|on)|regist|passw", re.IGNORECASE)
 _ABSOLUTE = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"author|user|poster|nick|member|byline|\bfn\b", re.IGNORECASE)
 _NOT_AUTHOR_CLASS = re.compile(r"avatar|title|rank|info|stats|signature|sig\b", re.IGNORECASE)
@@ -161,10 +177,16 @@ class _Node:
 
 def _classes(element: HtmlElement) -> list[str]:
     """The element's classes, digits left out ("bg1", "bg2": "bg"), without those that
-    alternate from post to post (odd, even)."""
+    alternate from post to post (odd, even, rowodd) or mark one post (firstpost)."""
     value = element.get("class") or ""
     names = {_DIGITS.sub("", name) for name in value.split() if name}
-    return sorted(name for name in names if name.lower() not in _PARITY)
+    return sorted(name for name in names if not _alternates(name))
+
+
+def _alternates(name: str) -> bool:
+    """Whether a class alternates from post to post (odd, `post--even`), marks one post
+    of a series (firstpost), or is a script's hook, not a kind of element."""
+    return bool(name.lower() in _PARITY or _PARITY_JOINED.search(name) or _SCRIPT_HOOK.search(name))
 
 
 def _signature(element: HtmlElement) -> str:
@@ -188,7 +210,7 @@ def _is_profile_link(element: HtmlElement) -> bool:
     # the path and query: a host's name ("user.example.org") says nothing
     absolute = _ABSOLUTE.match(href)
     path = href[absolute.end() :].partition("/")[2] if absolute else href
-    return _PROFILE.search(path) is not None
+    return _PROFILE.search(path) is not None and _ACCOUNT.search(path) is None
 
 
 def _walk(root: HtmlElement) -> list[_Node]:
@@ -211,7 +233,7 @@ def _walk(root: HtmlElement) -> list[_Node]:
         node.in_link = bool(up and up.in_link) or element.tag == "a"
         own = _length(element.text) + sum(_length(child.tail) for child in element)
         node.text = own
-        if element.tag == "a":
+        if node.in_link:  # a link's text, at every level inside it
             node.link_text = own
         node.dates = int(is_date_marker(element))
         if node.dates and not node.in_link:
@@ -242,6 +264,8 @@ class _Group:
     # a post split over two sibling elements (a table row with the author and date,
     # then a row with the text): each counting member's sibling before it
     heads: dict[HtmlElement, HtmlElement] = field(default_factory=dict)
+    # the counting members that show both a date and a profile link (their heads' too)
+    signed: int = 0
 
 
 def _user_text(node: _Node) -> int:
@@ -305,29 +329,50 @@ def _groups(nodes: list[_Node]) -> Iterator[_Group]:
         # a member holding nested members (threaded comments) counts its own text
         covered = sum(_user_text(m) for m in counting)
         depth = sum(len(list(m.element.iterancestors())) for m in counting) / len(counting)
-        yield _Group(members, counting, covered, depth, heads)
+        signed = 0
+        for m in counting:
+            head = split.get(m.element) if heads else None
+            dates, profiles = (
+                m.dates + (head.dates if head else 0),
+                m.profiles + (head.profiles if head else 0),
+            )
+            signed += bool(dates and profiles)
+        yield _Group(members, counting, covered, depth, heads, signed)
 
 
 def _containers(groups: list[_Group]) -> set[int]:
-    """The groups whose members each wrap several posts of another group: that group,
-    with more members, covers at least half their text."""
+    """The groups whose members wrap several posts of another group, with more members:
+    that group covers at least half their text, or one of their members holds at least
+    half of its members (a page's frame around a short thread, among other frames).
+    Quotes are no such posts: a reply quoting two others is still one post."""
     member_of: dict[HtmlElement, list[int]] = defaultdict(list)
     for number, group in enumerate(groups):
         for node in group.counting:
-            member_of[node.element].append(number)
+            if not _quote_like(node.element):
+                member_of[node.element].append(number)
     inside: dict[tuple[int, int], int] = defaultdict(int)
+    held: dict[tuple[int, int], dict[HtmlElement, int]] = defaultdict(lambda: defaultdict(int))
     for number, group in enumerate(groups):
         for node in group.counting:
             for ancestor in node.element.iterancestors():
                 for outer in member_of.get(ancestor, ()):
                     if outer != number:
                         inside[outer, number] += _user_text(node)
-    return {
-        outer
-        for (outer, inner), text in inside.items()
-        if len(groups[inner].counting) > len(groups[outer].counting)
-        and text >= 0.5 * groups[outer].covered
-    }
+                        held[outer, number][ancestor] += 1
+    found = set()
+    for (outer, inner), text in inside.items():
+        if len(groups[inner].counting) <= len(groups[outer].counting):
+            continue
+        most = max(held[outer, inner].values())
+        if most < 2:  # each holds one: a post and its body, not a wrapper of posts
+            continue
+        if text >= 0.5 * groups[outer].covered or most >= 0.5 * len(groups[inner].counting):
+            found.add(outer)
+    return found
+
+
+def _quote_like(element: HtmlElement) -> bool:
+    return element.tag == "blockquote" or _DROP_CLASS.search(element.get("class") or "") is not None
 
 
 def _one_block(head: HtmlElement, body: HtmlElement) -> HtmlElement:
@@ -339,40 +384,85 @@ def _one_block(head: HtmlElement, body: HtmlElement) -> HtmlElement:
     return block
 
 
+# How far above the first reply a lead post is looked for (Vanilla puts the discussion
+# four levels above the list of its comments).
+_LEAD_SCOPE = 5
+# A lead post with classes of its own is built like a reply: at least this share of the
+# classes used inside either is used inside both.
+_ALIKE = 0.5
+
+
 def _lead_post(group: _Group, nodes: list[_Node]) -> _Node | None:
     """The thread's first post where its markup differs from the replies' (bbPress's
-    topic before its replies, a "first post" class): the nearest element before the
-    first member, near it in the tree, of the members' tag and sharing a class that
-    every member has, holding user text and evidence of a post, inside no member and
-    holding none."""
+    topic before its replies, Vanilla's discussion before its comments): an element
+    before the first member, near it in the tree, holding user text and evidence of a
+    post, inside no member and holding none, and either of the members' tag with a
+    class they all share or built of the same parts (_alike); the one most alike."""
     first = group.counting[0].element
     shared = set.intersection(*(set(_classes(node.element)) for node in group.counting))
-    if not shared:
-        return None
+    parts = _inner_classes(first)
     scope = first
-    for _ in range(3):
+    for _ in range(_LEAD_SCOPE):
         parent = scope.getparent()
         if parent is None:
             break
         scope = parent
     members = {node.element for node in group.members}
     by_element = {node.element: node for node in nodes}
-    lead = None
-    for element in scope.iterdescendants(first.tag):
+    lead, lead_alike = None, -1.0
+    for element in scope.iterdescendants():
         if element is first:
             break
         node = by_element.get(element)
         if (
             node is not None
             and element not in members
-            and shared & set(_classes(element))
             and _user_text(node) >= MIN_TEXT
             and (node.dates > 0 or node.profiles > 0)
-            and not any(m in members for m in element.iterdescendants(first.tag))
+            and not any(m in members for m in element.iterdescendants())
             and not any(a in members for a in element.iterancestors())
         ):
-            lead = node
+            alike = _alike(element, parts)
+            kin = element.tag == first.tag and shared & set(_classes(element))
+            if (kin or alike >= _ALIKE) and alike > lead_alike:
+                lead, lead_alike = node, alike
     return lead
+
+
+def _with_marked_posts(group: _Group, nodes: list[_Node]) -> list[_Node]:
+    """The group's posts with their siblings that carry one more class (a best answer,
+    a moderator's or a highlighted post: `post post--bestanswer`): of the members' tag,
+    with every class the members share, user text and evidence of a post; in page
+    order."""
+    shared = set.intersection(*(set(_classes(node.element)) for node in group.counting))
+    if not shared or group.heads:
+        return group.counting
+    tag = group.counting[0].element.tag
+    members = {node.element for node in group.members}
+    parents = {node.element.getparent() for node in group.counting}
+    order = {node.element: number for number, node in enumerate(nodes)}
+    marked = [
+        node
+        for node in nodes
+        if node.element.getparent() in parents
+        and node.element.tag == tag
+        and node.element not in members
+        and shared <= set(_classes(node.element))
+        and _user_text(node) >= MIN_TEXT
+        and (node.dates > 0 or node.profiles > 0)
+    ]
+    return sorted(group.counting + marked, key=lambda node: order[node.element])
+
+
+def _inner_classes(element: HtmlElement) -> set[str]:
+    return {name for inner in element.iterdescendants() for name in _classes(inner)}
+
+
+def _alike(element: HtmlElement, parts: set[str]) -> float:
+    """How far an element is built of the same parts as a post: the share of the classes
+    used inside either ("AuthorWrap", "Item-Body", "Message") used inside both."""
+    own = _inner_classes(element)
+    return len(own & parts) / len(own | parts) if own | parts else 0.0
 
 
 def _best_group(nodes: list[_Node]) -> _Group | None:
@@ -383,7 +473,9 @@ def _best_group(nodes: list[_Node]) -> _Group | None:
         return None
     best = max(group.covered for group in groups)
     near = [group for group in groups if group.covered >= _NEAR_BEST * best]
-    return max(near, key=lambda g: (len(g.counting), g.covered, -g.depth))
+    # posts show who wrote them and when: a group of parts of posts that show only the
+    # date (the text and its date below it) yields to the posts
+    return max(near, key=lambda g: (g.signed, len(g.counting), g.covered, -g.depth))
 
 
 # --- within a block ---------------------------------------------------------------------
@@ -471,11 +563,11 @@ def _author_of(
             if inner:  # "<div class=comment-author><cite class=fn>A</cite> says:</div>"
                 element = inner[-1]
             link = next(iter(element.xpath(".//a[@href]")), None)
-            name = one_line((link if link is not None else element).text_content())
+            name = _name_text(link if link is not None else element)
             if not _is_name(name):  # "<h3 class=userText>A <em class=userTitle>…"
                 name = own_text(element)
             if not _is_name(name):
-                name = one_line(element.text_content())
+                name = _name_text(element)
             if _is_name(name):
                 href = link.get("href") if link is not None else None
                 return name, _without_session(_joined(url, href)), element
@@ -483,6 +575,17 @@ def _author_of(
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+
+
+def _name_text(element: HtmlElement) -> str:
+    """The element's text on one line, without the inner elements that hold no letter
+    (a reputation or post count beside the name: "Wanyoike Alex <span>5</span>")."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and _LETTER.search(child.text_content()):
+            parts.append(_name_text(child))
+        parts.append(child.tail or "")
+    return one_line(" ".join(parts))
 
 
 def _name_like(name: str) -> bool:
@@ -529,7 +632,7 @@ def _common_classes(blocks: list[_Block]) -> set[str]:
     return {
         name
         for name, number in seen.items()
-        if number >= _COMMON_CLASS * len(blocks) and name.lower() not in _PARITY
+        if number >= _COMMON_CLASS * len(blocks) and not _alternates(name)
     }
 
 
@@ -739,7 +842,7 @@ def _content_path(blocks: list[_Block]) -> str | None:
     several: set[str] = set()
     # the text of each place in each block; a text that several blocks show at the same
     # place (a title "Re: …", a member's details, a signature) is no one post's text
-    shown = [{e: one_line(e.text_content()) for e in block.elements} for block in blocks]
+    shown = [{e: _unlinked_text(e) for e in block.elements} for block in blocks]
     repeats: dict[tuple[str, str], int] = defaultdict(int)
     for block, texts_of in zip(blocks, shown, strict=True):
         for key in {(block.paths[e], text) for e, text in texts_of.items() if text}:
@@ -783,6 +886,19 @@ def _content_path(blocks: list[_Block]) -> str | None:
         return None
     near = [p for p in enough if totals[p] >= _CONTENT_SHARE * best]
     return max(near, key=lambda p: (p.count("/") + bool(p), totals[p]))
+
+
+def _unlinked_text(element: HtmlElement) -> str:
+    """The element's text on one line, less the text of links (a permalink's date, a
+    member's name): what a person wrote around them."""
+    if element.tag == "a" or any(a.tag == "a" for a in element.iterancestors()):
+        return ""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag != "a":
+            parts.append(_unlinked_text(child))
+        parts.append(child.tail or "")
+    return one_line(" ".join(parts))
 
 
 def _novel_text(
@@ -1028,7 +1144,8 @@ def structural_posts(
     members = {m.element for m in group.members}
     lead = _lead_post(group, nodes)
     reads = []
-    for node in ([lead] if lead else []) + group.counting:
+    counting = _with_marked_posts(group, nodes)
+    for node in ([lead] if lead and lead not in counting else []) + counting:
         element = node.element
         if element in group.heads:  # one block of copies of the two
             element = _one_block(group.heads[element], element)
