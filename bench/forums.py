@@ -69,6 +69,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -81,12 +82,14 @@ from zoneinfo import ZoneInfo
 import trafilatura
 
 from crawlers.extract.dates import parse_date
-from crawlers.extract.generic import generic_posts
+from crawlers.extract.generic import generic_posts, reads_like_a_thread
 from crawlers.extract.page import extract_page, parse_html
 from crawlers.extract.presets import ExtractedPost, build_preset, preset_names
 from crawlers.extract.shown_dates import DATE_TEXT
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "web" / "forum_pages"
+# Article pages (trafilatura's evaluation set): no thread, a few comment sections.
+ARTICLE_PAGES = DEFAULT_DATA.parent / "pages_eval" / "html"
 
 # index.csv's engine column → the preset a source would name.
 ENGINE_PRESETS = {
@@ -591,6 +594,20 @@ def format_table(totals: dict[str, dict[str, Score]], pages: dict[str, int]) -> 
     yield "figures in %; author, date and text are shares of the matched posts"
 
 
+def article_threads(folder: Path) -> tuple[int, list[str]]:
+    """How many article pages there are, and those whose generic posts read as a thread
+    (what Veille would keep from them with no preset): a comment section, or false
+    posts that would become false brand mentions."""
+    pages = sorted(folder.glob("*.html"))
+    threads = []
+    for path in pages:
+        url = f"https://{path.stem}/"
+        posts = generic_posts(parse_html(path.read_bytes(), url), url)
+        if posts and reads_like_a_thread(posts):
+            threads.append(f"{path.name} ({len(posts)})")
+    return len(pages), threads
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -601,6 +618,7 @@ def main() -> None:
     parser.add_argument("--engines", help="only these engines (comma-separated)")
     args = parser.parse_args()
     engines = set(args.engines.split(",")) if args.engines else None
+    logging.raiseExceptions = False  # harvest logs with a malformed format string
 
     totals: dict[str, dict[str, Score]] = {}
     page_counts: dict[str, int] = {}
@@ -662,6 +680,13 @@ def main() -> None:
             figures = by_method[method].figures()
             cells = ", ".join(f"{k} {_cell(v).strip()}" for k, v in figures.items())
             print(f"  {group:<13} {method:<9} ({by_method[method].gold} posts): {cells}")
+
+    if ARTICLE_PAGES.is_dir() and engines is None:
+        number, threads = article_threads(ARTICLE_PAGES)
+        print(
+            f"article pages ({ARTICLE_PAGES}): {len(threads)} of {number} read as a thread "
+            "with no preset (a comment section, else false posts): " + ", ".join(threads)
+        )
 
 
 if __name__ == "__main__":

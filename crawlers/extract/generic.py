@@ -36,15 +36,15 @@ page's text) proceeds in this order:
    attribute, else a permalink or anchor), and the text: the element, at the same place
    in every block, holding the most text and neither the date nor the author. Quotes,
    signatures and edit notices are dropped. A place is named by tags and the classes
-   most blocks share (odd/even, "has an ad" left out), and holds the text outside links;
-   text that several blocks repeat at one place (a "Re:" title, a member's details)
-   counts for none; an element holding the author line and the paragraphs
-   gives the paragraphs. Profile-link texts that most posts show ("Profile", "Message")
-   are labels, not names; a member's joined/last-seen date is not the post's; numeric
-   dates are read in the page's declared language when the source gives none. Where
-   most posts show no linked author, the first place that holds a short name in nearly
-   every post, not the same in all, gives it ("<b>Sober</b>"). A date word inside a
-   sentence is no date, nor is one before 1980 (Unix time 0 in a theme's JSON-LD).
+   most blocks share (odd/even, "has an ad" left out); text that several blocks repeat
+   at one place (a "Re:" title, a member's details) counts for none; an element holding
+   the author line and the paragraphs gives the paragraphs. Profile-link texts that
+   most posts show ("Profile", "Message") are labels, not names; a member's
+   joined/last-seen date is not the post's; numeric dates are read in the page's
+   declared language when the source gives none. Where most posts show no linked
+   author, the first place that holds a short name in nearly every post, not the same
+   in all, gives it ("<b>Sober</b>"). A date word inside a sentence is no date, nor is
+   one before 1980 (Unix time 0 in a theme's JSON-LD).
 
 A page whose blocks lack that evidence (an article, a product page, a list of links)
 gives no post: a false post would become a false brand mention. Each step is linear in
@@ -233,7 +233,7 @@ def _walk(root: HtmlElement) -> list[_Node]:
         node.in_link = bool(up and up.in_link) or element.tag == "a"
         own = _length(element.text) + sum(_length(child.tail) for child in element)
         node.text = own
-        if node.in_link:  # a link's text, at every level inside it
+        if element.tag == "a":
             node.link_text = own
         node.dates = int(is_date_marker(element))
         if node.dates and not node.in_link:
@@ -366,7 +366,10 @@ def _containers(groups: list[_Group]) -> set[int]:
         most = max(held[outer, inner].values())
         if most < 2:  # each holds one: a post and its body, not a wrapper of posts
             continue
-        if text >= 0.5 * groups[outer].covered or most >= 0.5 * len(groups[inner].counting):
+        posts = groups[inner]
+        # a frame around a thread: the posts in it show who wrote them and when
+        framed = most >= 0.5 * len(posts.counting) and 2 * posts.signed >= len(posts.counting)
+        if text >= 0.5 * groups[outer].covered or framed:
             found.add(outer)
     return found
 
@@ -842,7 +845,7 @@ def _content_path(blocks: list[_Block]) -> str | None:
     several: set[str] = set()
     # the text of each place in each block; a text that several blocks show at the same
     # place (a title "Re: …", a member's details, a signature) is no one post's text
-    shown = [{e: _unlinked_text(e) for e in block.elements} for block in blocks]
+    shown = [{e: one_line(e.text_content()) for e in block.elements} for block in blocks]
     repeats: dict[tuple[str, str], int] = defaultdict(int)
     for block, texts_of in zip(blocks, shown, strict=True):
         for key in {(block.paths[e], text) for e, text in texts_of.items() if text}:
@@ -886,19 +889,6 @@ def _content_path(blocks: list[_Block]) -> str | None:
         return None
     near = [p for p in enough if totals[p] >= _CONTENT_SHARE * best]
     return max(near, key=lambda p: (p.count("/") + bool(p), totals[p]))
-
-
-def _unlinked_text(element: HtmlElement) -> str:
-    """The element's text on one line, less the text of links (a permalink's date, a
-    member's name): what a person wrote around them."""
-    if element.tag == "a" or any(a.tag == "a" for a in element.iterancestors()):
-        return ""
-    parts = [element.text or ""]
-    for child in element:
-        if isinstance(child.tag, str) and child.tag != "a":
-            parts.append(_unlinked_text(child))
-        parts.append(child.tail or "")
-    return one_line(" ".join(parts))
 
 
 def _novel_text(

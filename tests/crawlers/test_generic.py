@@ -546,25 +546,6 @@ def test_a_lead_post_with_its_own_tag_and_classes_but_the_same_parts_is_the_firs
     ]
 
 
-def test_a_long_date_inside_a_permalink_is_link_text_not_a_post():
-    """`<a class="Permalink"><time>4 December 2016 at 12:25AM</time></a>` twice per
-    post: the text inside a link, at any depth, is not what a person wrote."""
-    posts_html = "".join(
-        f"""<div class="Comment"><div class="Meta"><a href="/comment/{n}/" class="Permalink"><time
-datetime="2016-12-0{n}T23:25:55+00:00">{n} December 2016 at 12:25AM</time></a></div>
-<a href="/profile/user{n}">user{n}</a><div class="Meta"><a href="/comment/{n}/"><time
-datetime="2016-12-0{n}T23:25:55+00:00">{n} December 2016 at 12:25AM</time></a></div>
-<div class="Message">Short reply {n}, thanks.</div></div>"""
-        for n in range(1, 4)
-    )
-    html = f"<html><body><div class='Comments'>{posts_html}</div></body></html>"
-    url = "https://f.example/discussion/1/"
-    posts = generic_posts(parse_html(html, url), url)
-    assert [(post.author, post.text) for post in posts] == [
-        (f"user{n}", f"Short reply {n}, thanks.") for n in range(1, 4)
-    ]
-
-
 def test_a_short_thread_beside_a_longer_sidebar_in_the_same_frame_gives_its_posts():
     """Two frames of one kind (`div.Container`): a sidebar (the forum's rules, recent
     discussions with their authors and dates) and the thread, three short posts, less
