@@ -42,12 +42,12 @@ Figures, per engine and overall (micro-averaged over posts):
 - date: of the matched posts, those whose date is right. The gold's date is the string the
   page shows; it is parsed with `parse_date` in the page's own language (index.csv's lang,
   so that "10/05/2006" on a French page is 10 May), relative to the page's fetch time and
-  in the page's timezone (SOURCES below), and compared with the extracted `published_at`
-  in that timezone (on a page with no timezone there, at the offset the extraction
-  gave: the page's markup declares it beside the time it shows); to the minute when the
-  gold string shows a time of day (within a minute: pages truncate or round the
-  seconds), else to the day; a gold date shown without its year ("March 27") is compared
-  on its month and day.
+  in the page's timezone (SOURCES and SITES below), and compared with the extracted
+  `published_at` in that timezone (on a page with no timezone there, at the offset the
+  extraction gave: the page's markup declares it beside the time it shows); to the
+  minute when the gold string shows a time of day (within a minute: pages truncate or
+  round the seconds), else to the day; a gold date shown without its year ("March 27")
+  is compared on its month and day.
 - text: of the matched posts, those whose text is right, compared with all whitespace
   removed (the gold's renderings put spaces between inline elements, or none between
   blocks). Derived gold: the extracted text starts with the gold's first 60 characters
@@ -128,11 +128,6 @@ SOURCES: dict[str, tuple[str, dict[str, Any]]] = {
     "xenforo__wordreference-accent-marks-557434": ("Europe/Paris", {}),
     # the gold was read in a browser at UTC+2: 13:40Z is shown "04-23-2020 at 3:40 pm"
     "vanilla__collegeconfidential-2184314": ("Europe/Zurich", {}),
-    # the server writes its US Pacific day beside the Unix time: 06:01Z is "12/30/2017"
-    "other__www-fanfiction-net-topic-146535-168685925-1-the-oc-creation-": (
-        "America/Los_Angeles",
-        {},
-    ),
     # likewise at UTC+1 in December: 23:11Z is shown "4 December 2016 at 12:11AM"
     "vanilla__forums-moneysavingexpert-com-discussion-5567669-unsure-wheth": (
         "Europe/Zurich",
@@ -141,6 +136,11 @@ SOURCES: dict[str, tuple[str, dict[str, Any]]] = {
     # a French vBulletin board writes its dates day first: "10/05/2006, 13h16"
     "vbulletin__futura-sciences-latex-12735": ("Europe/Paris", {"date_order": "DMY"}),
     "vbulletin__futura-sciences-moderateurs-78761": ("Europe/Paris", {"date_order": "DMY"}),
+}
+# The same for every page of a site: what its one source would say.
+SITES: dict[str, tuple[str, dict[str, Any]]] = {
+    # the server writes its US Pacific day beside the Unix time: 06:01Z is "12/30/2017"
+    "www.fanfiction.net": ("America/Los_Angeles", {}),
 }
 _URL_UNKNOWN = "http://forum.invalid/viewtopic.php?t=805"
 # The engines whose pages the generic extractor was developed on (looked at, --misses);
@@ -318,7 +318,8 @@ def load_pages(data: Path) -> list[Page]:
             name = html_path.stem
             url = row["url_if_known"]
             url = url if url.startswith(("http://", "https://")) else _URL_UNKNOWN
-            timezone, overrides = SOURCES.get(name, ("UTC", {}))
+            site = SITES.get(urlsplit(url).hostname or "", ("UTC", {}))
+            timezone, overrides = SOURCES.get(name, site)
             pages.append(
                 Page(
                     name=name,
