@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha1sum | cut -c1-16)
 # The demo keeps its warehouse, crawl state and emails in the checkout (git-ignored).
 export VEILLE_HOME ?= $(CURDIR)/.veille
 
-.PHONY: install demo test test-fast check lint typecheck pytest bench train-sentiment clean
+.PHONY: install demo test test-fast check lint typecheck imports pytest bench train-sentiment clean
 
 install: $(STAMP)
 
@@ -32,7 +32,7 @@ test: install check pytest
 test-fast: install check
 	$(BIN)/python -m pytest -m "not slow"
 
-check: lint typecheck
+check: lint typecheck imports
 
 lint: install
 	$(BIN)/ruff check .
@@ -40,6 +40,11 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+# The layers (.importlinter): the core imports no stage, no stage another or the
+# application, and no package has an import cycle.
+imports: install
+	$(BIN)/lint-imports
 
 pytest: install
 	$(BIN)/python -m pytest

@@ -65,7 +65,7 @@ from urllib.parse import urlsplit
 from sitegen import POSTS_PER_PAGE, TOPICS_PER_PAGE, Document, ForumSite
 
 from crawlers.run import crawl_source
-from veille.config import Source, SourceLimits
+from veille.core.config import Source, SourceLimits
 
 TARGET_PAGES_PER_S = 100.0
 CRAWL_TIMEOUT_S = 900.0

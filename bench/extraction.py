@@ -83,11 +83,11 @@ from crawlers.extract.page import (
     _WORD,
     PageExtraction,
     _made_of_posts,
-    extract_page,
     fill_inner_gaps,
     page_text,
     within_budget,
 )
+from crawlers.reader import extract_page
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "web"
 VEILLE = "veille extract"

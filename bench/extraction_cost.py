@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from crawlers.extract import page as page_module
 from crawlers.extract import presets
-from crawlers.extract.page import extract_page
+from crawlers.reader import extract_page
 
 MB = 1_000_000
 

@@ -83,9 +83,10 @@ import trafilatura
 
 from crawlers.extract.dates import parse_date
 from crawlers.extract.generic import generic_posts, reads_like_a_thread
-from crawlers.extract.page import extract_page, parse_html
+from crawlers.extract.page import parse_html
 from crawlers.extract.presets import ExtractedPost, build_preset, preset_names
 from crawlers.extract.shown_dates import DATE_TEXT
+from crawlers.reader import extract_page
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "web" / "forum_pages"
 # Article pages (trafilatura's evaluation set): no thread, a few comment sections.

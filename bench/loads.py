@@ -37,8 +37,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from veille.config import BrandsFile
-from veille.record import BrandMatch, Mention, write_mentions
+from veille.core.config import BrandsFile
+from veille.core.record import BrandMatch, Mention, write_mentions
 
 WORDS = (  # noqa: SIM905
     "box fibre débit panne réseau appli forfait support client facture mobile "
@@ -173,7 +173,7 @@ def run_size(n: int, batch: int, queue: Any) -> None:
             f"{again.unchanged:,} unchanged")  # fmt: skip
 
         # Baseline: the same rows, bare INSERT from pandas, no checks, no conflicts.
-        from veille.record import read_mentions
+        from veille.core.record import read_mentions
 
         bare = connect(folder / "bare.duckdb")
         begun = time.perf_counter()

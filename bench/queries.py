@@ -25,7 +25,7 @@ from pathlib import Path
 
 from nlp.brands import BrandMatcher
 from nlp.query import fold
-from veille.config import BrandsFile
+from veille.core.config import BrandsFile
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 

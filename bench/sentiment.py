@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from nlp.evaluation import dev_files, figures, read_labelled
-from veille.record import SENTIMENT_LABELS
+from veille.core.record import SENTIMENT_LABELS
 
 DEFAULT_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "sentiment"
 THREE_CLASS_TWEETS = (
@@ -134,7 +134,7 @@ def _texts(dev: Path) -> dict[str, list[str]]:
     reviews = [r["text"] for r in read_labelled(dev / "fr/amazon_fr_books_pattern/all.jsonl")]
     reviews += [r["text"] for r in read_labelled(dev / "fr/allocine_tvseries_dongdemelo/dev.jsonl")]
     from nlp.convert_e5 import cached_model_dir
-    from veille.home import veille_home
+    from veille.core.home import veille_home
 
     tokenizer = load_tokenizer(cached_model_dir(veille_home()))
 

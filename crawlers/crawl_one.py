@@ -17,7 +17,7 @@ from crawlers.settings import crawl_settings
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.forum import ForumSpider
 from crawlers.spiders.page import PageSpider
-from veille.config import Source
+from veille.core.config import Source
 
 SPIDERS = {
     "feed": FeedSpider,

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from crawlers.extract.page import PageExtraction
 from crawlers.extract.presets import ExtractedPost
-from veille.config import Source
-from veille.record import Mention, canonical_url, make_mention_id
+from veille.core.config import Source
+from veille.core.record import Mention, canonical_url, make_mention_id
 
 
 def post_mention(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from veille import __version__
-from veille.config import Source
+from veille.core import __version__
+from veille.core.config import Source
 
 DEFAULT_CONTACT = "https://github.com/veille/veille"
 

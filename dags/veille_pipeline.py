@@ -35,16 +35,17 @@ def veille_pipeline() -> None:
     @task
     def start_run() -> str:
         """A fresh folder for this run's files."""
-        from veille.home import veille_home
+        from veille.core.home import veille_home
         from veille.pipeline import new_run_dir
 
         return str(new_run_dir(veille_home()))
 
     @task
     def list_sources() -> list[str]:
-        from veille.config import config_dir, load_config
+        from veille.checks import load_checked_config
+        from veille.core.config import config_dir
 
-        return [s.id for s in load_config(config_dir(None)).sources.sources]
+        return [s.id for s in load_checked_config(config_dir(None)).sources.sources]
 
     @task(retries=0)
     def crawl(source_id: str, run_dir: str) -> str | None:
@@ -53,11 +54,12 @@ def veille_pipeline() -> None:
         (`crawl/<id>.result.json`) for the source_health task."""
         from pathlib import Path
 
-        from veille.config import config_dir, load_config
-        from veille.home import veille_home
+        from veille.checks import load_checked_config
+        from veille.core.config import config_dir
+        from veille.core.home import veille_home
         from veille.pipeline import crawl_step
 
-        config = load_config(config_dir(None))
+        config = load_checked_config(config_dir(None))
         source = next(s for s in config.sources.sources if s.id == source_id)
         contact = config.sources.user_agent_contact
         result = crawl_step(source, Path(run_dir), contact, veille_home())
@@ -71,13 +73,14 @@ def veille_pipeline() -> None:
         runs in a row. Returns the failed sources' problems."""
         from pathlib import Path
 
-        from veille.config import config_dir, load_config
-        from veille.home import veille_home, warehouse_path
+        from veille.checks import load_checked_config
+        from veille.core.config import config_dir
+        from veille.core.home import veille_home, warehouse_path
         from veille.pipeline import read_crawl_results, source_health_step
         from warehouse.alert_email import smtp_settings
 
         home = veille_home()
-        operator = load_config(config_dir(None)).sources.operator
+        operator = load_checked_config(config_dir(None)).sources.operator
         healths = source_health_step(
             read_crawl_results(Path(run_dir)), Path(run_dir), warehouse_path(home), operator,
             home, smtp=smtp_settings("smtp_default"),
@@ -88,13 +91,14 @@ def veille_pipeline() -> None:
     def select(crawl_files: list[str | None], run_dir: str) -> str:
         from pathlib import Path
 
-        from veille.config import config_dir, load_config
+        from veille.checks import load_checked_config
+        from veille.core.config import config_dir
         from veille.pipeline import select_step
 
         files = [Path(f) for f in crawl_files if f]
         if not files:
             raise RuntimeError("every crawl failed; see the crawl task logs")
-        brands = load_config(config_dir(None)).brands
+        brands = load_checked_config(config_dir(None)).brands
         return str(select_step(files, brands, Path(run_dir) / "mentions.jsonl"))
 
     @task
@@ -109,11 +113,12 @@ def veille_pipeline() -> None:
     def load(scored: str) -> dict[str, int]:
         from pathlib import Path
 
-        from veille.config import config_dir, load_config
-        from veille.home import veille_home, warehouse_path
+        from veille.checks import load_checked_config
+        from veille.core.config import config_dir
+        from veille.core.home import veille_home, warehouse_path
         from veille.pipeline import load_step
 
-        brands = load_config(config_dir(None)).brands
+        brands = load_checked_config(config_dir(None)).brands
         return load_step(Path(scored), warehouse_path(veille_home()), brands=brands)
 
     @task
@@ -125,20 +130,21 @@ def veille_pipeline() -> None:
         point leaves the state as it was, and the next run fetches the same pages again."""
         from pathlib import Path
 
-        from veille.home import veille_home
+        from veille.core.home import veille_home
         from veille.pipeline import remember_step
 
         return remember_step([Path(f) for f in crawl_files if f], veille_home())
 
     @task
     def alert(load_report: dict[str, int]) -> list[str]:
-        from veille.config import config_dir, load_config
-        from veille.home import veille_home, warehouse_path
+        from veille.checks import load_checked_config
+        from veille.core.config import config_dir
+        from veille.core.home import veille_home, warehouse_path
         from veille.pipeline import alert_step
         from warehouse.alert_email import smtp_settings
 
         home = veille_home()
-        brands = load_config(config_dir(None)).brands
+        brands = load_checked_config(config_dir(None)).brands
         # SMTP: the Airflow connection smtp_default when defined, else VEILLE_SMTP_*.
         smtp = smtp_settings("smtp_default")
         deliveries = alert_step(warehouse_path(home), brands, home, smtp=smtp)

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nlp.query import Document, Node, Or, parse_query, uses_field
-from veille.config import Brand, BrandsFile
-from veille.record import BrandMatch, Mention
+from veille.core.config import Brand, BrandsFile
+from veille.core.record import BrandMatch, Mention
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,7 @@ def convert(out_dir: Path, source: Path | None = None) -> Path:
 def cached_model_dir(home: Path) -> Path:
     """The converted checkpoint (in $VEILLE_HOME/models, or $VEILLE_MODELS), converted
     on first use."""
-    from veille.home import models_dir
+    from veille.core.home import models_dir
 
     return convert(models_dir(home) / MODEL_DIR_NAME)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from veille.record import SENTIMENT_LABELS
+from veille.core.record import SENTIMENT_LABELS
 
 
 def read_labelled(path: Path, limit: int | None = None, seed: int = 0) -> list[dict[str, str]]:

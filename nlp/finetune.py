@@ -27,9 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from nlp.common import softmax
 from nlp.evaluation import dev_files, figures, read_labelled, stratified_sample
-from veille.progress import Log
-from veille.record import SENTIMENT_LABELS
+from nlp.torch_encoder import run_layers
+from veille.core.progress import Log
+from veille.core.record import SENTIMENT_LABELS
 
 MODEL_NAME = "veille-sentiment-e5-ft"
 
@@ -108,19 +110,6 @@ def _frozen_states(
                 log(f"  frozen layers: {start + len(batch)}/{len(texts)} texts")
     log(f"  frozen layers: {len(texts)} texts in {time.monotonic() - started:.0f} s")
     return states
-
-
-def run_layers(encoder: Any, layers: Any, hidden: Any, mask: Any) -> Any:
-    """Token states through some of the encoder's layers (transformers 5: a layer
-    returns a tensor and takes the attention mask made for the model's attention)."""
-    from transformers.masking_utils import create_bidirectional_mask
-
-    built = create_bidirectional_mask(
-        config=encoder.config, inputs_embeds=hidden, attention_mask=mask
-    )
-    for layer in layers:
-        hidden = layer(hidden, attention_mask=built)
-    return hidden
 
 
 def _pad(sequences: list[list[int]], torch: Any) -> tuple[Any, Any]:
@@ -308,7 +297,7 @@ def finetune(
         held_loss = float(
             torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(held_y))
         )
-        held_figures = figures(_softmax(logits), [SENTIMENT_LABELS[i] for i in held_y])
+        held_figures = figures(softmax(logits), [SENTIMENT_LABELS[i] for i in held_y])
         history.append({"epoch": epoch + 1, "train_loss": round(total / len(batches), 4),
                         "held_out_loss": round(held_loss, 4), **held_figures})  # fmt: skip
         log(
@@ -366,9 +355,3 @@ def finetune(
         card["dev"] = dev
         out_path.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
     return card
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)

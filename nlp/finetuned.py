@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from nlp.sentiment import MODELS_DIR, SentimentScore, scores_from_probabilities
-from veille.record import SENTIMENT_LABELS
+from nlp.common import MODELS_DIR, SentimentScore, scores_from_probabilities, softmax
+from veille.core.record import SENTIMENT_LABELS
 
 DEFAULT_WEIGHTS = MODELS_DIR / "sentiment_e5_ft.safetensors"
 
@@ -33,7 +33,7 @@ class FinetunedSentiment:
         card = json.loads(weights.with_suffix(".json").read_text())
         if model_dir is None:
             from nlp.convert_e5 import cached_model_dir
-            from veille.home import veille_home
+            from veille.core.home import veille_home
 
             model_dir = cached_model_dir(veille_home())
         self.name = str(card["name"])
@@ -116,10 +116,7 @@ class FinetunedSentiment:
 
     def probabilities(self, pooled: np.ndarray) -> np.ndarray:
         """The head and the calibration on pooled vectors."""
-        logits = (pooled @ self.weight.T + self.bias) / self.temperature
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax((pooled @ self.weight.T + self.bias) / self.temperature)
 
     def score(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None

@@ -42,8 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from nlp.common import MODELS_DIR
 from nlp.evaluation import read_labelled as read_sentiment
-from nlp.sentiment import MODELS_DIR
 
 TOXIC_LABELS = ("hateful", "offensive", "toxic")  # the positive label of each data file
 FLAGS = ("offensive", "hate")

@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from nlp.common import scores_from_probabilities
 from nlp.moderation import ModerationHeads
-from nlp.sentiment import SentimentScorer, scores_from_probabilities
+from nlp.sentiment import SentimentScorer
 from nlp.targeted import brand_passage
-from veille.record import Mention
+from veille.core.record import Mention
 
 # The model reads a post in windows of 510 tokens, about a second each on 2 cores: a
 # 5 MB post would take half an hour. Past this many characters (about six windows) it

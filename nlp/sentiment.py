@@ -11,24 +11,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from nlp.common import MODELS_DIR, SentimentScore, scores_from_probabilities, softmax
 from nlp.encoder import Encoder, shared_encoder
-from veille.record import SENTIMENT_LABELS
+from veille.core.record import SENTIMENT_LABELS
 
-MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_HEAD = MODELS_DIR / "sentiment_e5_lr.npz"
-
-
-@dataclass(frozen=True)
-class SentimentScore:
-    label: str
-    score: float  # P(positive) - P(negative), in [-1, 1]
-    probabilities: dict[str, float]
 
 
 class SentimentModel:
@@ -57,10 +49,7 @@ class SentimentModel:
         return self._encoder
 
     def probabilities_from_vectors(self, vectors: np.ndarray) -> np.ndarray:
-        logits = vectors @ self.coef.T + self.intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(vectors @ self.coef.T + self.intercept)
 
     def predict_proba(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
@@ -74,15 +63,6 @@ class SentimentModel:
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> list[SentimentScore]:
         return [scores_from_probabilities(row) for row in self.predict_proba(texts, progress)]
-
-
-def scores_from_probabilities(row: np.ndarray) -> SentimentScore:
-    probabilities = {
-        label: round(float(p), 4) for label, p in zip(SENTIMENT_LABELS, row, strict=True)
-    }
-    label = SENTIMENT_LABELS[int(np.argmax(row))]
-    score = round(probabilities["positive"] - probabilities["negative"], 4)
-    return SentimentScore(label, score, probabilities)
 
 
 class SentimentScorer(Protocol):

@@ -185,8 +185,6 @@ class TorchEncoder:
                     layer, top = branch
                     inner = output.hidden_states[layer]  # [0] is the embeddings
                     if top is not None:
-                        from nlp.finetune import run_layers
-
                         inner = run_layers(self.model, top, inner, mask)
                     states.append(inner)
                 for which, state in enumerate(states):
@@ -200,3 +198,16 @@ class TorchEncoder:
                     progress(done, len(flat))
         means = (sums / weights[None, :, None]).astype(np.float32)
         return means[0], (means[1] if branch is not None else None)
+
+
+def run_layers(encoder: Any, layers: Any, hidden: Any, mask: Any) -> Any:
+    """Token states through some of the encoder's layers (transformers 5: a layer
+    returns a tensor and takes the attention mask made for the model's attention)."""
+    from transformers.masking_utils import create_bidirectional_mask
+
+    built = create_bidirectional_mask(
+        config=encoder.config, inputs_embeds=hidden, attention_mask=mask
+    )
+    for layer in layers:
+        hidden = layer(hidden, attention_mask=built)
+    return hidden

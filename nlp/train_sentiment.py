@@ -20,8 +20,8 @@ from sklearn.linear_model import LogisticRegression
 from nlp.encoder import ENCODER_NAME, cached_encode
 from nlp.evaluation import dev_files, figures, read_labelled, stratified_sample
 from nlp.sentiment import DEFAULT_HEAD, SentimentModel
-from veille.progress import Log, every
-from veille.record import SENTIMENT_LABELS
+from veille.core.progress import Log, every
+from veille.core.record import SENTIMENT_LABELS
 
 MODEL_NAME = "veille-sentiment-e5-lr"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from veille.record import BrandMatch, Mention
+from veille.core.record import BrandMatch, Mention
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PROBABILITIES = {
@@ -49,7 +49,7 @@ def scored_mention(
 
 def sample_warehouse(folder: Path) -> Path:
     """A warehouse loaded with 12 scored mentions over four days, in `folder`."""
-    from veille.record import write_mentions
+    from veille.core.record import write_mentions
     from warehouse.load import load_mentions
 
     write_mentions(folder / "batch.jsonl", [scored_mention(i, days_ago=i % 4) for i in range(12)])

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, REPO
+from veille.cli import main
 
 VEILLE = [sys.executable, "-m", "veille.cli"]
 
@@ -24,11 +26,27 @@ def veille(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
-def test_help_lists_every_command():
+COMMANDS = (
+    "demo", "run", "score", "extract", "match", "alerts", "sources", "models", "correct",
+    "db", "sql", "export",
+)  # fmt: skip
+
+
+def test_help_lists_every_command_on_its_own_line():
     result = veille("--help")
     assert result.returncode == 0
-    for command in ("demo", "run", "score", "extract", "match", "alerts", "sources", "models"):
-        assert command in result.stdout
+    # "    run       crawl, score…": a command's name at the start of its line
+    listed = re.findall(r"^ {4}([a-z]+) ", result.stdout, flags=re.MULTILINE)
+    assert listed[: len(COMMANDS)] == list(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_has_its_own_usage_line(command: str, capsys: pytest.CaptureFixture[str]):
+    """`veille COMMAND --help` answers with that command's usage, not the main one."""
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: veille {command} ")
 
 
 def test_score_writes_every_contract_field_in_input_order(tmp_path: Path):

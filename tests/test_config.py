@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from veille.config import ConfigError, SourcesFile, load_config, load_model
+from veille.checks import load_checked_config, load_checked_model
+from veille.core.config import ConfigError, SourcesFile
 
 
 def write(path: Path, text: str) -> Path:
@@ -11,7 +12,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_demo_config_is_valid(demo_config: Path):
-    config = load_config(demo_config)
+    config = load_checked_config(demo_config)
     kinds = {s.kind for s in config.sources.sources}
     assert kinds == {"feed", "forum"}
     roles = sorted(b.role for b in config.brands.brands)
@@ -32,7 +33,7 @@ def test_problems_name_file_line_and_field(tmp_path: Path):
         "    colour: blue\n",
     )
     with pytest.raises(ConfigError) as caught:
-        load_model(path, SourcesFile)
+        load_checked_model(path, SourcesFile)
     problems = {p.where: p for p in caught.value.problems}
     assert problems["sources[1].id"].line == 5
     assert problems["sources[1].kind"].line == 6
@@ -47,7 +48,7 @@ def test_problems_name_file_line_and_field(tmp_path: Path):
 def test_invalid_yaml_reports_its_line(tmp_path: Path):
     path = write(tmp_path / "sources.yaml", "sources:\n  - id: a\n    kind: [feed\n")
     with pytest.raises(ConfigError) as caught:
-        load_model(path, SourcesFile)
+        load_checked_model(path, SourcesFile)
     assert caught.value.problems[0].line is not None
     assert "not valid YAML" in caught.value.problems[0].message
 
@@ -61,7 +62,7 @@ def test_unknown_timezone_and_unknown_preset(tmp_path: Path):
         "    timezone: Europe/Pariss\n",
     )
     with pytest.raises(ConfigError) as caught:
-        load_model(path, SourcesFile)
+        load_checked_model(path, SourcesFile)
     messages = " | ".join(p.message for p in caught.value.problems)
     assert "phpbbb" in messages
     assert "unknown timezone 'Europe/Pariss'" in messages
@@ -73,7 +74,7 @@ def test_a_forum_source_may_name_no_preset(tmp_path: Path):
         tmp_path / "sources.yaml",
         "sources:\n  - id: f\n    kind: forum\n    start_urls: ['https://f.fr/t/1']\n",
     )
-    (source,) = load_model(path, SourcesFile).sources
+    (source,) = load_checked_model(path, SourcesFile).sources
     assert source.preset is None
 
 
@@ -84,7 +85,7 @@ def test_unset_environment_variable_is_reported(tmp_path: Path, monkeypatch):
         "sources:\n  - id: f\n    kind: feed\n    start_urls: ['${VEILLE_TEST_UNSET}/feed']\n",
     )
     with pytest.raises(ConfigError, match=r"\$\{VEILLE_TEST_UNSET\} is used but not set"):
-        load_model(path, SourcesFile)
+        load_checked_model(path, SourcesFile)
 
 
 def test_both_files_reported_together(tmp_path: Path):
@@ -93,14 +94,15 @@ def test_both_files_reported_together(tmp_path: Path):
         tmp_path / "brands.yaml", "brands:\n  - name: A\n    queries: [a]\n    competitors: [B]\n"
     )
     with pytest.raises(ConfigError) as caught:
-        load_config(tmp_path)
+        load_checked_config(tmp_path)
     files = {p.path.name for p in caught.value.problems}
     assert files == {"sources.yaml", "brands.yaml"}
     assert any("add it with role: competitor" in p.message for p in caught.value.problems)
 
 
 def test_a_query_that_cannot_be_read_is_reported_with_its_line_and_position(tmp_path: Path):
-    from veille.config import BrandsFile
+    from veille.checks import load_checked_model
+    from veille.core.config import BrandsFile
 
     path = write(
         tmp_path / "brands.yaml",
@@ -112,7 +114,7 @@ def test_a_query_that_cannot_be_read_is_reported_with_its_line_and_position(tmp_
         "    exclude: ['jus NEAR/x fruit']\n",
     )
     with pytest.raises(ConfigError) as caught:
-        load_model(path, BrandsFile)
+        load_checked_model(path, BrandsFile)
     problems = {p.where: p for p in caught.value.problems}
     assert problems["brands[0].queries[1]"].line == 5
     assert "position 28: expected ')' to close the '(' at position 13" in str(
@@ -133,7 +135,7 @@ def problems_of(tmp_path: Path, *, sources: str | bytes = GOOD_SOURCES,
         data = content.encode("utf-8") if isinstance(content, str) else content
         (tmp_path / name).write_bytes(data)
     with pytest.raises(ConfigError) as caught:
-        load_config(tmp_path)
+        load_checked_config(tmp_path)
     return caught.value.problems
 
 
@@ -192,7 +194,7 @@ def test_real_addresses_are_accepted(tmp_path: Path):
     )
     # A domain in another script is kept in the form every SMTP server reads.
     expected = [*addresses[:-1], "cm@xn--bcher-kva.example"]
-    assert load_config(tmp_path).brands.brands[0].alerts.recipients == expected
+    assert load_checked_config(tmp_path).brands.brands[0].alerts.recipients == expected
 
 
 @pytest.mark.parametrize("name", ["Fibrelia\r\nBcc: all@example.org", "Fibre\nlia", "Fib\x00",
@@ -208,7 +210,7 @@ def test_a_brand_name_with_mathtext_is_accepted(tmp_path: Path):
     # Drawn literally in the chart (warehouse/alert_email.py), so nothing to refuse.
     write(tmp_path / "sources.yaml", GOOD_SOURCES)
     write(tmp_path / "brands.yaml", "brands:\n  - name: '$\\frac$ Ca$h'\n    queries: [cash]\n")
-    assert load_config(tmp_path).brands.brands[0].name == "$\\frac$ Ca$h"
+    assert load_checked_config(tmp_path).brands.brands[0].name == "$\\frac$ Ca$h"
 
 
 def test_a_contact_with_a_line_break_is_reported(tmp_path: Path):

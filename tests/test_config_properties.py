@@ -16,7 +16,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from veille.config import BRANDS_FILE, SOURCES_FILE, Config, ConfigError, load_config
+from veille.checks import load_checked_config
+from veille.core.config import BRANDS_FILE, SOURCES_FILE, Config, ConfigError
 
 SOURCES = """\
 user_agent_contact: https://example.org/veille-contact
@@ -83,7 +84,7 @@ def warm() -> None:
     """Imports that the first load makes (presets, page objects, languages) are not
     the loader's time."""
     with config_folder(SOURCES.encode(), BRANDS.encode()) as folder:
-        assert isinstance(load_config(folder), Config)
+        assert isinstance(load_checked_config(folder), Config)
 
 
 @contextmanager
@@ -100,7 +101,7 @@ def loads_or_reports(sources: bytes, brands: bytes) -> Config | ConfigError:
     two files. Any other exception fails the test."""
     with config_folder(sources, brands) as folder:
         try:
-            return load_config(folder)
+            return load_checked_config(folder)
         except ConfigError as err:
             assert err.problems
             for problem in err.problems:

@@ -20,7 +20,7 @@ import pytest
 from lxml import html
 
 import veille.demo
-from veille.config import load_config
+from veille.checks import load_checked_config
 from veille.demo.site import DemoSite, Page, load_content, render_site
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -323,7 +323,7 @@ def test_demo_config_validates_and_points_at_the_demo_site(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("VEILLE_DEMO_URL", BASE)
-    config = load_config(Path(veille.demo.__file__).parent / "config")
+    config = load_checked_config(Path(veille.demo.__file__).parent / "config")
     pages = render_site(NOW, base_url=BASE)
     for source in config.sources.sources:
         for url in source.start_urls:

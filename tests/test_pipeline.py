@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 
 from tests.factories import scored_mention
-from veille.config import BrandsFile
+from veille.core.config import BrandsFile
+from veille.core.record import write_mentions
 from veille.demo.run import free_port
 from veille.pipeline import alert_step, load_step, score_step
-from veille.record import write_mentions
 from warehouse.alert_email import SmtpSettings
 
 BRANDS = BrandsFile.model_validate(

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from veille.record import BrandMatch, Mention, canonical_url, make_mention_id
+from veille.core.record import BrandMatch, Mention, canonical_url, make_mention_id
 
 
 def test_canonical_url_drops_session_tracking_and_fragment():

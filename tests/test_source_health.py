@@ -13,13 +13,15 @@ from typing import Any
 
 import pytest
 
-from crawlers.run import CrawlResult, crawl_source
+from crawlers.run import crawl_source
 from crawlers.state import commit_crawl
 from tests.local_server import base_url, serve
 from tests.test_cli import veille
-from veille.config import ConfigError, OperatorSettings, Source, SourcesFile, load_model
+from veille.checks import load_checked_model
+from veille.core.config import ConfigError, OperatorSettings, Source, SourcesFile
+from veille.core.crawl_result import CrawlResult
+from veille.core.record import read_mentions
 from veille.pipeline import new_run_dir, source_health_step
-from veille.record import read_mentions
 from warehouse.access import open_warehouse
 from warehouse.alert_email import SmtpSettings
 
@@ -237,7 +239,7 @@ def test_a_bad_operator_address_is_refused(tmp_path: Path):
         "sources:\n  - id: a\n    kind: feed\n    start_urls: ['https://example.org/feed/']\n"
     )
     with pytest.raises(ConfigError) as caught:
-        load_model(path, SourcesFile)
+        load_checked_model(path, SourcesFile)
     text = str(caught.value)
     assert "operator.email" in text and "operator.failures_before_email" in text
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from nlp.brands import BrandMatcher
-from veille.config import BrandsFile
+from veille.core.config import BrandsFile
+from veille.core.record import BrandMatch, Mention, make_mention_id, read_mentions, write_mentions
 from veille.pipeline import select_step
-from veille.record import BrandMatch, Mention, make_mention_id, read_mentions, write_mentions
 
 CRAWLED = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 THREAD = "http://forum.test/viewtopic.php?t=42"

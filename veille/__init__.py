@@ -1,3 +1,4 @@
-"""Veille: e-reputation monitoring and sentiment analytics for blogs and forums."""
+"""Veille: e-reputation monitoring and sentiment analytics for blogs and forums.
 
-__version__ = "0.1.0"
+This package is the application (the command line, the pipeline, the demo) and holds the
+core (veille/core/) that the stages import."""

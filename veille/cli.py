@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from veille import __version__
-from veille.config import BRANDS_FILE, BrandsFile, ConfigError, config_dir, load_config, load_model
-from veille.home import veille_home, warehouse_path
+from veille.checks import load_checked_config, load_checked_model
+from veille.core import __version__
+from veille.core.config import BRANDS_FILE, BrandsFile, ConfigError, config_dir
+from veille.core.home import veille_home, warehouse_path
 from warehouse.db import WarehouseBusy, WarehouseCorrupt
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -62,7 +63,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from nlp.language import detect_language
     from nlp.scoring import scored_chars, scored_part
     from nlp.sentiment import load_sentiment_model
-    from veille.progress import Progress, every
+    from veille.core.progress import Progress, every
 
     records = _texts(args.input)
     log = Progress()
@@ -91,8 +92,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from crawlers.extract.page import ExtractionError, extract_page
+    from crawlers.extract.page import ExtractionError
     from crawlers.extract.presets import PresetError
+    from crawlers.reader import extract_page
 
     if not args.file.is_file():
         raise UsageError(f"{args.file}: file not found")
@@ -118,7 +120,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     from nlp.brands import BrandMatcher
     from nlp.language import detect_language
 
-    brands = load_model(args.brands, BrandsFile)
+    brands = load_checked_model(args.brands, BrandsFile)
     matcher = BrandMatcher(brands)
 
     def detect(text: str) -> str:
@@ -165,7 +167,7 @@ def _backtest(args: argparse.Namespace, backtest_brand: Any, backtest_csv: Any) 
         )
     elif args.brand:
         # Only brands.yaml matters here: sources.yaml may need a crawl's environment.
-        brands = load_model(config_dir(args.config) / BRANDS_FILE, BrandsFile)
+        brands = load_checked_model(config_dir(args.config) / BRANDS_FILE, BrandsFile)
         alerts = backtest_brand(veille_home(), brands, args.brand)
     else:
         raise UsageError("give a SERIES.csv file or --brand NAME")
@@ -174,7 +176,7 @@ def _backtest(args: argparse.Namespace, backtest_brand: Any, backtest_csv: Any) 
 
 def cmd_sources_check(args: argparse.Namespace) -> int:
     directory = config_dir(args.config)
-    config = load_config(directory)
+    config = load_checked_config(directory)
     sources = config.sources.sources
     brands = config.brands.brands
     print(f"{directory / 'sources.yaml'}: {len(sources)} sources OK")
@@ -188,10 +190,10 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from veille.core.progress import Progress
     from veille.pipeline import iter_summary, run_pipeline
-    from veille.progress import Progress
 
-    config = load_config(config_dir(args.config))
+    config = load_checked_config(config_dir(args.config))
     home = veille_home()
     report = run_pipeline(config, home, log=Progress())
     for line in iter_summary(report.db_path, report):
@@ -327,7 +329,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_models_train(args: argparse.Namespace) -> int:
-    from veille.progress import Progress
+    from veille.core.progress import Progress
 
     for path in (args.train_data, args.dev_data):
         if path is not None and not path.is_dir():
@@ -393,7 +395,7 @@ def cmd_models_train(args: argparse.Namespace) -> int:
 def cmd_models_train_moderation(args: argparse.Namespace) -> int:
     from nlp.finetuned import FinetunedSentiment
     from nlp.moderation import DEFAULT_HEADS, train_heads
-    from veille.progress import Progress
+    from veille.core.progress import Progress
 
     for path in (args.data, args.civil_data):
         if not path.is_dir():

@@ -15,15 +15,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawlers.run import CrawlResult, crawl_source
-from veille.config import BrandsFile, Config, Source
-from veille.home import emails_dir, runs_dir, state_dir, warehouse_path
-from veille.progress import Log, every
-from veille.record import Mention, read_mentions, write_mentions
+from crawlers.run import crawl_source
+from veille.core.config import BrandsFile, Config, Source
+from veille.core.crawl_result import CrawlResult
+from veille.core.home import emails_dir, runs_dir, state_dir, warehouse_path
+from veille.core.progress import Log, every
+from veille.core.record import Mention, read_mentions, write_mentions
 
 if TYPE_CHECKING:
     from nlp.moderation import ModerationHeads
-    from veille.config import OperatorSettings
+    from veille.core.config import OperatorSettings
     from warehouse.alert_email import Delivery
     from warehouse.source_health import SourceHealth
 

@@ -38,7 +38,7 @@ def open_warehouse(
     private copy instead, taken between loads, and never holds up a load: for notebooks
     and other long sessions."""
     if path is None:
-        from veille.home import veille_home, warehouse_path
+        from veille.core.home import veille_home, warehouse_path
 
         path = warehouse_path(veille_home())
     path = Path(path)

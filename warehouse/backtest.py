@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from veille.config import BrandsFile
-from veille.home import warehouse_path
+from veille.core.config import BrandsFile
+from veille.core.home import warehouse_path
 from warehouse.alerts import (
     THRESHOLDS,
     SeriesAlert,

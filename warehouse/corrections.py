@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from veille.record import SENTIMENT_LABELS
+from veille.core.record import SENTIMENT_LABELS
 from warehouse.db import connect, writer
 
 

@@ -18,8 +18,8 @@ import duckdb
 import pandas as pd
 
 from nlp.moderation import raised
-from veille.config import BrandsFile
-from veille.record import Mention, read_mentions
+from veille.core.config import DEFAULT_LANGUAGES, BrandsFile
+from veille.core.record import Mention, read_mentions
 from warehouse.db import writer
 from warehouse.quality import validate_mentions
 from warehouse.topics import TopicReport, assign_topics, read_topic_vectors
@@ -236,7 +236,8 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
         by_id[mention.mention_id] = mention  # a post seen twice in one crawl: keep the last
     mentions = list(by_id.values())
     frame = mention_frame(mentions)
-    good, failures = validate_mentions(frame, brands=brand_scores(mentions))
+    languages = brands.languages if brands is not None else DEFAULT_LANGUAGES
+    good, failures = validate_mentions(frame, brands=brand_scores(mentions), languages=languages)
     now = datetime.now(UTC)
     quarantine = pd.DataFrame(
         [

@@ -10,12 +10,14 @@ satisfies the tables' constraints.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
-from veille.record import SENTIMENT_LABELS, SOURCE_KINDS
+from veille.core.config import DEFAULT_LANGUAGES
+from veille.core.record import SENTIMENT_LABELS, SOURCE_KINDS
 
 # The NOT NULL columns of table `mentions` (a NaN score counts as null); a post whose
 # date could not be read is kept with a null published_at.
@@ -24,7 +26,8 @@ REQUIRED = (
     "language", "sentiment", "sentiment_score", "prob_negative", "prob_neutral",
     "prob_positive", "model_name", "model_version",
 )  # fmt: skip
-LANGUAGES = ("fr", "en", "unknown")
+# A post's language is one brands.yaml lists (`languages:`), or "unknown".
+UNKNOWN_LANGUAGE = "unknown"
 # Clocks differ and sites misdate posts by their zone: a few hours ahead is tolerated.
 FUTURE_TOLERANCE = timedelta(hours=14)
 PROBABILITIES = ("prob_negative", "prob_neutral", "prob_positive")
@@ -39,7 +42,7 @@ def _probabilities_sum(frame: pd.DataFrame) -> pd.Series:
     return frame[list(PROBABILITIES)].sum(axis=1, min_count=3)
 
 
-def _suite(now: datetime) -> Any:
+def _suite(now: datetime, languages: Sequence[str]) -> Any:
     import great_expectations as gx
 
     expect = gx.expectations
@@ -52,7 +55,9 @@ def _suite(now: datetime) -> Any:
         expect.ExpectColumnValuesToBeUnique(column="mention_id"),
         expect.ExpectColumnValueLengthsToBeBetween(column="text", min_value=1),
         expect.ExpectColumnValuesToBeInSet(column="source_kind", value_set=list(SOURCE_KINDS)),
-        expect.ExpectColumnValuesToBeInSet(column="language", value_set=list(LANGUAGES)),
+        expect.ExpectColumnValuesToBeInSet(
+            column="language", value_set=[*languages, UNKNOWN_LANGUAGE]
+        ),
         expect.ExpectColumnValuesToBeInSet(column="sentiment", value_set=list(SENTIMENT_LABELS)),
         expect.ExpectColumnValuesToBeBetween(column="sentiment_score", min_value=-1, max_value=1),
         expect.ExpectColumnValuesToBeBetween(
@@ -98,10 +103,14 @@ def _brand_suite() -> Any:
 
 
 def validate_mentions(
-    frame: pd.DataFrame, now: datetime | None = None, brands: pd.DataFrame | None = None
+    frame: pd.DataFrame,
+    now: datetime | None = None,
+    brands: pd.DataFrame | None = None,
+    languages: Sequence[str] = DEFAULT_LANGUAGES,
 ) -> tuple[pd.DataFrame, dict[int, list[str]]]:
     """The rows that pass every check, and for each failing row (by position) the
     checks it failed, e.g. 'sentiment_score: expect_column_values_to_be_between'.
+    `languages`: those brands.yaml identifies posts among.
 
     `brands` holds what the posts say about each brand (columns `row`, the post's
     position in `frame`, then brand, sentiment, sentiment_score and the probabilities);
@@ -119,7 +128,7 @@ def validate_mentions(
     source = context.data_sources.add_pandas("veille")
     failures: dict[int, list[str]] = {}
     for index, reason in _failures(
-        context, source, "mentions", checked, _suite(now or datetime.now(UTC))
+        context, source, "mentions", checked, _suite(now or datetime.now(UTC), languages)
     ):
         failures.setdefault(index, []).append(reason)
     if brands is not None and not brands.empty:

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from crawlers.run import CrawlResult
+from veille.core.crawl_result import CrawlResult
 
 if TYPE_CHECKING:
-    from veille.config import OperatorSettings
+    from veille.core.config import OperatorSettings
     from warehouse.alert_email import SmtpSettings
 
 

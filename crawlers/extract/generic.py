@@ -83,7 +83,6 @@ from crawlers.extract.shown_dates import (
     one_line,
     own_text,
 )
-from crawlers.page_objects import PageObject
 
 NAME = "generic"
 
@@ -1216,29 +1215,3 @@ def reads_like_a_thread(posts: list[ExtractedPost]) -> bool:
     signed = sum(1 for post in posts if post.author or post.author_url)
     dated = sum(1 for post in posts if post.published_at is not None)
     return min(signed, dated) >= THREAD_EVIDENCE * len(posts)
-
-
-class GenericEngine(PageObject):
-    """The generic extractor as an Engine (crawlers/engine.py): posts, and the next page
-    of a thread where the page declares it (rel="next"); it finds no links from a
-    forum's listings to its threads."""
-
-    name = NAME
-
-    def next_page(self, page: Selector, url: str) -> str | None:
-        found = page.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").get()
-        if not found:
-            return None
-        following = _joined(link_base(page, url), found.strip())
-        return following if following and following.startswith(("http://", "https://")) else None
-
-    def posts(
-        self,
-        page: Selector,
-        url: str,
-        *,
-        timezone: str,
-        now: datetime | None,
-        language: str | None = None,
-    ) -> list[ExtractedPost]:
-        return generic_posts(page, url, timezone=timezone, now=now, language=language)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,12 +19,8 @@ from lxml.html import HtmlElement
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
-from crawlers.engine import Engine
-from crawlers.extract.dates import at_offset, parse_date, parse_iso, shown_offset
-from crawlers.extract.declared import page_language
-from crawlers.extract.generic import GenericEngine, reads_like_a_thread
-from crawlers.extract.presets import ExtractedPost, Preset, detect_preset, get_preset, select
-from crawlers.page_objects import page_object_for
+from crawlers.extract.dates import parse_date, parse_iso
+from crawlers.extract.presets import ExtractedPost, select
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -365,106 +361,25 @@ def drop_boilerplate_lines(text: str) -> str:
     return "\n".join(lines)
 
 
-def read_posts(
+def page_extraction(
+    source: str,
     page: Selector,
     url: str,
-    engine: Engine | None,
+    posts: list[ExtractedPost],
     *,
+    reader: str | None,
+    thread_title: str | None,
     timezone: str,
     now: datetime | None,
     language: str | None,
-    detect_among: Iterable[str] | None = None,
-) -> tuple[Engine | None, list[ExtractedPost]]:
-    """The page's posts and what read them: `engine` (a source's preset or page object)
-    when given, else the page object of the site, else the preset whose markup the page
-    has, else the generic extractor where what it finds reads like a thread (signed,
-    dated messages); (None, []) for a page with no posts."""
-    engine = engine or page_object_for(url) or detect_preset(page, detect_among)
-    if engine is not None:
-        posts = engine.posts(page, url, timezone=timezone, now=now, language=language)
-    else:
-        engine = GenericEngine()
-        posts = engine.posts(page, url, timezone=timezone, now=now, language=language)
-        if not reads_like_a_thread(posts):
-            return None, []
-    return engine, shown_as_on_page(posts, timezone=timezone, now=now, language=language)
-
-
-def shown_as_on_page(
-    posts: list[ExtractedPost], *, timezone: str, now: datetime | None, language: str | None
-) -> list[ExtractedPost]:
-    """The posts with their dates at the offset their page shows them (shown_offset).
-    The offset is read once per day of posts and kept for the others of that day: a
-    page shows one offset a day (reading each of 8,000 comments' dates again costs
-    seconds); a post shown within hours of a change of summer time may be an hour off."""
-    offsets: dict[date, timedelta | None] = {}
-    shown = []
-    for post in posts:
-        instant = post.published_at
-        if instant is None:
-            shown.append(post)
-            continue
-        day = instant.astimezone(UTC).date()
-        if day not in offsets:
-            offsets[day] = shown_offset(instant, post.date_text, now=now, language=language)
-        shown.append(replace(post, published_at=at_offset(instant, offsets[day], timezone)))
-    return shown
-
-
-def extract_page(
-    html: str | bytes,
-    url: str,
-    *,
-    preset: str | Preset | None = None,
-    timezone: str = "UTC",
-    now: datetime | None = None,
-    language: str | None = None,
-    content_type: str | None = None,
-    detect_among: Iterable[str] | None = None,
-    generic: bool = False,
 ) -> PageExtraction:
-    """Main content, metadata and posts of a page. `preset` names the engine (a file
-    of crawlers/presets/); without it the engine is detected from the markup.
-    `language` (the source's) defaults to the one the page declares (<html lang>).
-    `content_type`, the HTTP header, may name the page's charset (see decode_html);
-    `detect_among` limits the engines detection tries (default: every preset).
-    Posts are read as read_posts reads them; `generic` reads them with the generic
-    extractor alone (crawlers/extract/generic.py: no preset, no page object, no
-    detection, and whatever it finds).
-    Raises ExtractionError for a page that is not HTML."""
-    # Decoded once: trafilatura, given bytes, would guess the charset on its own (and
-    # read a Latin-1 "très" as "trčs" when the page declares a charset it does not know).
-    source = page_text(html, content_type)
-    page = parse_html(source, url)
-    # numeric dates and date words are read in the source's language, else the page's
-    language = language or page_language(page)
-    if isinstance(preset, str):
-        preset = get_preset(preset)
-    if generic:
-        reader = GenericEngine()
-        engine: Engine | None = reader
-        posts = shown_as_on_page(
-            reader.posts(page, url, timezone=timezone, now=now, language=language),
-            timezone=timezone,
-            now=now,
-            language=language,
-        )
-    else:
-        engine, posts = read_posts(
-            page,
-            url,
-            preset,
-            timezone=timezone,
-            now=now,
-            language=language,
-            detect_among=detect_among,
-        )
+    """The page's main text (its posts' texts left out of it), title, author and date,
+    with the posts read by `reader` (crawlers/reader.py read_posts)."""
     readable, note = within_budget(source)
     metadata, text = main_content(readable, url, [post.text for post in posts])
     published = _published_date(page, timezone) or parse_date(
         metadata.get("date"), timezone=timezone, now=now, language=language
     )
-    title = engine.thread_title(page) if engine else None
     article = page.xpath("//article[starts-with(@id, 'post-')]/@id").get()
     site_names = [
         metadata.get("source-hostname"),  # trafilatura's site name
@@ -473,11 +388,11 @@ def extract_page(
     ]
     return PageExtraction(
         url=url,
-        title=title or _article_title(metadata.get("title"), page, site_names),
+        title=thread_title or _article_title(metadata.get("title"), page, site_names),
         text=text,
         author=_first_text(page, _BYLINE) or _strip_byline_word(metadata.get("author")),
         published_at=published,
-        preset=engine.name if engine else None,
+        preset=reader,
         posts=posts,
         article_id=article,
         notes=[note] if note else [],

@@ -13,13 +13,14 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawlers.engine import Engine
-from crawlers.extract.page import ExtractionError, PageExtraction, extract_page
+from crawlers.extract.page import ExtractionError, PageExtraction
 from crawlers.extract.presets import ExtractedPost, Preset, build_preset
 from crawlers.mentions import post_mention
 from crawlers.page_objects import page_object_for, page_object_named
+from crawlers.reader import extract_page
 from crawlers.state import CrawlState
-from veille.config import Source
-from veille.record import canonical_url
+from veille.core.config import Source
+from veille.core.record import canonical_url
 
 
 class SourceSpider(scrapy.Spider):

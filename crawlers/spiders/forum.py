@@ -13,9 +13,10 @@ from typing import Any
 from scrapy.http import Response
 
 from crawlers.extract.declared import page_language
-from crawlers.extract.page import ExtractionError, parse_html, read_posts
+from crawlers.extract.page import ExtractionError, parse_html
+from crawlers.reader import read_posts
 from crawlers.spiders.base import SourceSpider
-from veille.record import canonical_url
+from veille.core.record import canonical_url
 
 
 class ForumSpider(SourceSpider):
@@ -35,7 +36,7 @@ class ForumSpider(SourceSpider):
             return
         crawled_at = self.fetched_at(response)
         # the source's preset or page object; else, page by page, the engine detected
-        # from the markup or the generic extractor (crawlers/extract/page.py)
+        # from the markup or the generic extractor (crawlers/reader.py)
         engine, posts = read_posts(
             page,
             response.url,

@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 from crawlers.run import crawl_source
-from veille.config import Source, load_config
-from veille.record import read_mentions
+from veille.checks import load_checked_config
+from veille.core.config import Source
+from veille.core.record import read_mentions
 
 
 @pytest.fixture
 def sources(demo_config: Path) -> dict[str, Source]:
-    return {s.id: s for s in load_config(demo_config).sources.sources}
+    return {s.id: s for s in load_checked_config(demo_config).sources.sources}
 
 
 def test_forum_crawl_collects_every_post_of_every_page(sources, tmp_path: Path):

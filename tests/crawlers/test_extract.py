@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from crawlers.extract.dates import parse_date
-from crawlers.extract.page import ExtractionError, extract_page
+from crawlers.extract.page import ExtractionError
 from crawlers.extract.presets import element_text
+from crawlers.reader import extract_page
 from tests.conftest import FIXTURES
 
 PAGES = FIXTURES / "pages"

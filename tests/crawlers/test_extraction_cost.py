@@ -13,8 +13,9 @@ from lxml import etree
 
 from crawlers.extract import page as page_module
 from crawlers.extract import presets
-from crawlers.extract.page import extract_page, parse_html
+from crawlers.extract.page import parse_html
 from crawlers.extract.presets import detect_preset, get_preset, select
+from crawlers.reader import extract_page
 
 URL = "https://forum.example.fr/viewtopic.php?t=1"
 

@@ -9,8 +9,8 @@ import pytest
 from crawlers.feeds import FeedError, parse_feed, parse_sitemap
 from crawlers.run import crawl_source
 from tests.conftest import FIXTURES
-from veille.config import Source
-from veille.record import read_mentions
+from veille.core.config import Source
+from veille.core.record import read_mentions
 
 FEEDS = FIXTURES / "feeds"
 

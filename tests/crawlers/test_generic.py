@@ -25,12 +25,13 @@ from bench.forums import (
     score_posts,
 )
 from crawlers.extract.generic import generic_posts
-from crawlers.extract.page import extract_page, parse_html
+from crawlers.extract.page import parse_html
+from crawlers.reader import extract_page
 from crawlers.run import crawl_source
 from tests.conftest import FIXTURES, REPO
 from tests.local_server import serve
-from veille.config import Source
-from veille.record import read_mentions
+from veille.core.config import Source
+from veille.core.record import read_mentions
 
 GENERIC_PAGES = {page.name: page for page in load_pages(FIXTURES / "forum_pages" / "generic")}
 UBUNTUUSERS = "other__forum-ubuntuusers-de-topic-appimage-programm-in-alle-program"

@@ -9,8 +9,8 @@ from crawlers.run import crawl_source
 from crawlers.state import commit_crawl
 from tests.crawlers.forum_server import Forum
 from tests.local_server import serve
-from veille.config import Source
-from veille.record import read_mentions
+from veille.core.config import Source
+from veille.core.record import read_mentions
 
 
 def forum_source(base_url: str, **limits: object) -> Source:

@@ -22,7 +22,7 @@ from crawlers.run import crawl_source
 from crawlers.settings import crawl_settings
 from tests.crawlers.forum_server import Forum
 from tests.local_server import serve
-from veille.config import Source
+from veille.core.config import Source
 
 NOT_PUBLIC = [
     "127.0.0.1", "127.255.255.254", "0.0.0.0", "10.1.2.3", "172.16.0.1", "192.168.1.1",

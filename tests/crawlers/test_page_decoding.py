@@ -11,9 +11,10 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from crawlers.extract import page as page_module
-from crawlers.extract.page import decode_html, extract_page
+from crawlers.extract.page import decode_html
+from crawlers.reader import extract_page
 from crawlers.spiders.feed import FeedSpider
-from veille.config import Source
+from veille.core.config import Source
 
 URL = "https://blog.example.fr/2026/11/panne/"
 ARTICLE = (

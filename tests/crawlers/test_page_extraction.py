@@ -12,12 +12,8 @@ from typing import Any
 import pytest
 
 from crawlers.extract.evaluation import Tally, count, load_pages, norm
-from crawlers.extract.page import (
-    PageExtraction,
-    drop_boilerplate_lines,
-    extract_page,
-    fill_inner_gaps,
-)
+from crawlers.extract.page import PageExtraction, drop_boilerplate_lines, fill_inner_gaps
+from crawlers.reader import extract_page
 from tests.conftest import FIXTURES, REPO
 
 PAGES = {page.item["file"]: page for page in load_pages(FIXTURES / "pages_eval")}

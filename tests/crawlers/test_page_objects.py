@@ -12,8 +12,9 @@ from crawlers.extract.page import parse_html
 from crawlers.page_objects import page_object_for, registered
 from crawlers.run import crawl_source
 from tests.conftest import FIXTURES
-from veille.config import Source
-from veille.record import read_mentions
+from veille.checks import CHECKS
+from veille.core.config import Source
+from veille.core.record import read_mentions
 
 CASES = sorted((FIXTURES / "page_objects").glob("*/*.expected.json"))
 
@@ -50,12 +51,14 @@ def test_saved_page_gives_the_expected_output(expected_path: Path):
 def test_page_object_source_is_checked():
     with pytest.raises(ValueError, match="needs a page object for the domain"):
         Source.model_validate(
-            {"id": "x", "kind": "page_object", "start_urls": ["https://unknown.example/"]}
+            {"id": "x", "kind": "page_object", "start_urls": ["https://unknown.example/"]},
+            context={"checks": CHECKS},
         )
     with pytest.raises(ValueError, match="no page object named 'nope'"):
         Source.model_validate(
             {"id": "x", "kind": "page_object", "page_object": "nope",
-             "start_urls": ["https://a.example/"]}
+             "start_urls": ["https://a.example/"]},
+            context={"checks": CHECKS},
         )  # fmt: skip
 
 

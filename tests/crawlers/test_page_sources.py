@@ -15,8 +15,9 @@ from crawlers.run import crawl_source
 from crawlers.state import commit_crawl
 from tests.conftest import FIXTURES
 from tests.local_server import serve
-from veille.config import ConfigError, Source, SourcesFile, load_model
-from veille.record import Mention, read_mentions
+from veille.checks import load_checked_model
+from veille.core.config import ConfigError, Source, SourcesFile
+from veille.core.record import Mention, read_mentions
 
 LEMON_TREE = "/2020/04/lemon-tree/"  # WordPress: an article and 25 comments
 EMISSIONS = "/2020/01/emissions/"  # a news article without comments
@@ -196,7 +197,7 @@ def test_a_page_source_needs_pages_or_sitemaps(tmp_path: Path):
         encoding="utf-8",
     )
     with pytest.raises(ConfigError) as caught:
-        load_model(path, SourcesFile)
+        load_checked_model(path, SourcesFile)
     [problem] = caught.value.problems
     assert (problem.where, problem.line) == ("sources[1]", 5)
     assert "a page source needs start_urls (the pages themselves) or sitemaps" in problem.message

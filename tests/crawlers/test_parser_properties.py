@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from crawlers import feeds
 from crawlers.extract import dates
 from crawlers.extract.dates import parse_date, parse_iso
-from crawlers.extract.page import ExtractionError, PageExtraction, extract_page
+from crawlers.extract.page import ExtractionError, PageExtraction
 from crawlers.feeds import FeedEntry, FeedError, SitemapEntry, parse_feed, parse_sitemap
+from crawlers.reader import extract_page
 
 # Each example takes milliseconds (a page: tens); the deadline catches a stuck one.
 QUICK = settings(

@@ -16,7 +16,7 @@ import pytest
 
 from bench.forums import HARVEST_FETCH, Score, load_pages, page_bytes, score_posts
 from crawlers.extract.dates import at_offset, shown_offset
-from crawlers.extract.page import PageExtraction, extract_page, parse_html
+from crawlers.extract.page import PageExtraction, parse_html
 from crawlers.extract.presets import (
     PresetError,
     build_preset,
@@ -24,6 +24,7 @@ from crawlers.extract.presets import (
     get_preset,
     preset_names,
 )
+from crawlers.reader import extract_page
 from tests.conftest import FIXTURES, REPO
 
 FORUM_PAGES = FIXTURES / "forum_pages"

@@ -1,7 +1,7 @@
 import pytest
 
 from nlp.brands import BrandMatcher
-from veille.config import BrandsFile
+from veille.core.config import BrandsFile
 
 BRANDS = BrandsFile.model_validate(
     {

@@ -36,7 +36,8 @@ def test_only_the_configured_languages_are_answered():
 
 
 def test_languages_are_checked_in_brands_yaml():
-    from veille.config import BrandsFile
+    from veille.checks import CHECKS
+    from veille.core.config import BrandsFile
 
     brands = {"brands": [{"name": "A", "queries": ["A"]}]}
     assert BrandsFile.model_validate(brands).languages == ["fr", "en"]
@@ -45,4 +46,4 @@ def test_languages_are_checked_in_brands_yaml():
         "de",
     ]
     with pytest.raises(ValueError, match="unknown language code xx"):
-        BrandsFile.model_validate({**brands, "languages": ["fr", "xx"]})
+        BrandsFile.model_validate({**brands, "languages": ["fr", "xx"]}, context={"checks": CHECKS})

@@ -112,7 +112,7 @@ def test_finetune_trains_a_small_model_that_loads_and_repeats(tmp_path: Path):
     epoch on 40 rows a file. Same data and seed give the same weights."""
     from nlp.convert_e5 import cached_model_dir
     from nlp.finetune import FinetuneSettings, finetune
-    from veille.home import veille_home
+    from veille.core.home import veille_home
 
     settings = FinetuneSettings(depth=2, trainable_layers=1, max_tokens=32, max_per_dataset=40,
                                 epochs=1, batch_size=16)  # fmt: skip

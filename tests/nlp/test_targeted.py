@@ -6,7 +6,7 @@ from nlp.scoring import score_mentions
 from nlp.sentiment import load_sentiment_model
 from nlp.targeted import brand_passage, sentences
 from tests.factories import scored_mention
-from veille.record import BrandMatch
+from veille.core.record import BrandMatch
 
 
 def test_sentences_and_passages():

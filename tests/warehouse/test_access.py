@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.factories import sample_warehouse, scored_mention
-from veille.record import write_mentions
+from veille.core.record import write_mentions
 from warehouse.access import open_warehouse
 from warehouse.db import migrations
 from warehouse.load import load_mentions

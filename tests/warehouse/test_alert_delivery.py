@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from tests.factories import scored_mention
-from veille.config import BrandsFile
+from veille.core.config import BrandsFile
+from veille.core.record import write_mentions
 from veille.demo.run import free_port
 from veille.pipeline import alert_step, load_step
-from veille.record import write_mentions
 from warehouse.alert_email import SmtpSettings, chart_png
 from warehouse.alerts import BrandAlert, record_alert
 from warehouse.db import writer
@@ -153,7 +153,7 @@ def test_one_alert_that_cannot_be_emailed_does_not_stop_the_others(tmp_path: Pat
 
 
 def test_a_brand_whose_alerts_cannot_be_checked_does_not_stop_the_others(tmp_path: Path):
-    from veille.config import AlertSettings, Brand
+    from veille.core.config import AlertSettings, Brand
 
     # Settings built without validation (as a caller of alert_step could): the rule
     # for this brand fails; the brands after it are still checked and emailed.

@@ -8,8 +8,8 @@ import duckdb
 
 from tests.factories import PROBABILITIES
 from tests.test_thread_context import REPLIES, brands, iphone_thread
+from veille.core.record import read_mentions, write_mentions
 from veille.pipeline import select_step
-from veille.record import read_mentions, write_mentions
 from warehouse.db import SCHEMA_VERSION_SQL, migrate, migrations
 from warehouse.load import load_mentions
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.factories import scored_mention
-from veille.record import BrandMatch, write_mentions
+from veille.core.record import BrandMatch, write_mentions
 from warehouse.corrections import CorrectionError, record_correction, training_rows
 from warehouse.load import load_mentions
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.factories import scored_mention
-from veille.record import write_mentions
+from veille.core.record import write_mentions
 from warehouse.access import open_warehouse
 from warehouse.db import WarehouseCorrupt, writer
 from warehouse.load import load_mentions

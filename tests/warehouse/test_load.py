@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from tests.factories import NOW, scored_mention
-from veille.record import Mention, write_mentions
+from veille.core.config import BrandsFile
+from veille.core.record import Mention, write_mentions
 from warehouse.db import WarehouseBusy, connect, writer
 from warehouse.load import load_mentions
 
@@ -273,3 +274,24 @@ def test_a_post_without_a_date_is_kept_and_counted_on_no_day(tmp_path: Path):
     assert in_brand_view == (4,)
     assert daily == (3,)
     assert load_mentions(batch, db).unchanged == 4
+
+
+def test_a_post_in_a_language_brands_yaml_lists_is_loaded_and_one_it_does_not_is_quarantined(
+    tmp_path: Path,
+):
+    """brands.yaml's `languages: [fr, en, de]`: a post identified as German is loaded;
+    with the default languages (fr, en) it is quarantined, naming the language."""
+    german = replace(scored_mention(1, text="Fibrelia ist super"), language="de")
+    batch = tmp_path / "batch.jsonl"
+    write_mentions(batch, [german, scored_mention(2)])
+    brands = BrandsFile.model_validate(
+        {"languages": ["fr", "en", "de"], "brands": [{"name": "Fibrelia", "queries": ["x"]}]}
+    )
+    report = load_mentions(batch, tmp_path / "w.duckdb", brands)
+    assert (report.inserted, report.quarantined) == (2, 0)
+    report = load_mentions(batch, tmp_path / "other.duckdb")
+    assert (report.inserted, report.quarantined) == (1, 1)
+    con = duckdb.connect(str(tmp_path / "other.duckdb"), read_only=True)
+    reasons = con.execute("SELECT reasons FROM quarantine").fetchone()
+    con.close()
+    assert reasons is not None and any(r.startswith("language:") for r in reasons[0])

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.factories import sample_warehouse, scored_mention
-from veille.record import write_mentions
+from veille.core.record import write_mentions
 from warehouse.access import QueryError, open_warehouse, run_query
 from warehouse.load import load_mentions
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from nlp.moderation import FLAGS
-from veille.record import BrandMatch, Mention
+from veille.core.record import BrandMatch, Mention
 from warehouse.db import connect, migrate
 from warehouse.docs import REFERENCE, reference, relations
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.factories import scored_mention
 from tests.nlp.test_topics import APP, DELIVERY, OUTAGE, PRICES
-from veille.record import write_mentions
+from veille.core.record import write_mentions
 from warehouse.load import load_mentions
 from warehouse.topics import save_topic_vectors
 

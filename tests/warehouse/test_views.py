@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from tests.factories import NOW, scored_mention
-from veille.config import BrandsFile
-from veille.record import BrandMatch, Mention, write_mentions
+from veille.core.config import BrandsFile
+from veille.core.record import BrandMatch, Mention, write_mentions
 from warehouse.corrections import record_correction
 from warehouse.load import load_mentions
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.factories import scored_mention
-from veille.record import write_mentions
+from veille.core.record import write_mentions
 from warehouse.db import WarehouseBusy, writer
 from warehouse.load import load_mentions
 

@@ -18,9 +18,9 @@ from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
-from veille.config import load_config
+from veille.checks import load_checked_config
+from veille.core.progress import Progress
 from veille.pipeline import iter_summary, run_pipeline
-from veille.progress import Progress
 
 DEMO_CONFIG = Path(__file__).parent / "config"
 
@@ -74,7 +74,7 @@ def run_demo(home: Path, *, reset: bool = False, as_of: datetime | None = None) 
     with DemoSite(as_of) as site, smtp_server() as (inbox, port):
         log(f"demo site on {site.base_url}, SMTP server on 127.0.0.1:{port}")
         os.environ["VEILLE_DEMO_URL"] = site.base_url
-        config = load_config(DEMO_CONFIG)
+        config = load_checked_config(DEMO_CONFIG)
         smtp = SmtpSettings(host="127.0.0.1", port=port, sender="veille-demo@localhost")
         report = run_pipeline(config, home, smtp=smtp, log=log)
         print()

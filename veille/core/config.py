@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,14 +23,43 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 SOURCES_FILE = "sources.yaml"
+# The languages posts are identified among when brands.yaml names none.
+DEFAULT_LANGUAGES = ("fr", "en")
 BRANDS_FILE = "brands.yaml"
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class StageChecks(Protocol):
+    """What only the stages know, asked while a config file is read so that a mistake is
+    reported with its file and line: the application passes its checks
+    (veille/checks.py) to `load_config`; read without them, a file is checked against
+    its schema alone. Each raises ValueError with the message to show."""
+
+    def page_objects(self, source: Source) -> None:
+        """A page_object source's page object exists (by name, or for its URLs)."""
+
+    def preset(self, name: str, selectors: dict[str, Any]) -> None:
+        """The preset exists and the source's selectors override it soundly."""
+
+    def query(self, query: str) -> None:
+        """The Boolean query parses."""
+
+    def language(self, code: str) -> bool:
+        """Whether language identification knows the ISO 639-1 code."""
+
+
+def _checks(info: ValidationInfo) -> StageChecks | None:
+    context = info.context or {}
+    checks: StageChecks | None = context.get("checks")
+    return checks
+
 
 _ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # A config is a few kilobytes: a larger file is a mistake (or an attack on the parser).
@@ -176,23 +205,14 @@ class Source(_Strict):
         return None if self.language == "auto" else self.language
 
     @model_validator(mode="after")
-    def _default_source_kind(self) -> Source:
+    def _default_source_kind(self, info: ValidationInfo) -> Source:
         if self.source_kind is None:
             kind = "blog" if self.kind in ("feed", "page") else "forum"
             object.__setattr__(self, "source_kind", kind)
+        checks = _checks(info)
         if self.kind == "page_object":
-            from crawlers.page_objects import page_object_for, page_object_named, registered
-
-            if self.page_object is not None:
-                if page_object_named(self.page_object) is None:
-                    names = ", ".join(sorted({c.name for c in registered().values()}))
-                    raise ValueError(f"no page object named {self.page_object!r}: {names}")
-            elif not self.start_urls or any(page_object_for(u) is None for u in self.start_urls):
-                domains = ", ".join(sorted(registered())) or "none yet"
-                raise ValueError(
-                    "a page_object source needs a page object for the domain of each start "
-                    f"URL (crawlers/page_objects/); page objects exist for: {domains}"
-                )
+            if checks is not None:
+                checks.page_objects(self)
         elif self.page_object is not None:
             raise ValueError("page_object is for sources of kind page_object")
         if self.backfill is not None and self.kind != "feed":
@@ -212,13 +232,8 @@ class Source(_Strict):
             raise ValueError("start_urls is empty: give the feed or forum URLs to start from")
         if self.selectors and self.preset is None:
             raise ValueError("selectors override a preset: name the preset they start from")
-        if self.preset is not None:
-            from crawlers.extract.presets import PresetError, build_preset
-
-            try:
-                build_preset(self.preset, self.selectors)
-            except PresetError as err:
-                raise ValueError(str(err)) from err
+        if self.preset is not None and checks is not None:
+            checks.preset(self.preset, self.selectors)
         return self
 
 
@@ -262,15 +277,14 @@ class AlertSettings(_Strict):
     )
 
 
-def _readable_query(query: str) -> str:
+def _readable_query(query: str, info: ValidationInfo) -> str:
     """A query of the Boolean language (nlp/query.py), read at load so that a mistake is
     reported with its file, line and position before any crawl."""
-    from nlp.query import QueryError, parse_query
-
+    checks = _checks(info)
+    if checks is None:
+        return query
     try:
-        parse_query(query)
-    except QueryError as err:
-        raise ValueError(f"query {query!r}: {err}") from None
+        checks.query(query)
     except RecursionError:
         raise ValueError(f"query {query!r}: too many nested parentheses") from None
     return query
@@ -306,17 +320,16 @@ class Brand(_Strict):
 
 class BrandsFile(_Strict):
     languages: list[str] = Field(
-        default=["fr", "en"], min_length=1,
+        default=list(DEFAULT_LANGUAGES), min_length=1,
         description="ISO 639-1 codes of the languages posts are identified among",
     )  # fmt: skip
     brands: list[Brand] = Field(min_length=1)
 
     @field_validator("languages")
     @classmethod
-    def _known_languages(cls, codes: list[str]) -> list[str]:
-        from nlp.language import known_language
-
-        unknown = [c for c in codes if not known_language(c)]
+    def _known_languages(cls, codes: list[str], info: ValidationInfo) -> list[str]:
+        checks = _checks(info)
+        unknown = [c for c in codes if checks is not None and not checks.language(c)]
         if unknown:
             raise ValueError(
                 f"unknown language code {', '.join(unknown)}: "
@@ -546,9 +559,10 @@ def _kind(value: Any) -> str:
     )
 
 
-def load_model(path: Path, model: type[M]) -> M:
+def load_model(path: Path, model: type[M], checks: StageChecks | None = None) -> M:
     """Read a YAML file into `model`, or raise ConfigError listing every problem with
-    its line number."""
+    its line number; `checks`: what the stages check (StageChecks), else the schema
+    alone."""
     data, index = _read_yaml(path)
     keys = " and ".join(f"`{name}:`" for name, f in model.model_fields.items() if f.is_required())
     example = "see the commented examples in veille/demo/config/"
@@ -563,7 +577,7 @@ def load_model(path: Path, model: type[M]) -> M:
                            f"start of a line; {example}")]
         )  # fmt: skip
     try:
-        return model.model_validate(_expand_env(data, path, index))
+        return model.model_validate(_expand_env(data, path, index), context={"checks": checks})
     except ValidationError as err:
         problems = []
         for item in err.errors():
@@ -579,14 +593,14 @@ def load_model(path: Path, model: type[M]) -> M:
         raise ConfigError(problems) from err
 
 
-def load_config(directory: Path) -> Config:
+def load_config(directory: Path, checks: StageChecks | None = None) -> Config:
     """Load and validate both files of a config folder; all problems of both are reported
-    together."""
+    together. The application passes its `checks` (veille/checks.py load_checked_config)."""
     problems: list[ConfigProblem] = []
     loaded: dict[str, Any] = {}
     for name, model in ((SOURCES_FILE, SourcesFile), (BRANDS_FILE, BrandsFile)):
         try:
-            loaded[name] = load_model(directory / name, model)
+            loaded[name] = load_model(directory / name, model, checks)
         except ConfigError as err:
             problems.extend(err.problems)
     if problems:
