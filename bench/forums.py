@@ -87,6 +87,7 @@ from crawlers.extract.page import parse_html
 from crawlers.extract.presets import ExtractedPost, build_preset, preset_names
 from crawlers.extract.shown_dates import DATE_TEXT
 from crawlers.reader import extract_page
+from veille.core.record import SESSION_PARAMS
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "web" / "forum_pages"
 # Article pages (trafilatura's evaluation set): no thread, a few comment sections.
@@ -378,7 +379,7 @@ def text_matches(gold: GoldPost, text: str) -> bool:
 
 def _profile_url(value: str, base: str) -> str:
     parts = urlsplit(urljoin(base, value.strip()))
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k not in ("sid", "s")])
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k not in SESSION_PARAMS])
     path = unquote(parts.path).rstrip("/")
     return urlunsplit((parts.scheme, parts.netloc.removeprefix("www."), path, query, ""))
 

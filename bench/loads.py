@@ -9,7 +9,8 @@ warehouse in a temporary folder:
    mentions, as the pipeline's score step writes them: 20 brands (5 monitored, each with
    3 competitors), 60 sources, 8,000 authors, two years of posts, 1 or 2 brands and 1 or
    2 of 40 topics per post, 3% copies of an earlier post under another URL.
-2. Loads the batches one after the other with `warehouse.load.load_mentions`, as runs
+2. Loads the batches one after the other with `warehouse.load.load_mentions` (given nlp's
+   finder of copies and topic index, as veille/pipeline.py load_step gives them), as runs
    do: parse, Great Expectations checks, one transaction per batch with
    `INSERT … ON CONFLICT`. Prints rows/s for the first batch (empty warehouse), for the
    last (full warehouse) and overall, with the share of the time spent in the checks.
@@ -125,8 +126,16 @@ def peak_rss_mb() -> float:
 
 def run_size(n: int, batch: int, queue: Any) -> None:
     import warehouse.load as load_module
+    from nlp import duplicates
+    from nlp.topics import TopicIndex
     from warehouse.db import VIEWS_DIR, connect
-    from warehouse.load import load_mentions, mention_frame
+    from warehouse.load import mention_frame
+
+    def load_mentions(path: Path, db: Path, config: Any) -> Any:
+        # as the pipeline loads (veille/pipeline.py load_step): nlp finds copies and topics
+        return load_module.load_mentions(
+            path, db, config, copies=duplicates, topic_index=TopicIndex.from_rows
+        )
 
     out: list[str] = []
 

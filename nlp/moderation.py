@@ -44,10 +44,11 @@ import numpy as np
 
 from nlp.common import MODELS_DIR
 from nlp.evaluation import read_labelled as read_sentiment
+from veille.core.record import FLAG_THRESHOLD, MODERATION_FLAGS
 
 TOXIC_LABELS = ("hateful", "offensive", "toxic")  # the positive label of each data file
-FLAGS = ("offensive", "hate")
-THRESHOLD = 0.5  # a flag is raised at P >= 0.5 (heads are class-balanced)
+FLAGS = MODERATION_FLAGS
+THRESHOLD = FLAG_THRESHOLD  # a flag is raised at P >= 0.5 (heads are class-balanced)
 C = 4.0  # inverse regularisation: the best of 1, 4, 16 in the cross-validation
 DEFAULT_HEADS = MODELS_DIR / "moderation_heads.safetensors"
 
@@ -198,11 +199,6 @@ class ModerationHeads:
             for k, row in enumerate(rows):
                 out[row] = {flag: round(float(p[k]), 4) for flag, p in probabilities.items()}
         return out
-
-
-def raised(moderation: dict[str, float] | None) -> list[str]:
-    """The flags a post raises, in FLAGS order."""
-    return [f for f in FLAGS if moderation and moderation.get(f, 0.0) >= THRESHOLD]
 
 
 def load_moderation(sentiment_version: str) -> ModerationHeads:

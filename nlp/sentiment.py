@@ -9,7 +9,6 @@ beside it records the data, the settings and the dev figures.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +18,7 @@ import numpy as np
 from nlp.common import MODELS_DIR, SentimentScore, scores_from_probabilities, softmax
 from nlp.encoder import Encoder, shared_encoder
 from veille.core.record import SENTIMENT_LABELS
+from veille.core.settings import settings
 
 DEFAULT_HEAD = MODELS_DIR / "sentiment_e5_lr.npz"
 
@@ -86,7 +86,7 @@ def load_sentiment_model(choice: str | None = None) -> SentimentScorer:
     """The shipped sentiment model: the fine-tuned encoder ("e5-ft") when its weights
     ship, else the logistic-regression head on e5 vectors ("e5-lr").
     VEILLE_SENTIMENT_MODEL picks one explicitly."""
-    choice = choice or os.environ.get("VEILLE_SENTIMENT_MODEL")
+    choice = choice or settings().sentiment_model
     if choice not in (None, *MODEL_CHOICES):
         raise ValueError(
             f"VEILLE_SENTIMENT_MODEL={choice!r}: choose one of {', '.join(MODEL_CHOICES)}"

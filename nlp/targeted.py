@@ -12,7 +12,8 @@ in the title gets the whole post's score.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from nlp.query import fold
 
@@ -66,3 +67,15 @@ def brand_passage(text: str, terms: Sequence[str], others: Sequence[str] = ()) -
             taken.add(following)
             chosen.append(parts[following])
     return " ".join(chosen) if chosen else None
+
+
+def training_rows(corrected: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+    """Analysts' corrections (warehouse/corrections.py corrected_texts) as training data
+    {text, label}: the whole post for a post correction, the sentences naming the brand
+    for a brand correction."""
+    out = []
+    for row in corrected:
+        terms = row.get("terms")
+        passage = brand_passage(row["text"], terms) if terms else None
+        out.append({"text": passage or row["text"], "label": row["label"]})
+    return out

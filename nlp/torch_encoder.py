@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from veille.core.settings import settings
+
 PREFIX = "query: "
 WINDOW = 510  # content tokens per window: 512 positions less <s> and </s>
 BOS, PAD, EOS = 0, 1, 2
@@ -32,7 +34,7 @@ def resolve_precision(choice: str | None = None) -> str:
     "auto" takes bf16 where oneDNN runs it natively. On the shipped sentiment model
     bf16 changed no label on the bench's texts and moved probabilities by less than
     0.01, at 1.7x the speed (bench/sentiment.py measures both)."""
-    choice = choice or os.environ.get("VEILLE_PRECISION") or "auto"
+    choice = choice or settings().precision or "auto"
     if choice not in PRECISIONS:
         raise ValueError(f"VEILLE_PRECISION={choice!r}: choose one of {', '.join(PRECISIONS)}")
     if choice != "auto":
@@ -100,7 +102,7 @@ class TorchEncoder:
     ):
         import torch
 
-        threads = num_threads or int(os.environ.get("VEILLE_THREADS", os.cpu_count() or 1))
+        threads = num_threads or settings().threads or os.cpu_count() or 1
         torch.set_num_threads(threads)
         self.torch = torch
         self.tokenizer = load_tokenizer(model_dir)

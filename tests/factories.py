@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from veille.core.record import BrandMatch, Mention
+
+if TYPE_CHECKING:
+    from veille.core.config import BrandsFile
+    from warehouse.load import LoadReport
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PROBABILITIES = {
@@ -47,10 +52,21 @@ def scored_mention(
     )
 
 
+def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) -> LoadReport:
+    """A batch loaded as the pipeline loads it: with nlp's finder of copies and topic
+    index (veille/pipeline.py load_step)."""
+    from nlp import duplicates
+    from nlp.topics import TopicIndex
+    from warehouse import load
+
+    return load.load_mentions(
+        batch, db_path, brands, copies=duplicates, topic_index=TopicIndex.from_rows
+    )
+
+
 def sample_warehouse(folder: Path) -> Path:
     """A warehouse loaded with 12 scored mentions over four days, in `folder`."""
     from veille.core.record import write_mentions
-    from warehouse.load import load_mentions
 
     write_mentions(folder / "batch.jsonl", [scored_mention(i, days_ago=i % 4) for i in range(12)])
     path = folder / "w.duckdb"

@@ -331,3 +331,26 @@ def test_demo_config_validates_and_points_at_the_demo_site(
     brands = {b.name: b for b in config.brands.brands}
     assert set(brands) == {"Fibrelia", "Kalio", "Orbix"}
     assert brands["Orbix"].role == "competitor"
+
+
+def test_the_demo_prints_a_long_subject_on_one_line():
+    """A subject longer than a header line is folded in the message; the demo's summary
+    shows it decoded and whole."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    from veille.demo.run import Inbox
+
+    subjects = [
+        "[Veille] Fibrelia: reputation index down, 12 negative posts in forum-box since "
+        "yesterday morning",
+        "[Veille] Fibrelia : l'indice de réputation baisse — 12 messages négatifs depuis hier",
+    ]
+    raws = []
+    for subject in subjects:
+        message = EmailMessage()
+        message["Subject"] = subject
+        message.set_content("body")
+        raws.append(message.as_bytes(policy=SMTP))
+        assert b"\r\n " in raws[-1].split(b"\r\n\r\n")[0]  # folded, as sent
+    assert Inbox(raws).subjects() == subjects

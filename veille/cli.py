@@ -14,7 +14,7 @@ from typing import Any
 from veille.checks import load_checked_config, load_checked_model
 from veille.core import __version__
 from veille.core.config import BRANDS_FILE, BrandsFile, ConfigError, config_dir
-from veille.core.home import veille_home, warehouse_path
+from veille.core.home import demo_home, veille_home, warehouse_in_use, warehouse_path
 from warehouse.db import WarehouseBusy, WarehouseCorrupt
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -216,7 +216,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"--as-of {args.as_of}: in the future; posts cannot be dated later than now"
             )
-    return run_demo(veille_home() / "demo", reset=args.reset, as_of=as_of)
+    return run_demo(demo_home(veille_home()), reset=args.reset, as_of=as_of)
 
 
 def cmd_correct(args: argparse.Namespace) -> int:
@@ -245,7 +245,17 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
 
 def _warehouse_arg(args: argparse.Namespace) -> Path:
-    return Path(args.warehouse) if args.warehouse else warehouse_path(veille_home())
+    if args.warehouse:
+        return Path(args.warehouse)
+    home = veille_home()
+    path = warehouse_in_use(home)
+    if path != warehouse_path(home):
+        print(
+            f"veille: no warehouse at {warehouse_path(home)} yet (`veille run` makes it): "
+            f"using the demo's, {path}",
+            file=sys.stderr,
+        )
+    return path
 
 
 def cmd_db_migrate(args: argparse.Namespace) -> int:
@@ -337,11 +347,12 @@ def cmd_models_train(args: argparse.Namespace) -> int:
     log = Progress()
     extra: list[dict[str, str]] = []
     if args.with_corrections is not None:
-        from warehouse.corrections import training_rows
+        from nlp.targeted import training_rows
+        from warehouse.corrections import corrected_texts
 
         if not args.with_corrections.exists():
             raise UsageError(f"{args.with_corrections}: no warehouse here")
-        extra = training_rows(args.with_corrections)
+        extra = training_rows(corrected_texts(args.with_corrections))
         log(f"{len(extra)} analyst corrections added to the training data")
     if args.kind == "logistic":
         from nlp.sentiment import DEFAULT_HEAD

@@ -234,7 +234,12 @@ def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
     if not topics:
         log(f"topics: none, {model.name} gives no topic vectors")
     vectors = score_mentions(
-        mentions, model, progress=every(log, "score: "), moderation=moderation, topics=topics
+        mentions,
+        model,
+        # the model reads each post, and apart the sentences about each brand it names
+        progress=every(log, "score: texts read (posts and brand passages) "),
+        moderation=moderation,
+        topics=topics,
     )
     write_mentions(out_path, mentions)
     if vectors is not None:
@@ -267,9 +272,14 @@ def load_step(
 ) -> dict[str, int]:
     """Validate the batch and load it; rows that fail the checks are quarantined. The
     brands (and their competitors, for share of voice) are recorded with it."""
+    from nlp import duplicates
+    from nlp.topics import TopicIndex
     from warehouse.load import load_mentions
 
-    report = load_mentions(in_path, db_path, brands)
+    # nlp finds the copies and the topics; the warehouse stores them
+    report = load_mentions(
+        in_path, db_path, brands, copies=duplicates, topic_index=TopicIndex.from_rows
+    )
     log(
         f"load: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.quarantined} quarantined → {db_path}"

@@ -31,16 +31,17 @@ EXPORT_MARKER = ".veille-export"
 def open_warehouse(
     path: Path | str | None = None, *, snapshot: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse (default: $VEILLE_HOME's). It sees the
+    """A read-only connection to the warehouse (default: $VEILLE_HOME's, or the demo's
+    before `veille run` made one: veille/core/home.py warehouse_in_use). It sees the
     data as of its opening; open a new one to see later loads.
 
     An open connection makes loads wait for it to close. With snapshot=True it reads a
     private copy instead, taken between loads, and never holds up a load: for notebooks
     and other long sessions."""
     if path is None:
-        from veille.core.home import veille_home, warehouse_path
+        from veille.core.home import veille_home, warehouse_in_use
 
-        path = warehouse_path(veille_home())
+        path = warehouse_in_use(veille_home())
     path = Path(path)
     if not snapshot:
         return connect(path, read_only=True)

@@ -4,7 +4,6 @@ that drove it. HTML (every piece of post text escaped) with a plain-text alterna
 from __future__ import annotations
 
 import hashlib
-import os
 import smtplib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -18,6 +17,7 @@ import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from veille.core.settings import settings
 from warehouse.alerts import (
     BASELINE_DAYS,
     BrandAlert,
@@ -44,15 +44,15 @@ class SmtpSettings:
     @classmethod
     def from_env(cls) -> SmtpSettings:
         """VEILLE_SMTP_HOST, _PORT, _FROM, _USER, _PASSWORD, _STARTTLS (1/0), _SSL (1/0)."""
-        env = os.environ
+        env = settings()
         return cls(
-            host=env.get("VEILLE_SMTP_HOST", cls.host),
-            port=int(env.get("VEILLE_SMTP_PORT", cls.port)),
-            sender=env.get("VEILLE_SMTP_FROM", cls.sender),
-            user=env.get("VEILLE_SMTP_USER"),
-            password=env.get("VEILLE_SMTP_PASSWORD"),
-            starttls=env.get("VEILLE_SMTP_STARTTLS", "0") == "1",
-            ssl=env.get("VEILLE_SMTP_SSL", "0") == "1",
+            host=env.smtp_host or cls.host,
+            port=env.smtp_port or cls.port,
+            sender=env.smtp_from or cls.sender,
+            user=env.smtp_user,
+            password=env.smtp_password,
+            starttls=env.smtp_starttls,
+            ssl=env.smtp_ssl,
         )
 
     @classmethod

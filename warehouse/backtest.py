@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from veille.core.config import BrandsFile
-from veille.core.home import warehouse_path
+from veille.core.home import warehouse_in_use
 from warehouse.alerts import (
     THRESHOLDS,
     SeriesAlert,
@@ -211,7 +211,7 @@ def backtest_brand(home: Path, brands: BrandsFile, name: str) -> list[dict[str, 
     if brand is None:
         known = ", ".join(b.name for b in brands.brands)
         raise SeriesError(f"no brand named {name!r} in brands.yaml (known: {known})")
-    con = connect(warehouse_path(home), read_only=True)
+    con = connect(warehouse_in_use(home), read_only=True)
     try:
         frame = read_buckets(con, brand.alerts.bucket)
     finally:

@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from veille.core.record import SENTIMENT_LABELS
 from warehouse.db import connect, writer
@@ -81,11 +82,11 @@ def record_correction(
     return correction
 
 
-def training_rows(db_path: Path) -> list[dict[str, str]]:
-    """The corrected texts as {text, label}: the whole post for a post correction, the
-    sentences naming the brand for a brand correction; the latest correction of each."""
-    from nlp.targeted import brand_passage
-
+def corrected_texts(db_path: Path) -> list[dict[str, Any]]:
+    """The latest correction of each post and brand, as {text, label, terms}: the post's
+    text, the corrected sentiment, and for a brand correction the terms that matched the
+    brand (None for a post correction). nlp/targeted.py training_rows makes them
+    training data."""
     con = connect(db_path, read_only=True)
     try:
         rows = con.execute(
@@ -97,8 +98,7 @@ def training_rows(db_path: Path) -> list[dict[str, str]]:
         ).fetchall()
     finally:
         con.close()
-    out = []
-    for brand, sentiment, text, terms in rows:
-        passage = brand_passage(text, list(terms)) if brand is not None and terms else None
-        out.append({"text": passage or text, "label": sentiment})
-    return out
+    return [
+        {"text": text, "label": sentiment, "terms": list(terms) if brand and terms else None}
+        for brand, sentiment, text, terms in rows
+    ]

@@ -22,6 +22,8 @@ from typing import IO
 
 import duckdb
 
+from veille.core.settings import settings
+
 SCHEMA_DIR = Path(__file__).parent / "schema"
 VIEWS_DIR = Path(__file__).parent / "views"
 
@@ -249,7 +251,7 @@ def write_wait_s(wait_s: float | None = None) -> float:
     else DEFAULT_WRITE_WAIT_S."""
     if wait_s is not None:
         return max(0.0, wait_s)
-    raw = os.environ.get(WRITE_WAIT_ENV, "").strip()
+    raw = (settings().write_wait_s or "").strip()
     if not raw:
         return DEFAULT_WRITE_WAIT_S
     try:

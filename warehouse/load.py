@@ -12,17 +12,16 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
 
-from nlp.moderation import raised
 from veille.core.config import DEFAULT_LANGUAGES, BrandsFile
-from veille.core.record import Mention, read_mentions
+from veille.core.record import Mention, raised_flags, read_mentions
 from warehouse.db import writer
 from warehouse.quality import validate_mentions
-from warehouse.topics import TopicReport, assign_topics, read_topic_vectors
+from warehouse.topics import TopicIndexFactory, TopicReport, assign_topics, read_topic_vectors
 
 MENTION_COLUMNS = [
     "mention_id", "source_id", "source_kind", "url", "thread_url", "thread_title", "title",
@@ -43,6 +42,17 @@ _CONTENT = [
     for c in MENTION_COLUMNS
     if c not in ("mention_id", "crawled_at", "content_hash", "published_offset_minutes")
 ]
+
+
+class CopyFinder(Protocol):
+    """What finds near-duplicate posts (nlp/duplicates.py): each text's band keys, the
+    number of keys two copies share, and the groups of copies among posts."""
+
+    MIN_SHARED_BANDS: int
+
+    def band_hashes(self, text: str) -> list[int]: ...
+
+    def group_copies(self, bands: list[list[int]]) -> list[int]: ...
 
 
 @dataclass
@@ -93,7 +103,7 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
             "topics": list(m.topics),
             "prob_offensive": (m.moderation or {}).get("offensive"),
             "prob_hate": (m.moderation or {}).get("hate"),
-            "moderation_flags": raised(m.moderation),
+            "moderation_flags": raised_flags(m.moderation),
             "moderation_version": m.moderation_version,
         }
         content: dict[str, object] = {k: row[k] for k in _CONTENT}
@@ -146,11 +156,16 @@ def brand_frame(brands: BrandsFile, now: datetime) -> pd.DataFrame:
     )
 
 
-def fingerprints(ids: list[str], texts: list[str]) -> dict[str, list[int]]:
-    """Each post's 16 MinHash band keys (none for a post too short to fingerprint)."""
-    from nlp.duplicates import band_hashes
-
-    return {mention_id: band_hashes(text) for mention_id, text in zip(ids, texts, strict=True)}
+def fingerprints(
+    copies: CopyFinder | None, ids: list[str], texts: list[str]
+) -> dict[str, list[int]]:
+    """Each post's band keys (none for a post too short to fingerprint, or when no
+    finder is given)."""
+    if copies is None:
+        return {mention_id: [] for mention_id in ids}
+    return {
+        mention_id: copies.band_hashes(text) for mention_id, text in zip(ids, texts, strict=True)
+    }
 
 
 def band_rows(keys: dict[str, list[int]]) -> pd.DataFrame:
@@ -166,14 +181,16 @@ def band_rows(keys: dict[str, list[int]]) -> pd.DataFrame:
 
 
 def duplicate_groups(
-    con: duckdb.DuckDBPyConnection, good: pd.DataFrame, keys: dict[str, list[int]]
+    con: duckdb.DuckDBPyConnection,
+    good: pd.DataFrame,
+    keys: dict[str, list[int]],
+    copies: CopyFinder | None,
 ) -> list[str]:
     """The duplicate group of each row of `good` (registered as batch_mentions, its
     band `keys` as batch_bands): a post that copies one already stored joins that post's
     group; copies within the batch join their earliest; a post already stored and
     unchanged keeps its group; any other post is a group of its own."""
-    from nlp.duplicates import MIN_SHARED_BANDS, group_copies
-
+    shared_bands = copies.MIN_SHARED_BANDS if copies is not None else 1
     stored: dict[str, tuple[Any, str]] = {}  # mention_id -> (published_at, group)
     for new_id, published, group in con.execute(
         "SELECT b.mention_id, min(m.published_at), arg_min(m.duplicate_group, "
@@ -182,7 +199,7 @@ def duplicate_groups(
         "JOIN mentions AS m ON m.mention_id = mb.mention_id "
         "WHERE mb.mention_id NOT IN (SELECT mention_id FROM batch_mentions) "
         "GROUP BY b.mention_id, mb.mention_id HAVING count(*) >= ? ",
-        [MIN_SHARED_BANDS],
+        [shared_bands],
     ).fetchall():
         if new_id not in stored or _earliest_first(published) < _earliest_first(stored[new_id][0]):
             stored[new_id] = (published, group)
@@ -194,7 +211,9 @@ def duplicate_groups(
     published, mention_ids = list(good["published_at"]), [str(m) for m in good["mention_id"]]
     order = sorted(range(len(good)), key=lambda i: (_earliest_first(published[i]), mention_ids[i]))
     ids = [mention_ids[i] for i in order]
-    roots = group_copies([keys[i] for i in ids])
+    roots = (
+        copies.group_copies([keys[i] for i in ids]) if copies is not None else list(range(len(ids)))
+    )
     members: dict[int, list[str]] = {}
     for position, root in enumerate(roots):
         members.setdefault(root, []).append(ids[position])
@@ -213,7 +232,7 @@ def _earliest_first(published: Any) -> tuple[bool, Any]:
     return (missing, None if missing else pd.Timestamp(published))
 
 
-def fingerprint_stored_posts(con: duckdb.DuckDBPyConnection) -> int:
+def fingerprint_stored_posts(con: duckdb.DuckDBPyConnection, copies: CopyFinder) -> int:
     """Band keys for stored posts that have none (loaded before near-duplicates were
     found); they keep their groups. Returns how many were fingerprinted."""
     missing = con.execute(
@@ -221,16 +240,29 @@ def fingerprint_stored_posts(con: duckdb.DuckDBPyConnection) -> int:
         "(SELECT mention_id FROM mention_bands)"
     ).fetchall()
     if missing:
-        rows = band_rows(fingerprints([m for m, _ in missing], [t for _, t in missing]))
+        rows = band_rows(fingerprints(copies, [m for m, _ in missing], [t for _, t in missing]))
         con.register("stored_bands", rows)
         con.execute("INSERT INTO mention_bands SELECT * FROM stored_bands")
         con.unregister("stored_bands")
     return len(missing)
 
 
-def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) -> LoadReport:
+def load_mentions(
+    batch: Path,
+    db_path: Path,
+    brands: BrandsFile | None = None,
+    *,
+    copies: CopyFinder | None = None,
+    topic_index: TopicIndexFactory | None = None,
+) -> LoadReport:
     """Load one batch file of scored mentions (JSON lines) into the warehouse, and the
-    brands configuration with it when given (replacing the one recorded before)."""
+    brands configuration with it when given (replacing the one recorded before).
+
+    What nlp computes is handed in, so that the warehouse imports no stage: `copies`
+    finds near-duplicate posts (nlp/duplicates.py; without it, each post is a group of
+    its own and none is fingerprinted), `topic_index` builds the topic index from the
+    stored topics (nlp/topics.py TopicIndex.from_rows; without it, the batch's topic
+    vectors are not used). The application passes both (veille/pipeline.py load_step)."""
     by_id: dict[str, Mention] = {}
     for mention in read_mentions(batch):
         by_id[mention.mention_id] = mention  # a post seen twice in one crawl: keep the last
@@ -282,7 +314,7 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
         ],
         columns=BRAND_COLUMNS,
     )
-    keys = fingerprints([str(m) for m in good["mention_id"]], list(good["text"]))
+    keys = fingerprints(copies, [str(m) for m in good["mention_id"]], list(good["text"]))
     vectors = read_topic_vectors(batch)
     bands = band_rows(keys)
     with writer(db_path) as con:
@@ -300,11 +332,12 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
                     "JOIN batch_mentions AS b USING (mention_id)"
                 ).fetchall()
             )
-            fingerprint_stored_posts(con)  # posts loaded before bands existed
+            if copies is not None:
+                fingerprint_stored_posts(con, copies)  # posts loaded before bands existed
             groups = pd.DataFrame(
                 {
                     "mention_id": good["mention_id"],
-                    "duplicate_group": duplicate_groups(con, good, keys),
+                    "duplicate_group": duplicate_groups(con, good, keys, copies),
                 }
             )
             con.register("batch_groups", groups)
@@ -348,10 +381,10 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
                 con.execute("DELETE FROM brands")
                 con.execute("INSERT INTO brands SELECT * FROM config_brands")
             topics = None
-            if vectors:
+            if vectors and topic_index is not None:
                 untopical = [str(m) for m, t in zip(good["mention_id"], good["topics"], strict=True)
                              if m not in known and not len(t)]  # fmt: skip
-                topics = assign_topics(con, untopical, vectors, now)
+                topics = assign_topics(con, untopical, vectors, now, topic_index)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

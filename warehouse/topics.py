@@ -9,9 +9,11 @@ transaction: a failed load leaves the topics as they were.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 import duckdb
 import numpy as np
@@ -47,12 +49,32 @@ def read_topic_vectors(batch: Path) -> dict[str, np.ndarray]:
         return dict(zip((str(m) for m in saved["mention_ids"]), saved["vectors"], strict=True))
 
 
+class TopicIndexLike(Protocol):
+    """What assigns topics (nlp/topics.py TopicIndex): posts join topics or found them."""
+
+    @property
+    def topics(self) -> Sized: ...
+
+    def update(
+        self, keys: list[str], vectors: np.ndarray, texts: list[str]
+    ) -> list[str | None]: ...
+
+    def to_rows(self) -> list[dict[str, Any]]: ...
+
+
+# The index rebuilt from the stored topics' rows (nlp/topics.py TopicIndex.from_rows).
+TopicIndexFactory = Callable[[Iterable[dict[str, Any]]], TopicIndexLike]
+
+
 def assign_topics(
-    con: duckdb.DuckDBPyConnection, new: list[str], vectors: dict[str, np.ndarray], now: datetime
+    con: duckdb.DuckDBPyConnection,
+    new: list[str],
+    vectors: dict[str, np.ndarray],
+    now: datetime,
+    topic_index: TopicIndexFactory,
 ) -> TopicReport:
     """Give topics to the stored posts `new` (those with a vector and no topic) and to
     the pending ones; store the topics and the posts still waiting."""
-    from nlp.topics import TopicIndex
 
     con.execute(
         "DELETE FROM topic_pending WHERE published_at < ?", [now - timedelta(days=PENDING_DAYS)]
@@ -76,7 +98,7 @@ def assign_topics(
     rows = con.execute(
         "SELECT topic_id, label, keywords, centroid, size, terms FROM topics ORDER BY position"
     ).fetchall()
-    index = TopicIndex.from_rows(
+    index = topic_index(
         {"topic_id": r[0], "label": r[1], "keywords": r[2], "centroid": r[3], "size": r[4],
          "terms": json.loads(r[5])}
         for r in rows

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from crawlers.extract.dates import parse_date, parse_iso
 from crawlers.extract.declared import link_base
 from crawlers.extract.shown_dates import INVISIBLE, first_date, one_line
+from veille.core.record import SESSION_PARAMS
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
@@ -478,9 +479,9 @@ def _in_order(text: str, order: str | None) -> str:
     return f"{text[: match.start()]}{year}-{month:02d}-{day:02d}{text[match.end() :]}"
 
 
-# Session ids that forums put in links for visitors without cookies (phpBB's sid,
-# vBulletin's s, SMF's PHPSESSID): without them one author keeps one profile URL.
-_SESSION_PARAM = re.compile(r"^(?:sid|s|phpsessid|jsessionid)=[0-9a-z]{16,}$", re.IGNORECASE)
+# Session ids that forums put in links for visitors without cookies (SESSION_PARAMS,
+# with a value that looks like one): without them one author keeps one profile URL.
+_SESSION_PARAM = re.compile(rf"^(?:{'|'.join(SESSION_PARAMS)})=[0-9a-z]{{16,}}$", re.IGNORECASE)
 
 
 def _joined(base: str, link: str | None) -> str | None:

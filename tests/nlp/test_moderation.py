@@ -14,9 +14,9 @@ from nlp.moderation import (
     ModerationHeads,
     folds,
     load_moderation,
-    raised,
     read_toxicity,
 )
+from veille.core.record import raised_flags
 
 
 def test_folds_partition_the_rows_and_keep_each_class_share():
@@ -71,9 +71,9 @@ def test_insults_and_hate_are_flagged_and_civil_posts_are_not(scored):
     _, pooled = model.predict_with_vectors([text for _, text in posts])
     flags = heads.flags(pooled, [language for language, _ in posts])
     insult_en, civil_en, hate_en, insult_fr, civil_fr, short = flags
-    assert raised(insult_en)[0] == "offensive"
-    assert raised(civil_en) == []
-    assert "hate" in raised(hate_en)
+    assert raised_flags(insult_en)[0] == "offensive"
+    assert raised_flags(civil_en) == []
+    assert "hate" in raised_flags(hate_en)
     assert insult_fr is None and civil_fr is None  # no French head: see nlp/moderation.py
     assert short is None  # no language, no flag
     assert insult_en is not None and civil_en is not None

@@ -12,11 +12,10 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO
-from tests.factories import sample_warehouse, scored_mention
+from tests.factories import load_mentions, sample_warehouse, scored_mention
 from veille.core.record import write_mentions
 from warehouse.access import open_warehouse
 from warehouse.db import migrations
-from warehouse.load import load_mentions
 
 
 def veille(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -58,6 +57,31 @@ def test_sql_errors_name_the_query_and_nothing_can_be_written(db: Path):
     con.close()
     missing = veille("sql", "SELECT 1", "--warehouse", str(db.parent / "none.duckdb"))
     assert missing.returncode == 2 and "no warehouse here yet" in missing.stderr
+
+
+def test_after_the_demo_the_commands_read_its_warehouse_until_veille_run_makes_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """`veille demo` writes $VEILLE_HOME/demo/veille.duckdb: `veille sql` and
+    open_warehouse() read it, saying so, until $VEILLE_HOME/veille.duckdb exists."""
+    home = tmp_path / "home"
+    (home / "demo").mkdir(parents=True)
+    sample_warehouse(home / "demo").rename(home / "demo" / "veille.duckdb")
+    env = {"VEILLE_HOME": str(home)}
+    query = "SELECT count(*) AS n FROM mentions"
+    demo = veille("sql", query, "--format", "csv", env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.splitlines() == ["n", "12"]
+    assert f"using the demo's, {home / 'demo' / 'veille.duckdb'}" in demo.stderr
+    monkeypatch.setenv("VEILLE_HOME", str(home))
+    con = open_warehouse()
+    assert con.execute(query).fetchone() == (12,)
+    con.close()
+    # once `veille run` has made the data folder's own warehouse, that one is read
+    write_mentions(tmp_path / "one.jsonl", [scored_mention(1)])
+    load_mentions(tmp_path / "one.jsonl", home / "veille.duckdb")
+    own = veille("sql", query, "--format", "csv", env=env)
+    assert own.stdout.splitlines() == ["n", "1"] and "demo" not in own.stderr
 
 
 def test_export_writes_parquet_partitioned_by_day_and_replaces_the_last(db: Path, tmp_path: Path):

@@ -8,11 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from nlp.targeted import training_rows
 from tests.conftest import REPO
-from tests.factories import scored_mention
+from tests.factories import load_mentions, scored_mention
 from veille.core.record import BrandMatch, write_mentions
-from warehouse.corrections import CorrectionError, record_correction, training_rows
-from warehouse.load import load_mentions
+from warehouse.corrections import CorrectionError, corrected_texts, record_correction
 
 
 def view(db: Path, mention_id: str) -> dict[str, tuple[str, float, bool]]:
@@ -78,7 +78,7 @@ def test_corrections_win_and_survive_rescoring(db: Path, tmp_path: Path):
     assert day == [(0, 1)]
     assert who == [("zoe", "sarcasm"), ("max", None)]
     # The corrections become training data: the sentences about the brand for a brand one.
-    assert sorted(training_rows(db), key=lambda r: r["label"]) == [
+    assert sorted(training_rows(corrected_texts(db)), key=lambda r: r["label"]) == [
         {"text": "Fibrelia top. Orbix nul.", "label": "negative"},
         {"text": "Orbix nul.", "label": "neutral"},
     ]

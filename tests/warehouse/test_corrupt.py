@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.factories import scored_mention
+from tests.factories import load_mentions, scored_mention
 from veille.core.record import write_mentions
 from warehouse.access import open_warehouse
 from warehouse.db import WarehouseCorrupt, writer
-from warehouse.load import load_mentions
 
 
 @pytest.fixture(scope="module")

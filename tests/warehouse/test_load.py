@@ -9,11 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.factories import NOW, scored_mention
+from tests.factories import NOW, load_mentions, scored_mention
 from veille.core.config import BrandsFile
 from veille.core.record import Mention, write_mentions
 from warehouse.db import WarehouseBusy, connect, writer
-from warehouse.load import load_mentions
 
 
 def counts(db: Path) -> tuple[int, int, int]:

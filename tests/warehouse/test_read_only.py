@@ -14,10 +14,9 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO
-from tests.factories import sample_warehouse, scored_mention
+from tests.factories import load_mentions, sample_warehouse, scored_mention
 from veille.core.record import write_mentions
 from warehouse.access import QueryError, open_warehouse, run_query
-from warehouse.load import load_mentions
 
 REFUSED = (
     "disabled by configuration",

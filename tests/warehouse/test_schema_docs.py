@@ -7,8 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from nlp.moderation import FLAGS
-from veille.core.record import BrandMatch, Mention
+from veille.core.record import MODERATION_FLAGS, BrandMatch, Mention
 from warehouse.db import connect, migrate
 from warehouse.docs import REFERENCE, reference, relations
 
@@ -38,7 +37,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
 def record_columns(cls: type, nested: str) -> set[str]:
     names = {f.name for f in fields(cls)} - {nested, "probabilities"}
     if "moderation" in names:  # {flag: P} becomes a column per flag, and the flags raised
-        names = names - {"moderation"} | {f"prob_{f}" for f in FLAGS} | {"moderation_flags"}
+        names = (
+            names - {"moderation"} | {f"prob_{f}" for f in MODERATION_FLAGS} | {"moderation_flags"}
+        )
     return names | PROBABILITIES
 
 

@@ -11,10 +11,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from tests.factories import scored_mention
+from tests.factories import load_mentions, scored_mention
 from tests.nlp.test_topics import APP, DELIVERY, OUTAGE, PRICES
 from veille.core.record import write_mentions
-from warehouse.load import load_mentions
 from warehouse.topics import save_topic_vectors
 
 

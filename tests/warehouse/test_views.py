@@ -8,11 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.factories import NOW, scored_mention
+from tests.factories import NOW, load_mentions, scored_mention
 from veille.core.config import BrandsFile
 from veille.core.record import BrandMatch, Mention, write_mentions
 from warehouse.corrections import record_correction
-from warehouse.load import load_mentions
 
 BRANDS = BrandsFile.model_validate(
     {

@@ -14,10 +14,9 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO
-from tests.factories import scored_mention
+from tests.factories import load_mentions, scored_mention
 from veille.core.record import write_mentions
 from warehouse.db import WarehouseBusy, writer
-from warehouse.load import load_mentions
 
 # A notebook's session: a reading connection left open for argv[3] seconds.
 READER = """

@@ -28,10 +28,12 @@ from pydantic import (
     model_validator,
 )
 
+from veille.core.settings import settings
+
 SOURCES_FILE = "sources.yaml"
+BRANDS_FILE = "brands.yaml"
 # The languages posts are identified among when brands.yaml names none.
 DEFAULT_LANGUAGES = ("fr", "en")
-BRANDS_FILE = "brands.yaml"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -612,4 +614,4 @@ def config_dir(given: Path | None) -> Path:
     """The config folder: the --config argument, else $VEILLE_CONFIG, else ./config."""
     if given is not None:
         return given
-    return Path(os.environ.get("VEILLE_CONFIG", "config"))
+    return settings().config or Path("config")

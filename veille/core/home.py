@@ -10,16 +10,33 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from veille.core.settings import settings
+
 
 def veille_home() -> Path:
-    if os.environ.get("VEILLE_HOME"):
-        return Path(os.environ["VEILLE_HOME"]).expanduser()
+    home = settings().home
+    if home is not None:
+        return home.expanduser()
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data_home) / "veille"
 
 
 def warehouse_path(home: Path) -> Path:
     return home / "veille.duckdb"
+
+
+def demo_home(home: Path) -> Path:
+    """`veille demo`'s data folder, inside the data folder: the demo never touches the
+    warehouse `veille run` builds."""
+    return home / "demo"
+
+
+def warehouse_in_use(home: Path) -> Path:
+    """The warehouse the commands read and correct: the data folder's once `veille run`
+    has made it, else the demo's when `veille demo` has run, so that `veille sql`,
+    `veille export` and the notebooks work right after the demo."""
+    own, demo = warehouse_path(home), warehouse_path(demo_home(home))
+    return demo if not own.exists() and demo.exists() else own
 
 
 def runs_dir(home: Path) -> Path:
@@ -29,9 +46,8 @@ def runs_dir(home: Path) -> Path:
 def models_dir(home: Path) -> Path:
     """Model files made at run time (the converted encoder): $VEILLE_MODELS when set,
     so that several data folders can share them, else in the data folder."""
-    if os.environ.get("VEILLE_MODELS"):
-        return Path(os.environ["VEILLE_MODELS"]).expanduser()
-    return home / "models"
+    models = settings().models
+    return models.expanduser() if models is not None else home / "models"
 
 
 def state_dir(home: Path) -> Path:

@@ -23,9 +23,23 @@ SOURCE_KINDS = ("blog", "forum", "news", "review")
 # itself (its text or its own title matches a query); "context", it sits in a thread
 # about the brand (the thread's title or opening post matches) without naming it.
 MATCH_KINDS = ("text", "context")
+# The moderation flags a post's `moderation` holds a probability for, and the probability
+# at which a flag is raised (nlp/moderation.py's heads are class-balanced).
+MODERATION_FLAGS = ("offensive", "hate")
+FLAG_THRESHOLD = 0.5
 
-# Query parameters that identify a visit or a campaign, never the page itself.
-_VOLATILE_PARAMS = {"sid", "phpsessid", "jsessionid", "s", "fbclid", "gclid", "mc_cid", "mc_eid"}
+
+def raised_flags(moderation: dict[str, float] | None) -> list[str]:
+    """The moderation flags a post's probabilities raise, in MODERATION_FLAGS order."""
+    return [f for f in MODERATION_FLAGS if moderation and moderation.get(f, 0.0) >= FLAG_THRESHOLD]
+
+
+# Query parameters that carry a visitor's session, for visitors without cookies
+# (phpBB's sid, vBulletin's s, SMF's PHPSESSID, Java's jsessionid), and those that track
+# a campaign (utm_* too): they identify a visit, never the page itself.
+SESSION_PARAMS = ("sid", "s", "phpsessid", "jsessionid")
+TRACKING_PARAMS = ("fbclid", "gclid", "mc_cid", "mc_eid")
+_VOLATILE_PARAMS = {*SESSION_PARAMS, *TRACKING_PARAMS}
 
 
 @dataclass

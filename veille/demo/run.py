@@ -6,6 +6,7 @@ receive the alert email, runs every step against them, and prints what it found.
 
 from __future__ import annotations
 
+import email.policy
 import os
 import shutil
 import socket
@@ -14,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes
-from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,9 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     def subjects(self) -> list[str]:
+        # the modern policy decodes the subject and unfolds its long header lines
         return [
-            str(make_header(decode_header(message_from_bytes(raw)["Subject"] or "")))
+            str(message_from_bytes(raw, policy=email.policy.default)["Subject"] or "")
             for raw in self.messages
         ]
 

@@ -28,6 +28,8 @@ import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from veille.core.record import SESSION_PARAMS
+
 HTML = "text/html; charset=UTF-8"
 RSS = "application/rss+xml; charset=UTF-8"
 XML = "application/xml; charset=UTF-8"
@@ -728,7 +730,7 @@ def render_site(now: datetime, *, base_url: str = DEFAULT_BASE_URL) -> dict[str,
 
 def _lookup_key(target: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """A request target reduced to what identifies a page: the path with "./" and "//"
-    resolved, and the query's parameters in any order, without phpBB's session id."""
+    resolved, and the query's parameters in any order, without a session id (phpBB's sid)."""
     parts = urlsplit(target)
     path = unquote(parts.path) or "/"
     resolved = posixpath.normpath(path)
@@ -736,7 +738,11 @@ def _lookup_key(target: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         resolved += "/"
     # Tolerate links copied from HTML source, where "&" is written "&amp;".
     query = parts.query.replace("&amp;", "&")
-    params = sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "sid")
+    params = sorted(
+        (k, v)
+        for k, v in parse_qsl(query, keep_blank_values=True)
+        if k.lower() not in SESSION_PARAMS
+    )
     return resolved, tuple(params)
 
 
