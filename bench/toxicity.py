@@ -42,7 +42,7 @@ from nlp.moderation import (
     normalise,
     probability,
     read_civil,
-    read_labelled,
+    read_toxicity_file,
     with_civil,
 )
 
@@ -90,7 +90,7 @@ def main() -> None:
         return normalise(model.predict_with_vectors(texts)[1])
 
     measured = (*HEADS, *UNSHIPPED)
-    sets = [read_labelled(args.data / "toxicity" / h.data, h.data) for h in measured]
+    sets = [read_toxicity_file(args.data / "toxicity" / h.data, h.data) for h in measured]
     features = [vectors(s.texts) for s in sets]
     languages = sorted({h.language for h in measured})
     civil = {lang: vectors(read_civil(args.data / "sentiment_train", lang)) for lang in languages}

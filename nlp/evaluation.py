@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from nlp.common import read_jsonl
 from veille.core.record import SENTIMENT_LABELS
+
+
+def _labelled_row(row: dict[str, Any]) -> str | None:
+    if row.get("label") not in SENTIMENT_LABELS or not isinstance(row.get("text"), str):
+        return "expected {text, label} with a known label"
+    return None
 
 
 def read_labelled(path: Path, limit: int | None = None, seed: int = 0) -> list[dict[str, str]]:
     """Rows of a labelled file; a random subset of `limit` rows (fixed seed) when the
     file is larger."""
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if row.get("label") not in SENTIMENT_LABELS or not isinstance(row.get("text"), str):
-                raise ValueError(f"{path}:{line_no}: expected {{text, label}} with a known label")
-            rows.append(row)
+    rows = read_jsonl(path, _labelled_row)
     if limit is not None and len(rows) > limit:
         rows = random.Random(seed).sample(rows, limit)
     return rows

@@ -1,5 +1,5 @@
 """The fine-tuned sentiment model at run time: the converted multilingual-e5-small base
-with its top layers replaced by the trained ones (nlp/finetune.py), mean pooling, the
+with its top layers replaced by the trained ones (nlp/train_finetuned.py), mean pooling, the
 linear head, and the calibration temperature."""
 
 from __future__ import annotations
@@ -11,13 +11,22 @@ from typing import Any
 
 import numpy as np
 
-from nlp.common import MODELS_DIR, SentimentScore, scores_from_probabilities, softmax
+from nlp.common import (
+    MODELS_DIR,
+    ModelOutput,
+    SentimentScore,
+    scores_from_probabilities,
+    softmax,
+)
 from veille.core.record import SENTIMENT_LABELS
 
 DEFAULT_WEIGHTS = MODELS_DIR / "sentiment_e5_ft.safetensors"
 
 
 class FinetunedSentiment:
+    gives_vectors = True
+    gives_topic_vectors = True
+
     def __init__(
         self,
         weights: Path = DEFAULT_WEIGHTS,
@@ -117,6 +126,20 @@ class FinetunedSentiment:
     def probabilities(self, pooled: np.ndarray) -> np.ndarray:
         """The head and the calibration on pooled vectors."""
         return softmax((pooled @ self.weight.T + self.bias) / self.temperature)
+
+    def forward(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        topic_vectors: bool = False,
+    ) -> ModelOutput:
+        """One pass: probabilities and pooled vectors, and the topic vectors when asked."""
+        if topic_vectors:
+            probabilities, pooled, topics = self.predict_with_topic_vectors(texts, progress)
+            return ModelOutput(probabilities, pooled, topics)
+        probabilities, pooled = self.predict_with_vectors(texts, progress)
+        return ModelOutput(probabilities, pooled)
 
     def score(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None

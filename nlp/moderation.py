@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.common import MODELS_DIR
+from nlp.common import MODELS_DIR, read_jsonl
 from nlp.evaluation import read_labelled as read_sentiment
 from veille.core.record import FLAG_THRESHOLD, MODERATION_FLAGS
 
@@ -88,15 +88,9 @@ class LabelledSet:
     toxic: np.ndarray  # 1 for toxic
 
 
-def read_labelled(path: Path, name: str | None = None) -> LabelledSet:
+def read_toxicity_file(path: Path, name: str | None = None) -> LabelledSet:
     """A {text, label} file, with toxic = 1 for its positive label."""
-    rows = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{line_no}: not JSON: {err}") from err
+    rows = read_jsonl(path)
     if not {r.get("label") for r in rows} & set(TOXIC_LABELS):
         raise ValueError(f"{path}: no label among {', '.join(TOXIC_LABELS)}")
     toxic = np.array([r["label"] in TOXIC_LABELS for r in rows], dtype=np.int8)
@@ -106,7 +100,7 @@ def read_labelled(path: Path, name: str | None = None) -> LabelledSet:
 def read_toxicity(data_dir: Path) -> list[LabelledSet]:
     """Every {text, label} file under a toxicity folder, named by its relative path."""
     return [
-        read_labelled(path, str(path.relative_to(data_dir)))
+        read_toxicity_file(path, str(path.relative_to(data_dir)))
         for path in sorted(p for p in data_dir.rglob("*.jsonl") if "raw" not in p.parts)
     ]
 
@@ -238,7 +232,7 @@ def train_heads(
         path = data_dir / spec.data
         if not path.exists():
             raise FileNotFoundError(f"{path}: toxicity data not found (see --data)")
-        labelled = read_labelled(path, spec.data)
+        labelled = read_toxicity_file(path, spec.data)
         if spec.language not in civil:
             texts = read_civil(sentiment_dir, spec.language)
             log(f"{spec.language}: {len(texts)} civil posts")

@@ -6,7 +6,6 @@ the same pass."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -54,8 +53,8 @@ def score_mentions(
 ) -> np.ndarray | None:
     """Fill each mention's sentiment fields and its brands' targeted ones, and with
     `moderation` its flags, in place. With `topics`, return the mentions' topic vectors
-    (nlp/topics.py) from the same pass. Flags and topics need the fine-tuned model
-    (`predict_with_vectors`, `predict_with_topic_vectors`)."""
+    (nlp/topics.py) from the same pass. Flags and topics need a model whose pass gives
+    vectors (`gives_vectors`, `gives_topic_vectors`: the fine-tuned one)."""
     texts = [scored_part(m.text) for m in mentions]
     for mention, text in zip(mentions, texts, strict=True):
         mention.scored_chars = scored_chars(mention.text, text)
@@ -67,19 +66,13 @@ def score_mentions(
             if passage is not None and passage.strip() != mention.text.strip():
                 targets.append((i, j))
                 texts.append(scored_part(passage))
-    scorer: Any = model
+    output = model.forward(texts, progress, topic_vectors=topics)
     topic_vectors = None
-    if topics:
-        probabilities, pooled, every_vector = scorer.predict_with_topic_vectors(texts, progress)
-        topic_vectors = every_vector[: len(mentions)]
-    elif moderation is not None:
-        probabilities, pooled = scorer.predict_with_vectors(texts, progress)
-    if topics or moderation is not None:
-        results = [scores_from_probabilities(row) for row in probabilities]
-    else:
-        results = model.score(texts, progress)
-    if moderation is not None:
-        flags = moderation.flags(pooled[: len(mentions)], [m.language for m in mentions])
+    if topics and output.topic_vectors is not None:
+        topic_vectors = output.topic_vectors[: len(mentions)]
+    results = [scores_from_probabilities(row) for row in output.probabilities]
+    if moderation is not None and output.pooled is not None:
+        flags = moderation.flags(output.pooled[: len(mentions)], [m.language for m in mentions])
         for mention, flagged in zip(mentions, flags, strict=True):
             mention.moderation = flagged
             mention.moderation_version = moderation.version if flagged else None

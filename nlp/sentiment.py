@@ -15,7 +15,13 @@ from typing import Protocol
 
 import numpy as np
 
-from nlp.common import MODELS_DIR, SentimentScore, scores_from_probabilities, softmax
+from nlp.common import (
+    MODELS_DIR,
+    ModelOutput,
+    SentimentScore,
+    scores_from_probabilities,
+    softmax,
+)
 from nlp.encoder import Encoder, shared_encoder
 from veille.core.record import SENTIMENT_LABELS
 from veille.core.settings import settings
@@ -24,6 +30,9 @@ DEFAULT_HEAD = MODELS_DIR / "sentiment_e5_lr.npz"
 
 
 class SentimentModel:
+    gives_vectors = False
+    gives_topic_vectors = False
+
     def __init__(self, head_path: Path = DEFAULT_HEAD, encoder: Encoder | None = None):
         if not head_path.exists():
             raise FileNotFoundError(
@@ -64,10 +73,34 @@ class SentimentModel:
     ) -> list[SentimentScore]:
         return [scores_from_probabilities(row) for row in self.predict_proba(texts, progress)]
 
+    def forward(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        topic_vectors: bool = False,
+    ) -> ModelOutput:
+        """The probabilities alone: no moderation head reads this model's vectors, and
+        it gives no topic vectors."""
+        return ModelOutput(self.predict_proba(texts, progress))
+
 
 class SentimentScorer(Protocol):
+    """A sentiment model. `gives_vectors`: its pass gives the pooled vectors the
+    moderation heads read; `gives_topic_vectors`: it gives topic vectors too."""
+
     name: str
     version: str
+    gives_vectors: bool
+    gives_topic_vectors: bool
+
+    def forward(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        topic_vectors: bool = False,
+    ) -> ModelOutput: ...
 
     def predict_proba(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None

@@ -373,8 +373,8 @@ def cmd_models_train(args: argparse.Namespace) -> int:
         )
     else:
         from nlp.convert_e5 import cached_model_dir
-        from nlp.finetune import FinetuneSettings, finetune
         from nlp.finetuned import DEFAULT_WEIGHTS
+        from nlp.train_finetuned import FinetuneSettings, finetune
 
         out = args.out or DEFAULT_WEIGHTS
         before = _dev_figures(out.with_suffix(".json"))

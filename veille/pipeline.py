@@ -230,7 +230,7 @@ def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
     model = load_sentiment_model()
     log(f"score: {len(mentions)} mentions with {model.name} {model.version}")
     moderation = moderation_heads(model, log)
-    topics = hasattr(model, "predict_with_topic_vectors")
+    topics = model.gives_topic_vectors
     if not topics:
         log(f"topics: none, {model.name} gives no topic vectors")
     vectors = score_mentions(
@@ -252,7 +252,7 @@ def moderation_heads(model: Any, log: Log) -> ModerationHeads | None:
     the log: sentiment is scored all the same)."""
     from nlp.moderation import load_moderation
 
-    if not hasattr(model, "predict_with_vectors"):
+    if not model.gives_vectors:
         log(f"moderation: no flags, {model.name} gives no vectors the heads read")
         return None
     try:

@@ -11,6 +11,7 @@ from nlp.evaluation import figures, read_labelled
 from nlp.finetuned import DEFAULT_WEIGHTS, FinetunedSentiment
 from nlp.sentiment import DEFAULT_HEAD, SentimentModel, SentimentScorer, load_sentiment_model
 from tests.conftest import FIXTURES
+from veille.core.record import SENTIMENT_LABELS
 
 FLOORS = json.loads((Path(__file__).parent.parent / "quality_floors.json").read_text())
 
@@ -71,6 +72,26 @@ def test_quality_floor_on_dev_samples(model: SentimentScorer, name: str):
     assert result["macro_f1"] >= FLOORS["sentiment_macro_f1"][name]
 
 
+def test_one_pass_gives_what_each_model_has(model: SentimentScorer):
+    """The fine-tuned model's pass gives probabilities, the pooled vectors the
+    moderation heads read and, when asked, topic vectors; the baseline's the
+    probabilities alone. Both give the probabilities `score` reads."""
+    texts = ["La box Fibrelia plante tous les jours.", "Super service, merci !"]
+    assert (model.gives_vectors, model.gives_topic_vectors) == (True, True)
+    output = model.forward(texts, topic_vectors=True)
+    assert output.probabilities.shape == (2, 3)
+    assert output.pooled is not None and output.pooled.shape[0] == 2
+    assert output.topic_vectors is not None and output.topic_vectors.shape[0] == 2
+    assert model.forward(texts).topic_vectors is None
+    labels = [SENTIMENT_LABELS[int(i)] for i in output.probabilities.argmax(axis=1)]
+    assert labels == [s.label for s in model.score(texts)]
+    baseline = SentimentModel()
+    assert (baseline.gives_vectors, baseline.gives_topic_vectors) == (False, False)
+    plain = baseline.forward(texts, topic_vectors=True)
+    assert plain.pooled is None and plain.topic_vectors is None
+    assert np.allclose(plain.probabilities, baseline.predict_proba(texts))
+
+
 def test_baseline_head_is_small_and_trained_without_dev_data():
     assert DEFAULT_HEAD.stat().st_size < 50_000
     with np.load(DEFAULT_HEAD) as head:
@@ -111,7 +132,7 @@ def test_finetune_trains_a_small_model_that_loads_and_repeats(tmp_path: Path):
     """The training path end to end, shrunk: two encoder layers kept, one trained, one
     epoch on 40 rows a file. Same data and seed give the same weights."""
     from nlp.convert_e5 import cached_model_dir
-    from nlp.finetune import FinetuneSettings, finetune
+    from nlp.train_finetuned import FinetuneSettings, finetune
     from veille.core.home import veille_home
 
     settings = FinetuneSettings(depth=2, trainable_layers=1, max_tokens=32, max_per_dataset=40,
