@@ -27,8 +27,8 @@ def veille(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 
 COMMANDS = (
-    "demo", "run", "score", "extract", "match", "alerts", "sources", "models", "correct",
-    "db", "sql", "export",
+    "demo", "init", "run", "score", "extract", "match", "alerts", "sources", "models",
+    "correct", "db", "sql", "export",
 )  # fmt: skip
 
 
@@ -233,3 +233,29 @@ def test_match_uses_fields_and_reports_a_bad_query(tmp_path: Path):
     assert bad.returncode == 2
     assert f"{brands}:3: brands[0].queries[0]" in bad.stderr
     assert "position 7: expected a number of words after NEAR/" in bad.stderr
+
+
+def test_init_writes_a_config_that_checks_and_run_without_one_says_where_it_looked(
+    tmp_path: Path,
+):
+    env = {"VEILLE_HOME": str(tmp_path / "home")}
+    env_without = {k: v for k, v in os.environ.items() if k != "VEILLE_CONFIG"}
+    # no config: where it looked, and what to do
+    missing = subprocess.run(
+        [*VEILLE, "run"], capture_output=True, text=True, cwd=tmp_path, env={**env_without, **env}
+    )
+    assert missing.returncode == 2
+    assert f"no sources.yaml or brands.yaml in {tmp_path / 'config'}" in missing.stderr
+    assert "the default, ./config" in missing.stderr and "veille init config" in missing.stderr
+    folder = tmp_path / "mine"
+    written = veille("init", str(folder), env=env)
+    assert written.returncode == 0, written.stderr
+    assert (folder / "sources.yaml").read_text().startswith("# Where Veille reads")
+    checked = veille("sources", "check", "--config", str(folder), env=env)
+    assert checked.returncode == 0, checked.stderr
+    assert "2 sources OK" in checked.stdout and "2 brands OK" in checked.stdout
+    # run again: what is there is kept
+    (folder / "brands.yaml").write_text("# mine\n", encoding="utf-8")
+    again = veille("init", str(folder), env=env)
+    assert "brands.yaml: kept as it is" in again.stdout
+    assert (folder / "brands.yaml").read_text() == "# mine\n"

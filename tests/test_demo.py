@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -62,6 +63,7 @@ def test_demo_prints_the_summary_and_the_email_is_received(first_run):
         "Warehouse:",
     ):
         assert expected in out
+    assert re.search(r"^This run: [1-9]\d* new posts, 0 updated", out, re.M)
     assert "Emails received by the local SMTP server: 1" in out
     assert "Fibrelia" in out.split("Emails received")[1]
     # Progress went to stderr while it worked.
@@ -131,6 +133,8 @@ def test_running_the_demo_again_changes_nothing(first_run):
     assert second.returncode == 0, second.stdout + second.stderr
     assert table_counts(db) == before
     assert "load: 0 new," in second.stderr
+    # the summary says what this run added (nothing), then the warehouse as it stands
+    assert re.search(r"^This run: 0 new posts, 0 updated, \d+ unchanged", second.stdout, re.M)
     assert "Emails received by the local SMTP server" not in second.stdout
     assert "emailed on an earlier run" in second.stdout
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.factories import scored_mention
+from tests.factories import NOW, scored_mention
 from veille.core.config import BrandsFile
 from veille.core.record import write_mentions
 from veille.demo.run import free_port
@@ -162,3 +162,22 @@ def test_scored_posts_carry_moderation_flags_into_the_moderation_queue(tmp_path:
     # No head for French (nlp/moderation.py says why), nor for an unknown language.
     assert others == [(None, None, [], None)] * 3
     assert authors == [("user0", 1)]
+
+
+def test_the_summary_says_how_old_the_reputation_index_is_when_no_post_is_recent(
+    tmp_path: Path,
+):
+    """A warehouse whose newest post is ten days old: the index shown is of the 7 days to
+    that day, and the summary says so instead of passing it off as this week's."""
+    from tests.factories import load_mentions
+    from veille.pipeline import _warehouse_summary
+
+    write_mentions(tmp_path / "b.jsonl", [scored_mention(i, days_ago=10 + i % 3) for i in range(9)])
+    db = tmp_path / "w.duckdb"
+    load_mentions(tmp_path / "b.jsonl", db)
+    lines = list(_warehouse_summary(db))
+    at = next(i for i, line in enumerate(lines) if line.startswith("Reputation index"))
+    newest = (scored_mention(0, days_ago=10).published_at or NOW).date()
+    assert f"the 7 days to {newest}" in lines[at]
+    assert lines[at + 1] == f"  (no post since {newest}: 10 days ago)"
+    assert lines[at + 2].split()[0] == "Fibrelia"

@@ -13,8 +13,9 @@ from typing import Any
 
 from veille.checks import load_checked_config, load_checked_model
 from veille.core import __version__
-from veille.core.config import BRANDS_FILE, BrandsFile, ConfigError, config_dir
+from veille.core.config import BRANDS_FILE, SOURCES_FILE, BrandsFile, ConfigError, config_dir
 from veille.core.home import demo_home, veille_home, warehouse_in_use, warehouse_path
+from veille.core.settings import settings
 from warehouse.db import WarehouseBusy, WarehouseCorrupt
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -175,7 +176,7 @@ def _backtest(args: argparse.Namespace, backtest_brand: Any, backtest_csv: Any) 
 
 
 def cmd_sources_check(args: argparse.Namespace) -> int:
-    directory = config_dir(args.config)
+    directory = _config_folder(args)
     config = load_checked_config(directory)
     sources = config.sources.sources
     brands = config.brands.brands
@@ -189,11 +190,48 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_folder(args: argparse.Namespace) -> Path:
+    """The config folder, or a UsageError saying where it was looked for and how to
+    write one when it holds neither file."""
+    directory = config_dir(args.config)
+    if not (directory / SOURCES_FILE).exists() and not (directory / BRANDS_FILE).exists():
+        how = (
+            "given by --config"
+            if args.config is not None
+            else "from $VEILLE_CONFIG"
+            if settings().config is not None
+            else "the default, ./config; --config and $VEILLE_CONFIG were not set"
+        )
+        raise UsageError(
+            f"no {SOURCES_FILE} or {BRANDS_FILE} in {directory.resolve()} ({how}): write "
+            f"commented ones with `veille init {directory}`, or pass --config DIR"
+        )
+    return directory
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Commented sources.yaml and brands.yaml to start from; an existing file is kept."""
+    from importlib.resources import files
+
+    directory: Path = args.directory
+    directory.mkdir(parents=True, exist_ok=True)
+    templates = files("veille") / "templates" / "config"
+    for name in (SOURCES_FILE, BRANDS_FILE):
+        target = directory / name
+        if target.exists():
+            print(f"{target}: kept as it is (not overwritten)")
+            continue
+        target.write_text((templates / name).read_text(encoding="utf-8"), encoding="utf-8")
+        print(f"{target}: written; edit its examples")
+    print(f"Then: veille sources check --config {directory} && veille run --config {directory}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from veille.core.progress import Progress
     from veille.pipeline import iter_summary, run_pipeline
 
-    config = load_checked_config(config_dir(args.config))
+    config = load_checked_config(_config_folder(args))
     home = veille_home()
     report = run_pipeline(config, home, log=Progress())
     for line in iter_summary(report.db_path, report):
@@ -460,6 +498,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="date the demo's posts as of this ISO 8601 time (default: now), for reproducible runs",
     )
     demo.set_defaults(func=cmd_demo)
+
+    init = commands.add_parser(
+        "init",
+        help="write a commented sources.yaml and brands.yaml to start from",
+        description="Write commented sources.yaml and brands.yaml into DIR (default "
+        "./config, where `veille run` looks first), to edit; a file already there is kept.",
+    )
+    init.add_argument("directory", type=Path, nargs="?", default=Path("config"), metavar="DIR")
+    init.set_defaults(func=cmd_init)
 
     run = commands.add_parser(
         "run",

@@ -520,7 +520,17 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = pri
 
 
 def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
-    """The lines a community manager reads at the end of a run."""
+    """The lines a community manager reads at the end of a run: what this run added,
+    then the warehouse as it stands."""
+    load = report.load
+    if load:
+        yield (
+            f"This run: {load.get('inserted', 0)} new posts, {load.get('updated', 0)} "
+            f"updated, {load.get('unchanged', 0)} unchanged, {load.get('quarantined', 0)} "
+            f"quarantined; {len(report.alerts)} alerts"
+        )
+    else:
+        yield "This run: nothing loaded"
     if db_path.exists():
         yield from _warehouse_summary(db_path)
     else:
@@ -576,10 +586,20 @@ def _warehouse_summary(db_path: Path) -> Iterator[str]:
         flagged = con.execute("SELECT count(*) FROM moderation_queue").fetchone()
         flagged_count = flagged[0] if flagged else 0
         yield f"Posts flagged for moderation: {flagged_count} (view moderation_queue)"
-        yield "Reputation index (0-100, last 7 days; 50 = as many positive as negative posts):"
+        newest = con.execute("SELECT max(day) FROM reputation_index").fetchone()
+        last_day = newest[0] if newest else None
+        yield (
+            f"Reputation index (0-100, the 7 days to {last_day}; 50 = as many positive as "
+            "negative posts):"
+        )
+        today = datetime.now(UTC).date()
+        if last_day is not None and last_day < today:
+            # the index of the newest posts, not of this week: say how old it is
+            yield f"  (no post since {last_day}: {(today - last_day).days} days ago)"
         for brand, index, change in con.execute(
             "SELECT brand, reputation_index, change_7d FROM reputation_index "
-            "WHERE day = (SELECT max(day) FROM reputation_index) ORDER BY brand"
+            "WHERE day = ? ORDER BY brand",
+            [last_day],
         ).fetchall():
             moved = f" ({change:+.0f} in a week)" if change is not None else ""
             yield f"  {brand:<12} {index:>5.0f}{moved}"
