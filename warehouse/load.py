@@ -159,10 +159,11 @@ def brand_frame(brands: BrandsFile, now: datetime) -> pd.DataFrame:
 def fingerprints(
     copies: CopyFinder | None, ids: list[str], texts: list[str]
 ) -> dict[str, list[int]]:
-    """Each post's band keys (none for a post too short to fingerprint, or when no
-    finder is given)."""
+    """Each post's band keys (none for a post too short to fingerprint). Without a
+    finder, no post has an entry: none is marked as fingerprinted, so the next load given
+    one fingerprints them (fingerprint_stored_posts)."""
     if copies is None:
-        return {mention_id: [] for mention_id in ids}
+        return {}
     return {
         mention_id: copies.band_hashes(text) for mention_id, text in zip(ids, texts, strict=True)
     }

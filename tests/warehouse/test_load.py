@@ -294,3 +294,27 @@ def test_a_post_in_a_language_brands_yaml_lists_is_loaded_and_one_it_does_not_is
     reasons = con.execute("SELECT reasons FROM quarantine").fetchone()
     con.close()
     assert reasons is not None and any(r.startswith("language:") for r in reasons[0])
+
+
+def test_posts_loaded_without_a_finder_of_copies_are_fingerprinted_by_the_next_load(
+    tmp_path: Path,
+):
+    """warehouse.load.load_mentions given no finder of copies (nlp's) marks no post as
+    fingerprinted: the next load given one fingerprints them and groups a copy with its
+    original."""
+    from warehouse import load
+
+    story = (
+        "La box Fibrelia redémarre toute seule depuis la mise à jour de mardi, trois fois par jour."
+    )
+    original = scored_mention(1, text=story)
+    write_mentions(tmp_path / "one.jsonl", [original])
+    db = tmp_path / "w.duckdb"
+    load.load_mentions(tmp_path / "one.jsonl", db)
+    copy = replace(scored_mention(2, text=story), url="http://other.test/copy")
+    write_mentions(tmp_path / "two.jsonl", [copy])
+    load_mentions(tmp_path / "two.jsonl", db)  # with nlp's finder, as the pipeline loads
+    con = duckdb.connect(str(db), read_only=True)
+    groups = con.execute("SELECT DISTINCT duplicate_group FROM mentions").fetchall()
+    con.close()
+    assert len(groups) == 1
