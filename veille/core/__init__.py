@@ -4,7 +4,7 @@ The Mention record (record.py), the config files' schema and their YAML reader w
 line index (config.py), what a crawl reports (crawl_result.py), the VEILLE_* variables
 (settings.py), where the data lives (home.py) and progress output (progress.py).
 The stages (crawlers/, nlp/, warehouse/) import this package and their own modules only;
-the application (veille/cli.py, veille/pipeline.py, veille/demo/) composes them. The
+the application (veille/cli/, veille/pipeline.py, veille/demo/) composes them. The
 layers are written down and checked in .importlinter (`make check`).
 """
 
