@@ -4,11 +4,8 @@ probabilities, and softmax."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -42,29 +39,6 @@ def scores_from_probabilities(row: np.ndarray) -> SentimentScore:
     label = SENTIMENT_LABELS[int(np.argmax(row))]
     score = round(probabilities["positive"] - probabilities["negative"], 4)
     return SentimentScore(label, score, probabilities)
-
-
-def read_jsonl(
-    path: Path, check: Callable[[dict[str, Any]], str | None] | None = None
-) -> list[dict[str, Any]]:
-    """The rows of a JSON lines file (blank lines skipped); ValueError names the file and
-    line of a row that is not a JSON object, or that `check` finds wrong (its message)."""
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{line_no}: not JSON: {err}") from err
-            problem = "expected a JSON object" if not isinstance(row, dict) else None
-            if problem is None and check is not None:
-                problem = check(row)
-            if problem is not None:
-                raise ValueError(f"{path}:{line_no}: {problem}")
-            rows.append(row)
-    return rows
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

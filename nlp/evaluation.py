@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.common import read_jsonl
+from veille.core.jsonl import read_jsonl
 from veille.core.record import SENTIMENT_LABELS
 
 

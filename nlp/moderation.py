@@ -42,8 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from nlp.common import MODELS_DIR, read_jsonl
+from nlp.common import MODELS_DIR
 from nlp.evaluation import read_labelled as read_sentiment
+from veille.core.jsonl import read_jsonl
 from veille.core.record import FLAG_THRESHOLD, MODERATION_FLAGS
 
 TOXIC_LABELS = ("hateful", "offensive", "toxic")  # the positive label of each data file

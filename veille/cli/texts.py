@@ -11,29 +11,14 @@ from typing import Any
 from veille.checks import load_checked_model
 from veille.cli.common import UsageError
 from veille.core.config import BrandsFile
+from veille.core.jsonl import JsonlError, numbered_rows
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    if not path.is_file():
-        raise UsageError(f"{path}: file not found")
-    with path.open("rb") as handle:
-        for line_no, raw in enumerate(handle, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise UsageError(
-                    f"{path}:{line_no}: not UTF-8 (byte 0x{raw[err.start]:02x} at column "
-                    f"{err.start + 1}); save the file as UTF-8"
-                ) from None
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise UsageError(f"{path}:{line_no}: not valid JSON ({err.msg})") from err
-            if not isinstance(record, dict):
-                raise UsageError(f"{path}:{line_no}: expected a JSON object")
-            yield line_no, record
+    try:
+        yield from numbered_rows(path)
+    except JsonlError as err:
+        raise UsageError(str(err)) from err
 
 
 def _texts(path: Path) -> list[dict[str, Any]]:
