@@ -9,24 +9,23 @@ breadcrumbs, jump box and footer on every page), so a topic page weighs what a r
 does: 30 to 80 kB of HTML. Everything is drawn from a seeded generator: the same
 arguments give the same board byte for byte.
 
-The server is a ThreadingHTTPServer speaking HTTP/1.1 with keep-alive (as Apache or
-nginx would), Nagle off, every answer prepared in advance as bytes.
+The board is served by Veille's page server (veille.demo.server: HTTP/1.1 with
+keep-alive, as Apache or nginx would, Nagle off, ETags), every page prepared in advance.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
+
+from veille.demo.server import Page, SavedPages, Served, serve
 
 FORUM_PATH = "/forum"
 TOPICS_PER_PAGE = 25
@@ -939,66 +938,16 @@ def render_board(forums: list[Forum], base_url: str) -> list[Document]:
 # ---------------------------------------------------------------------- the server
 
 
-def _key(target: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """A request target as the server looks it up: path and sorted parameters."""
-    parts = urlsplit(target)
-    return parts.path, tuple(sorted(parse_qsl(parts.query)))
-
-
-@dataclass(frozen=True)
-class _Answer:
-    head: bytes  # status line and headers, ready to send
-    body: bytes
-
-
-def _answer(status: int, reason: str, content_type: str, body: bytes) -> _Answer:
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\nServer: Apache\r\nContent-Type: {content_type}\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode("ascii")
-    return _Answer(head, body)
-
-
-_NOT_FOUND = _answer(404, "Not Found", HTML_TYPE, b"<html><body><h1>Not Found</h1></body></html>")
-
-
-class _BoardServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # a burst of new connections must not overflow the backlog
-    answers: dict[tuple[str, tuple[tuple[str, str], ...]], _Answer]
-    connections = 0  # accepted so far; only the serve_forever thread counts them
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.connections += 1
-        super().process_request(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """GET from the prepared answers; keep-alive (HTTP/1.1), one write per answer."""
-
-    server: _BoardServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        answer = self.server.answers.get(_key(self.path), _NOT_FOUND)
-        # Headers and body in one write: the answer is prepared, no header is computed.
-        self.wfile.write(answer.head + answer.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the benchmark prints its own figures."""
-
-
 class ForumSite:
     """The generated board, served on 127.0.0.1 (a free port) while the `with` block runs,
-    from threads of this process."""
+    from threads of this process, by Veille's page server (veille.demo.server)."""
 
     def __init__(self, pages: int, seed: int = 0):
         self.forums = build_forums(pages, seed)
         self.documents: list[Document] = []
         self.base_url = ""
-        self._server: _BoardServer | None = None
-        self._thread: threading.Thread | None = None
+        self._served: Served | None = None
+        self._stack = ExitStack()
 
     @property
     def post_count(self) -> int:
@@ -1007,28 +956,24 @@ class ForumSite:
     @property
     def connections(self) -> int:
         """TCP connections the server has accepted so far."""
-        return self._server.connections if self._server is not None else 0
+        return self._served.connections if self._served is not None else 0
 
     @property
     def start_url(self) -> str:
         return f"{self.base_url}/index.php"
 
     def __enter__(self) -> ForumSite:
-        server = _BoardServer(("127.0.0.1", 0), _Handler)
-        root = f"http://127.0.0.1:{server.server_address[1]}"
+        saved = SavedPages()
+        self._served = self._stack.enter_context(serve(saved, name="board"))
+        root = self._served.base_url
         self.base_url = root + FORUM_PATH
         self.documents = render_board(self.forums, self.base_url)
-        answers = {
-            _key(doc.url[len(root) :]): _answer(200, "OK", HTML_TYPE, doc.body)
-            for doc in self.documents
-        }
-        answers[("/robots.txt", ())] = _answer(
-            200, "OK", "text/plain; charset=UTF-8", ROBOTS.encode("ascii")
-        )
-        server.answers = answers
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="board", daemon=True)
-        self._thread.start()
+        pages = {doc.url[len(root) :]: Page(HTML_TYPE, doc.body) for doc in self.documents}
+        pages["/robots.txt"] = Page("text/plain; charset=UTF-8", ROBOTS.encode("ascii"))
+        # Every ETag now, as the pages are prepared: answering computes nothing.
+        for page in pages.values():
+            _ = page.etag
+        saved.update(pages)
         return self
 
     def __exit__(
@@ -1037,9 +982,5 @@ class ForumSite:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = self._thread = None
+        self._stack.close()
+        self._served = None

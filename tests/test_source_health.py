@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,13 @@ import pytest
 
 from crawlers.run import crawl_source
 from crawlers.state import commit_crawl
-from tests.local_server import base_url, serve
+from tests.local_server import serve
 from tests.test_cli import veille
 from veille.checks import load_checked_model
 from veille.core.config import ConfigError, OperatorSettings, Source, SourcesFile
 from veille.core.crawl_result import CrawlResult
 from veille.core.record import read_mentions
+from veille.demo.server import Page, Request
 from veille.pipeline import new_run_dir, source_health_step
 from warehouse.access import open_warehouse
 from warehouse.alert_email import SmtpSettings
@@ -36,10 +36,10 @@ class Blog:
     articles: str = "missing"
     requests: list[tuple[str, int]] = field(default_factory=list)
 
-    def answer(self, path: str, request: BaseHTTPRequestHandler) -> tuple[int, bytes, str]:
-        base = base_url(request)
+    def answer(self, request: Request) -> Page:
+        path, base = request.target, request.base_url
         if path == "/robots.txt":
-            return 200, b"User-agent: *\nAllow: /\n", "text/plain"
+            return Page("text/plain", b"User-agent: *\nAllow: /\n")
         if path == "/feed/":
             items = "".join(
                 f"<item><title>Article {n}</title><link>{base}/article/{n}/</link>"
@@ -50,7 +50,7 @@ class Blog:
                 '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
                 f"<title>Le blog</title><link>{base}/</link>{items}</channel></rss>"
             )
-            return 200, feed.encode(), "application/rss+xml"
+            return Page("application/rss+xml", feed.encode())
         if path.startswith("/article/") and self.articles != "missing":
             n = path.split("/")[2]
             text = (
@@ -64,8 +64,8 @@ class Blog:
                 f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Article {n}"
                 f"</title></head><body>{text}</body></html>"
             )
-            return 200, html.encode(), "text/html; charset=utf-8"
-        return 404, b"not found", "text/plain"
+            return Page("text/html; charset=utf-8", html.encode())
+        return Page("text/plain", b"not found", 404)
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """A small phpBB-like forum served on 127.0.0.1 for crawl tests, whose content a test can
 change between crawls (new posts), and which logs every request it answers.
 
-Served by tests.local_server (conditional requests, a request log). Misbehaving pages:
-`/error/` always answers 500, `/garbage/` sends bytes that are not HTML, `/slow/` waits
-longer than a test's timeout, `/big/` sends a page over a test's size limit.
+Served by tests.local_server (Veille's page server: conditional requests, a request
+log). Misbehaving pages: `/error/` always answers 500, `/garbage/` sends bytes that are
+not HTML, `/slow/` waits longer than a test's timeout, `/big/` sends a page over a test's
+size limit.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from html import escape
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from veille.demo.server import Page, Request
 
 PER_PAGE = 10
 
@@ -124,9 +126,9 @@ class Forum:
         """Paths answered with a full page (200), in order."""
         return [path for path, status in self.requests if status == 200]
 
-    def answer(self, path: str, request: BaseHTTPRequestHandler) -> tuple[int, bytes, str]:
-        """What the server sends for a GET of `path` (tests.local_server)."""
+    def answer(self, request: Request) -> Page:
+        """What the server sends for a GET of the request's target."""
         self.user_agents.add(request.headers.get("User-Agent", ""))
-        parts = urlsplit(path)
+        parts = urlsplit(request.target)
         status, body = self.page(parts.path, parse_qs(parts.query))
-        return status, body, "text/html; charset=utf-8"
+        return Page("text/html; charset=utf-8", body, status)

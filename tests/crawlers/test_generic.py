@@ -32,6 +32,8 @@ from tests.conftest import FIXTURES, REPO
 from tests.local_server import serve
 from veille.core.config import Source
 from veille.core.record import read_mentions
+from veille.demo.server import NOT_FOUND, Request
+from veille.demo.server import Page as Answer
 
 GENERIC_PAGES = {page.name: page for page in load_pages(FIXTURES / "forum_pages" / "generic")}
 UBUNTUUSERS = "other__forum-ubuntuusers-de-topic-appimage-programm-in-alle-program"
@@ -113,10 +115,10 @@ class _Forum:
         self.requests: list[tuple[str, int]] = []
         self.pages = {"/topic/appimage/": GENERIC_PAGES[UBUNTUUSERS].html_path.read_bytes()}
 
-    def answer(self, path: str, request: object) -> tuple[int, bytes, str]:
-        if path in self.pages:
-            return 200, self.pages[path], "text/html"
-        return 404, b"not found", "text/plain"
+    def answer(self, request: Request) -> Answer:
+        if request.target in self.pages:
+            return Answer("text/html", self.pages[request.target])
+        return NOT_FOUND
 
 
 def test_a_forum_source_naming_no_preset_gives_the_posts_of_an_unknown_engine(tmp_path):

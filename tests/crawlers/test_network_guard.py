@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from crawlers.settings import crawl_settings
 from tests.crawlers.forum_server import Forum
 from tests.local_server import serve
 from veille.core.config import Source
+from veille.demo.server import HTML, Page, Request
 
 NOT_PUBLIC = [
     "127.0.0.1", "127.255.255.254", "0.0.0.0", "10.1.2.3", "172.16.0.1", "192.168.1.1",
@@ -143,59 +142,42 @@ def test_loopback_spellings_are_refused_before_any_request(tmp_path: Path):
         assert sum(f"/feed/{n} is on" in line for line in refusals) == 1, n
 
 
-class _Site(BaseHTTPRequestHandler):
+class _Site:
     """A page, a redirect and a bodiless 304: each kind of answer must carry the
     connection's address."""
 
-    paths: list[str]
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, int]] = []
 
-    def do_GET(self) -> None:
-        self.paths.append(self.path)
-        if self.path == "/redirect":
-            self.send_response(302)
-            self.send_header("Location", "/target")
-            self.send_header("Content-Length", "0")
-        elif self.path == "/not-modified":
-            self.send_response(304)
-        else:
-            body = b"<html><head><title>t</title></head><body><p>page</p></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        self.end_headers()
+    def answer(self, request: Request) -> Page:
+        if request.target == "/redirect":
+            return Page(HTML, b"", 302, location="/target")
+        if request.target == "/not-modified":
+            return Page(HTML, b"", 304)
+        return Page(HTML, b"<html><head><title>t</title></head><body><p>page</p></body></html>")
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    def paths(self) -> list[str]:
+        return [path for path, _ in self.requests]
 
 
 @contextmanager
-def site() -> Iterator[tuple[str, list[str]]]:
-    paths: list[str] = []
-    handler = type("Handler", (_Site,), {"paths": paths})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", paths
-    finally:
-        server.shutdown()
-        server.server_close()
+def site() -> Iterator[tuple[str, _Site]]:
+    pages = _Site()
+    with serve(pages) as base:
+        yield base, pages
 
 
 def test_an_answer_from_a_private_peer_is_dropped(tmp_path: Path):
     """As if the first check had been fooled (a DNS server that answers a public address
     to it and 127.0.0.1 to the connection): with that check removed, the address the
     connection used still keeps every answer from the crawl."""
-    with site() as (base, paths):
+    with site() as (base, pages):
         source = feed_source([f"{base}/redirect", f"{base}/not-modified", f"{base}/page"])
         middlewares = dict(crawl_settings(source, None)["DOWNLOADER_MIDDLEWARES"])
         middlewares["crawlers.middlewares.NetworkGuardMiddleware"] = None
         result = crawl_source(source, tmp_path, settings={"DOWNLOADER_MIDDLEWARES": middlewares})
-    assert "/page" in paths  # the requests went out: the first check was off
-    assert "/target" not in paths  # the redirect was dropped, not followed
+    assert "/page" in pages.paths()  # the requests went out: the first check was off
+    assert "/target" not in pages.paths()  # the redirect was dropped, not followed
     assert not result.ok and result.path is None
     assert (result.problem or "").startswith("refused ")
     assert "was answered from 127.0.0.1" in (result.problem or "")
@@ -206,9 +188,9 @@ def test_an_answer_from_a_private_peer_is_dropped(tmp_path: Path):
 
 
 def test_a_source_that_allows_private_networks_is_crawled(tmp_path: Path):
-    with site() as (base, paths):
+    with site() as (base, pages):
         source = feed_source([f"{base}/page"], allow_private_network=True)
         result = crawl_source(source, tmp_path)
-    assert paths == ["/robots.txt", "/page"]
+    assert pages.paths() == ["/robots.txt", "/page"]
     assert result.pages == 1  # the page reached the spider (which finds it no feed)
     assert "refused" not in (tmp_path / "guarded.log").read_text()

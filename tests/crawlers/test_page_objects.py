@@ -2,8 +2,6 @@
 page_object crawls with it."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from tests.conftest import FIXTURES
 from veille.checks import CHECKS
 from veille.core.config import Source
 from veille.core.record import read_mentions
+from veille.demo.server import HTML, Page, SavedPages, serve
 
 CASES = sorted((FIXTURES / "page_objects").glob("*/*.expected.json"))
 
@@ -65,34 +64,19 @@ def test_page_object_source_is_checked():
 def test_crawl_with_a_page_object(tmp_path: Path):
     page = (FIXTURES / "page_objects" / "stackexchange.com" / "german-wurde-war.html").read_bytes()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path.startswith("/questions/10376/")
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(page if found else b"")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
+    target = "/questions/10376/when-to-use-wurde-versus-war"
+    with serve(SavedPages({target: Page(HTML, page)})) as served:
+        base = served.base_url
         source = Source.model_validate(
             {
                 "id": "german-se",
                 "kind": "page_object",
                 "page_object": "stackexchange",  # a local copy: not the site's domain
-                "start_urls": [f"{base}/questions/10376/when-to-use-wurde-versus-war"],
+                "start_urls": [base + target],
                 "allow_private_network": True,
             }
         )
         result = crawl_source(source, tmp_path)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert result.ok, result.problem
     mentions = list(read_mentions(result.path))
     assert len(mentions) == 21

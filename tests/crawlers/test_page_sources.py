@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.local_server import serve
 from veille.checks import load_checked_model
 from veille.core.config import ConfigError, Source, SourcesFile
 from veille.core.record import Mention, read_mentions
+from veille.demo.server import NOT_FOUND, Page, Request
 
 LEMON_TREE = "/2020/04/lemon-tree/"  # WordPress: an article and 25 comments
 EMISSIONS = "/2020/01/emissions/"  # a news article without comments
@@ -41,11 +41,11 @@ class Site:
     def answered(self, status: int) -> set[str]:
         return {path for path, code in self.requests if code == status and path != "/robots.txt"}
 
-    def answer(self, path: str, request: BaseHTTPRequestHandler) -> tuple[int, bytes, str]:
-        if path not in self.pages:
-            return 404, b"not found", "text/plain"
-        body, content_type = self.pages[path]
-        return 200, body, f"{content_type}; charset=utf-8"
+    def answer(self, request: Request) -> Page:
+        if request.target not in self.pages:
+            return NOT_FOUND
+        body, content_type = self.pages[request.target]
+        return Page(f"{content_type}; charset=utf-8", body)
 
 
 @pytest.fixture
