@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
 
 from veille.core.jsonl import read_jsonl
 from veille.core.record import SENTIMENT_LABELS
@@ -36,28 +38,16 @@ def predictions(probabilities: np.ndarray, gold: list[str]) -> list[str]:
     return [SENTIMENT_LABELS[int(i)] for i in probabilities.argmax(axis=1)]
 
 
-def macro_f1(gold: list[str], predicted: list[str]) -> float:
-    labels = sorted(set(gold))
-    scores = []
-    for label in labels:
-        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
-        fp = sum(p == label and g != label for g, p in zip(gold, predicted, strict=True))
-        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return sum(scores) / len(scores) if scores else 0.0
-
-
 def figures(probabilities: np.ndarray, gold: list[str]) -> dict[str, float | int]:
+    """Accuracy and macro-F1, the mean F1 over the labels the gold set holds."""
     predicted = predictions(probabilities, gold)
-    accuracy = (
-        sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold) if gold else 0.0
-    )
+    if not gold:
+        return {"n": 0, "accuracy": 0.0, "macro_f1": 0.0}
+    macro_f1 = f1_score(gold, predicted, labels=sorted(set(gold)), average="macro", zero_division=0)
     return {
         "n": len(gold),
-        "accuracy": round(accuracy, 4),
-        "macro_f1": round(macro_f1(gold, predicted), 4),
+        "accuracy": round(float(accuracy_score(gold, predicted)), 4),
+        "macro_f1": round(float(macro_f1), 4),
     }
 
 
@@ -70,17 +60,7 @@ def stratified_sample(rows: list[dict[str, str]], limit: int, seed: int) -> list
     """Exactly `limit` rows (or all, when fewer), keeping each label's share."""
     if len(rows) <= limit:
         return rows
-    by_label: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        by_label.setdefault(row["label"], []).append(row)
-    shares = {label: limit * len(group) / len(rows) for label, group in by_label.items()}
-    quotas = {label: int(share) for label, share in shares.items()}
-    # Largest remainders get the rows that rounding down left over.
-    by_remainder = sorted(shares, key=lambda label: (quotas[label] - shares[label], label))
-    for label in by_remainder[: limit - sum(quotas.values())]:
-        quotas[label] += 1
-    rng = random.Random(seed)
-    picked = []
-    for label in sorted(by_label):
-        picked += rng.sample(by_label[label], quotas[label])
-    return picked
+    picked, _ = train_test_split(
+        rows, train_size=limit, stratify=[row["label"] for row in rows], random_state=seed
+    )
+    return list(picked)
