@@ -5,7 +5,7 @@ Data: ../shared/data/timeseries/nab (NAB realTweets: tweets a 5 minutes naming a
 and the anomaly windows NAB's labellers marked, windows.json). Every method is run as
 each 5-minute point arrives; a point's count is known when its 5 minutes end, so an
 alert's time is its point's time plus 5 minutes (plus 1 hour for clock-hour buckets).
-- veille: `warehouse.backtest.series_alerts` with `--bucket 1h`, as `veille alerts
+- veille: `warehouse.alerts.backtest.series_alerts` with `--bucket 1h`, as `veille alerts
   backtest` runs it: each point's last hour (a sliding sum), expected = median of the
   same hour on each of the last 14 days, spread = IQR / 1.349 of the last 14 days'
   log-departures (these volumes are far above 30 an hour, where Veille takes the noise
@@ -42,8 +42,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from warehouse.alerts import THRESHOLDS
-from warehouse.backtest import read_series, series_alerts
+from warehouse.alerts.backtest import read_series, series_alerts
+from warehouse.alerts.rules import THRESHOLDS
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "timeseries" / "nab"

@@ -77,7 +77,7 @@ def veille_pipeline() -> None:
         from veille.core.config import config_dir
         from veille.core.home import veille_home, warehouse_path
         from veille.pipeline import read_crawl_results, source_health_step
-        from warehouse.alert_email import smtp_settings
+        from warehouse.mail import smtp_settings
 
         home = veille_home()
         operator = load_checked_config(config_dir(None)).sources.operator
@@ -141,7 +141,7 @@ def veille_pipeline() -> None:
         from veille.core.config import config_dir
         from veille.core.home import veille_home, warehouse_path
         from veille.pipeline import alert_step
-        from warehouse.alert_email import smtp_settings
+        from warehouse.mail import smtp_settings
 
         home = veille_home()
         brands = load_checked_config(config_dir(None)).brands

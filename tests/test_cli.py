@@ -125,6 +125,11 @@ def test_alerts_backtest_prints_json_lines():
         assert alert["at"].startswith("2015-")
     # The labelled anomaly of 2015-03-04 (NAB window 03-03 04:37 to 03-04 13:37) is caught.
     assert any("2015-03-03T04:37" <= a["at"] <= "2015-03-04T13:37" for a in alerts)
+    # What was replayed goes to stderr, stdout keeping only the JSON lines.
+    assert (
+        f"{len(alerts)} alerts: replayed 15,902 points of Twitter_volume_AAPL.csv (volume), "
+        "2015-02-26 21:42 to 2015-04-23 02:47, one every 5 minutes; sensitivity balanced"
+    ) in result.stderr
 
 
 def test_sources_check_good_and_bad(demo_config: Path, tmp_path: Path):

@@ -207,7 +207,7 @@ def test_a_brand_name_with_a_line_break_is_reported(tmp_path: Path, name: str):
 
 
 def test_a_brand_name_with_mathtext_is_accepted(tmp_path: Path):
-    # Drawn literally in the chart (warehouse/alert_email.py), so nothing to refuse.
+    # Drawn literally in the chart (warehouse/alerts/emails.py), so nothing to refuse.
     write(tmp_path / "sources.yaml", GOOD_SOURCES)
     write(tmp_path / "brands.yaml", "brands:\n  - name: '$\\frac$ Ca$h'\n    queries: [cash]\n")
     assert load_checked_config(tmp_path).brands.brands[0].name == "$\\frac$ Ca$h"

@@ -158,3 +158,18 @@ def test_backtest_replays_a_brand_over_the_demo_warehouse(first_run):
     finally:
         con.close()
     assert [alerts[0]["at"][:10]] == [str(day) for (day,) in sent]
+    assert re.search(r"^1 alert: replayed Fibrelia's \d+ days with mentions", result.stderr, re.M)
+    # A brand with no alert in its history says so, and what was replayed.
+    calm = subprocess.run(
+        [sys.executable, "-m", "veille.cli", "alerts", "backtest", "--brand", "Kalio",
+         "--config", str(REPO / "veille" / "demo" / "config")],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+        env={**os.environ, "VEILLE_HOME": str(home / "demo")},
+    )  # fmt: skip
+    assert calm.returncode == 0 and calm.stdout == ""
+    assert re.search(
+        r"^0 alerts: replayed Kalio's \d+ days with mentions in the warehouse, "
+        r"\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d; sensitivity balanced, at least 5 mentions",
+        calm.stderr,
+        re.M,
+    ), calm.stderr

@@ -13,7 +13,7 @@ from veille.core.config import BrandsFile
 from veille.core.record import write_mentions
 from veille.demo.run import free_port
 from veille.pipeline import alert_step, load_step, score_step
-from warehouse.alert_email import SmtpSettings
+from warehouse.mail import SmtpSettings
 
 BRANDS = BrandsFile.model_validate(
     {

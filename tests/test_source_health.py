@@ -23,7 +23,7 @@ from veille.core.record import read_mentions
 from veille.demo.server import Page, Request
 from veille.pipeline import new_run_dir, source_health_step
 from warehouse.access import open_warehouse
-from warehouse.alert_email import SmtpSettings
+from warehouse.mail import SmtpSettings
 
 ARTICLES = 20
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ from veille.core.record import Mention, read_mentions, write_mentions
 if TYPE_CHECKING:
     from nlp.moderation import ModerationHeads
     from veille.core.config import OperatorSettings
-    from warehouse.alert_email import Delivery
+    from warehouse.alerts.emails import Delivery
     from warehouse.source_health import SourceHealth
 
 
@@ -102,8 +102,8 @@ def source_health_step(
     its pages again. A source that has failed `operator.failures_before_email` runs in a
     row is emailed to the operator, once a streak."""
     from crawlers.state import pending_update
-    from warehouse.alert_email import SmtpSettings
     from warehouse.db import writer
+    from warehouse.mail import SmtpSettings
     from warehouse.source_health import check_streaks, no_posts_problem, record_runs
 
     run_id = run_dir.name
@@ -326,112 +326,14 @@ def alert_step(
     lookback_days: int = 3,
     log: Log = print,
 ) -> list[Delivery]:
-    """Detect reputation drops over the last `lookback_days` (in each brand's buckets,
-    daily or hourly), store them in the alert history (the outbox), and email each one
-    not yet sent (saved as .eml too), or, for brands with `digest: true`, the day's
-    digest. An alert already sent is not sent again; one whose sending failed is retried
-    on the next run.
+    """The alerts of the last `lookback_days` detected, stored and sent (see
+    warehouse.alerts.step.run_alerts), their emails saved under the data folder."""
+    from warehouse.alerts.step import run_alerts
 
-    Each brand and each alert is on its own: one that fails (its detection, its email's
-    building or sending) is logged with its brand and the reason and returned with
-    `problem` set (`Delivery.failed`), its alert stays pending in the outbox, and the
-    others go on."""
-    from warehouse.alert_email import (
-        Delivery,
-        SmtpSettings,
-        deliver_alert,
-        deliver_digests,
-        not_built,
-        safe_summary,
-    )
-    from warehouse.alerts import (
-        BrandAlert,
-        detect_brand_alerts,
-        pending_alerts,
-        previous_alerts,
-        read_buckets,
-        record_alert,
-    )
-    from warehouse.db import writer
-
-    settings = smtp or SmtpSettings.from_env()
-    deliveries: list[Delivery] = []
-    with writer(db_path) as con:
-        needed = {"day"} | {b.alerts.bucket for b in brands.brands if b.role == "brand"}
-        frames = {bucket: read_buckets(con, bucket) for bucket in sorted(needed)}
-        if frames["day"].empty:
-            log("alert: no mentions in the warehouse yet")
-            return []
-        last_day = as_of or max(frames["day"]["day"])
-        since = last_day - timedelta(days=lookback_days - 1)
-        new_ids: set[str] = set()
-        found: list[tuple[BrandAlert, str]] = []  # in the days looked at, sent or not
-        for brand in brands.brands:
-            if brand.role != "brand":
-                continue
-            try:
-                # Alerts of the days looked at again are found again (same ids), not
-                # cooled down.
-                earlier = [a for a in previous_alerts(con, brand.name) if a.date() < since]
-                for alert in detect_brand_alerts(
-                    frames[brand.alerts.bucket],
-                    brand.name,
-                    since=since,
-                    bucket=brand.alerts.bucket,
-                    sensitivity=brand.alerts.sensitivity,
-                    min_volume=brand.alerts.min_volume,
-                    previous_alerts=earlier,
-                ):
-                    how = "digest" if brand.alerts.digest else "email"
-                    if record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC), how):
-                        new_ids.add(alert.alert_id)
-                    found.append((alert, how))
-            except Exception as err:  # the other brands are still checked
-                problem = (
-                    f"alerts not checked ({type(err).__name__}: {err}); the next run tries again"
-                )
-                log(f"alert: {brand.name}: FAILED, {problem}")
-                deliveries.append(
-                    Delivery("", brand.name, f"{brand.name}: alerts not checked", None,
-                             sent=False, problem=problem)
-                )  # fmt: skip
-        # The outbox: the alerts of the days looked at, and every one an earlier run left
-        # pending, however old.
-        seen = {alert.alert_id for alert, _ in found}
-        outbox = pending_alerts(con)
-        unsent = {alert.alert_id for alert, _ in outbox}
-        pending = [(alert, how) for alert, how in outbox if alert.alert_id not in seen]
-        digest = []
-        for alert, how in [*pending, *found]:
-            try:
-                frame = frames.get(alert.bucket)
-                if frame is None:  # the brand has changed buckets since: read them
-                    frame = frames[alert.bucket] = read_buckets(con, alert.bucket)
-                if how == "digest":
-                    if alert.alert_id in unsent:
-                        digest.append((alert, frame))
-                    continue
-                delivery = deliver_alert(con, alert, frame, settings, emails_dir(home))
-            except Exception as err:  # it stays pending; the other alerts go on
-                delivery = Delivery(alert.alert_id, alert.brand, safe_summary(alert), None,
-                                    sent=False, problem=not_built(err))  # fmt: skip
-            new = ", new" if alert.alert_id in new_ids else ""
-            log(f"alert: {delivery.summary} ({delivery.state}{new})")
-            deliveries.append(delivery)
-        try:
-            digested = deliver_digests(
-                con, digest, settings, emails_dir(home), datetime.now(UTC).date()
-            )
-        except Exception as err:  # every digest alert stays pending
-            digested = [Delivery(alert.alert_id, alert.brand, safe_summary(alert), None, sent=False,
-                                 problem=not_built(err), digest=True)
-                        for alert, _ in digest]  # fmt: skip
-        for delivery in digested:
-            log(f"alert: {delivery.summary} ({delivery.state})")
-            deliveries.append(delivery)
-    if not deliveries:
-        log("alert: no reputation drop detected")
-    return deliveries
+    return run_alerts(
+        db_path, brands, emails_dir(home), smtp=smtp, as_of=as_of,
+        lookback_days=lookback_days, log=log,
+    )  # fmt: skip
 
 
 # --- the whole run -----------------------------------------------------------------

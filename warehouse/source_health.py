@@ -23,7 +23,7 @@ from veille.core.crawl_result import CrawlResult
 
 if TYPE_CHECKING:
     from veille.core.config import OperatorSettings
-    from warehouse.alert_email import SmtpSettings
+    from warehouse.mail import SmtpSettings
 
 
 @dataclass
@@ -173,7 +173,7 @@ def check_streaks(
     """Each source's streak of failed runs; for each that has reached
     `operator.failures_before_email` without an email yet, the operator's email: saved as
     .eml, sent, then marked sent on this run's row (a failed send is retried next run)."""
-    from warehouse.alert_email import save_email, send_email
+    from warehouse.mail import save_email, send_email
 
     healths = []
     for result in results:

@@ -20,9 +20,11 @@ from veille.core.config import BrandsFile
 from veille.core.record import write_mentions
 from veille.demo.run import free_port
 from veille.pipeline import alert_step, load_step
-from warehouse.alert_email import SmtpSettings, chart_png
-from warehouse.alerts import BrandAlert, record_alert
+from warehouse.alerts.emails import chart_png
+from warehouse.alerts.rules import BrandAlert
+from warehouse.alerts.store import record_alert
 from warehouse.db import writer
+from warehouse.mail import SmtpSettings
 
 
 @dataclass

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from veille.demo.run import Inbox
-from warehouse.alert_email import AlertItem, SmtpSettings, build_alert_email, send_email
-from warehouse.alerts import BrandAlert, detect_brand_alerts, volume_alerts
-from warehouse.backtest import SeriesError, backtest_csv, read_series, series_alerts
+from warehouse.alerts.backtest import SeriesError, backtest_csv, read_series, series_alerts
+from warehouse.alerts.emails import AlertItem, build_alert_email
+from warehouse.alerts.rules import BrandAlert, detect_brand_alerts, volume_alerts
+from warehouse.mail import SmtpSettings, send_email
 
 END = date(2026, 11, 24)
 
@@ -99,7 +100,7 @@ def test_backtest_csv_and_its_errors(tmp_path: Path):
     rows = ["timestamp,value"] + [f"2026-01-{d:02d} 00:00:00,{10 + d % 3}" for d in range(1, 29)]
     rows.append("2026-01-29 00:00:00,60")
     path.write_text("\n".join(rows) + "\n")
-    alerts = backtest_csv(path, baseline_days=14)
+    alerts = backtest_csv(path, baseline_days=14).alerts
     assert [a["at"] for a in alerts] == ["2026-01-29T00:00:00"]
     assert alerts[0]["direction"] == "up"
     path.write_text("timestamp,value\n2026-01-01,3\nnot a date,4\n")

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_cli import veille
-from warehouse.backtest import SeriesError, backtest_csv
+from warehouse.alerts.backtest import SeriesError, backtest_csv
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -53,7 +53,7 @@ def test_times_in_summer_and_winter_offsets_are_one_series(tmp_path: Path):
     rows = ["timestamp,value"]
     rows += [f"2026-03-{d:02d}T00:00:00+01:00,{10 + d % 3}" for d in range(1, 29)]
     rows += ["2026-03-29T00:00:00+01:00,11", "2026-03-30T00:00:00+02:00,60"]
-    alerts = backtest_csv(write(tmp_path, "\n".join(rows) + "\n"), baseline_days=14)
+    alerts = backtest_csv(write(tmp_path, "\n".join(rows) + "\n"), baseline_days=14).alerts
     assert [a["direction"] for a in alerts] == ["up"]
 
 
@@ -98,7 +98,7 @@ def histories(draw: st.DrawFn) -> str:
 def test_any_history_gives_alerts_or_a_clear_error(tmp_path: Path, text: str, bucket: str | None):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
-        alerts = backtest_csv(write(tmp_path, text), bucket=bucket)
+        alerts = backtest_csv(write(tmp_path, text), bucket=bucket).alerts
     except SeriesError as err:
         assert str(err)
     else:

@@ -173,7 +173,8 @@ def test_topic_trends_week_over_week(tmp_path: Path):
 
 
 def test_alert_history_says_sent_or_pending(tmp_path: Path):
-    from warehouse.alerts import detect_brand_alerts, read_buckets, record_alert
+    from warehouse.alerts.rules import detect_brand_alerts
+    from warehouse.alerts.store import read_buckets, record_alert
     from warehouse.db import writer
 
     mentions = [mention(i, "Fibrelia", "positive", 30 - i % 28) for i in range(60)]

@@ -4,32 +4,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from veille.checks import load_checked_model
 from veille.cli.common import UsageError
 from veille.core.config import BRANDS_FILE, BrandsFile, config_dir
 from veille.core.home import veille_home
 
+if TYPE_CHECKING:
+    from warehouse.alerts.backtest import Backtest
+
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from warehouse.backtest import SeriesError, backtest_brand, backtest_csv
+    from warehouse.alerts.backtest import SeriesError
 
     try:
-        alerts = _backtest(args, backtest_brand, backtest_csv)
+        backtest = _backtest(args)
     except SeriesError as err:
         raise UsageError(str(err)) from err
-    for alert in alerts:
+    for alert in backtest.alerts:
         print(json.dumps(alert, ensure_ascii=False))
+    # On stderr: stdout holds only the JSON lines, for scripts.
+    print(backtest.summary(), file=sys.stderr)
     return 0
 
 
-def _backtest(args: argparse.Namespace, backtest_brand: Any, backtest_csv: Any) -> list[Any]:
+def _backtest(args: argparse.Namespace) -> Backtest:
+    from warehouse.alerts.backtest import backtest_brand, backtest_csv
+
     if args.series is not None:
         if args.brand:
             raise UsageError("give either SERIES.csv or --brand, not both")
-        alerts = backtest_csv(
+        return backtest_csv(
             args.series,
             metric=args.metric,
             sensitivity=args.sensitivity,
@@ -38,13 +46,11 @@ def _backtest(args: argparse.Namespace, backtest_brand: Any, backtest_csv: Any) 
             bucket=args.bucket,
             min_value=args.min_value,
         )
-    elif args.brand:
+    if args.brand:
         # Only brands.yaml matters here: sources.yaml may need a crawl's environment.
         brands = load_checked_model(config_dir(args.config) / BRANDS_FILE, BrandsFile)
-        alerts = backtest_brand(veille_home(), brands, args.brand)
-    else:
-        raise UsageError("give a SERIES.csv file or --brand NAME")
-    return alerts
+        return backtest_brand(veille_home(), brands, args.brand)
+    raise UsageError("give a SERIES.csv file or --brand NAME")
 
 
 def register(commands: Any) -> None:

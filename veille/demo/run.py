@@ -66,7 +66,7 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
 
 def run_demo(home: Path, *, reset: bool = False, as_of: datetime | None = None) -> int:
     from veille.demo.site import DemoSite
-    from warehouse.alert_email import SmtpSettings
+    from warehouse.mail import SmtpSettings
 
     if reset and home.exists():
         shutil.rmtree(home)

@@ -22,9 +22,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -327,106 +325,3 @@ def bucket_rows(frame: pd.DataFrame, brand: str, bucket: str) -> pd.DataFrame:
     else:
         rows["start"] = pd.to_datetime(rows["hour_start"])
     return rows.sort_values("start").reset_index(drop=True)
-
-
-def read_buckets(con: duckdb.DuckDBPyConnection, bucket: str = "day") -> pd.DataFrame:
-    """`daily_brand_sentiment` or `hourly_brand_sentiment`, with `day` as dates (DuckDB
-    hands pandas timestamps)."""
-    if bucket not in BUCKETS:
-        raise ValueError(f"bucket {bucket!r}: choose one of {', '.join(BUCKETS)}")
-    view = "daily_brand_sentiment" if bucket == "day" else "hourly_brand_sentiment"
-    frame = con.execute(f"SELECT * FROM {view}").df()
-    frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    return frame
-
-
-def driving_posts(
-    con: duckdb.DuckDBPyConnection, alert: BrandAlert, limit: int = 5
-) -> list[dict[str, Any]]:
-    """The posts most negative about the brand, from the alert's bucket on."""
-    frame = con.execute(
-        "SELECT source_id, author, published_at, text, url, thread_title, sentiment_score "
-        "FROM brand_mentions WHERE brand = ? AND timezone('UTC', published_at) >= ? "
-        "AND sentiment = 'negative' ORDER BY sentiment_score, published_at LIMIT ?",
-        [alert.brand, alert.start, limit],
-    ).df()
-    return frame.to_dict("records")
-
-
-def growing_topics(
-    con: duckdb.DuckDBPyConnection, alert: BrandAlert, limit: int = 3
-) -> list[dict[str, Any]]:
-    """The brand's topics that grew most in the alert's week (view topic_trends)."""
-    frame = con.execute(
-        "SELECT topic, mentions, growth FROM topic_trends WHERE brand = ? "
-        "AND week = CAST(date_trunc('week', CAST(? AS DATE)) AS DATE) AND growth > 0 "
-        "ORDER BY growth DESC, topic LIMIT ?",
-        [alert.brand, alert.day, limit],
-    ).df()
-    return frame.to_dict("records")
-
-
-def previous_alerts(con: duckdb.DuckDBPyConnection, brand: str) -> list[datetime]:
-    """The bucket starts of the brand's alerts in the history."""
-    rows = con.execute(
-        "SELECT day, hour FROM alerts WHERE brand = ? ORDER BY day, hour", [brand]
-    ).fetchall()
-    return [datetime.combine(day, time(hour or 0)) for day, hour in rows]
-
-
-_STORED_FIELDS = ("brand", "day", "hour", "mentions", "negative", "net_sentiment",
-                  "baseline_net", "baseline_negative", "net_z", "volume_z",
-                  "reputation_index", "baseline_index", "index_z")  # fmt: skip
-
-
-def pending_alerts(con: duckdb.DuckDBPyConnection) -> list[tuple[BrandAlert, str]]:
-    """Every alert of the history whose email has not gone out, oldest first, with its
-    delivery (email or digest): the outbox, whatever the run that raised it."""
-    rows = con.execute(
-        f"SELECT {', '.join(_STORED_FIELDS)}, delivery FROM alerts WHERE sent_at IS NULL "
-        "ORDER BY day, hour, brand"
-    ).fetchall()
-    return [
-        (BrandAlert(**dict(zip(_STORED_FIELDS, row[:-1], strict=True))), row[-1] or "email")
-        for row in rows
-    ]
-
-
-def record_alert(
-    con: duckdb.DuckDBPyConnection,
-    alert: BrandAlert,
-    recipients: list[str],
-    now: datetime,
-    delivery: str = "email",
-) -> bool:
-    """Store the alert in the history (the outbox: it is sent from there); False when it
-    was already there. `delivery`: "email" (its own) or "digest" (the day's digest)."""
-    inserted = con.execute(
-        "INSERT INTO alerts (alert_id, brand, day, hour, metrics, mentions, negative, "
-        "net_sentiment, baseline_net, net_z, baseline_negative, volume_z, reputation_index, "
-        "baseline_index, index_z, summary, detected_at, recipients, delivery) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT DO NOTHING RETURNING 1",
-        [
-            alert.alert_id,
-            alert.brand,
-            alert.day,
-            alert.hour,
-            alert.metrics,
-            alert.mentions,
-            alert.negative,
-            alert.net_sentiment,
-            alert.baseline_net,
-            alert.net_z,
-            alert.baseline_negative,
-            alert.volume_z,
-            alert.reputation_index,
-            alert.baseline_index,
-            alert.index_z,
-            alert.summary(),
-            now,
-            recipients,
-            delivery,
-        ],
-    ).fetchall()
-    return bool(inserted)

@@ -4,6 +4,7 @@ own past before trusting it."""
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,17 +13,24 @@ import pandas as pd
 
 from veille.core.config import BrandsFile
 from veille.core.home import warehouse_in_use
-from warehouse.alerts import (
-    THRESHOLDS,
-    SeriesAlert,
-    detect_brand_alerts,
-    read_buckets,
-    volume_alerts,
-)
+from warehouse.alerts.rules import THRESHOLDS, SeriesAlert, detect_brand_alerts, volume_alerts
+from warehouse.alerts.store import read_buckets
 
 
 class SeriesError(ValueError):
     """A history file that cannot be read as timestamp,value."""
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """The alerts a replay raised (JSON-ready), and what was replayed, in words."""
+
+    alerts: list[dict[str, Any]]
+    replayed: str
+
+    def summary(self) -> str:
+        count = len(self.alerts)
+        return f"{count} alert{'' if count == 1 else 's'}: replayed {self.replayed}"
 
 
 # The replay works on the series at its regular step, missing points filled with zeros:
@@ -180,16 +188,17 @@ def backtest_csv(
     cooldown_hours: float = 24.0,
     bucket: str | None = None,
     min_value: float = 5.0,
-) -> list[dict[str, Any]]:
+) -> Backtest:
+    series = read_series(path)
     alerts = series_alerts(
-        read_series(path),
+        series,
         bucket=bucket,
         sensitivity=sensitivity,
         baseline_days=baseline_days,
         cooldown_hours=cooldown_hours,
         min_value=min_value,
     )
-    return [
+    rows = [
         {
             "at": alert.at.isoformat(),
             "direction": alert.direction,
@@ -200,9 +209,28 @@ def backtest_csv(
         }
         for alert in alerts
     ]
+    replayed = (
+        f"{len(series):,} points of {path.name} ({metric}), {_span(series.index)}, one every "
+        f"{_duration(_step(series))}{f', summed over sliding {bucket} buckets' if bucket else ''}; "
+        f"sensitivity {sensitivity}"
+    )
+    return Backtest(rows, replayed)
 
 
-def backtest_brand(home: Path, brands: BrandsFile, name: str) -> list[dict[str, Any]]:
+def _span(times: Any) -> str:
+    return f"{times[0]:%Y-%m-%d %H:%M} to {times[-1]:%Y-%m-%d %H:%M}"
+
+
+def _duration(step: pd.Timedelta) -> str:
+    """A step in words: "5 minutes", "hour", "day", "90 seconds"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, rest = divmod(step.total_seconds(), size)
+        if count and not rest:
+            return unit if count == 1 else f"{count:.0f} {unit}s"
+    return str(step)
+
+
+def backtest_brand(home: Path, brands: BrandsFile, name: str) -> Backtest:
     """The brand's alerts over its whole history in the warehouse, with its brands.yaml
     settings (sensitivity, minimum volume, daily or hourly buckets)."""
     from warehouse.db import connect
@@ -216,26 +244,38 @@ def backtest_brand(home: Path, brands: BrandsFile, name: str) -> list[dict[str, 
         frame = read_buckets(con, brand.alerts.bucket)
     finally:
         con.close()
-    if frame[frame["brand"] == name].empty:
-        return []
+    rows = frame[frame["brand"] == name]
+    settings = brand.alerts
+    if rows.empty:
+        return Backtest([], f"nothing: no mention of {name} in the warehouse yet")
+    days = sorted(rows["day"])
+    buckets = "days" if settings.bucket == "day" else "hours"
+    replayed = (
+        f"{name}'s {len(rows):,} {buckets} with mentions in the warehouse, {days[0]} to "
+        f"{days[-1]}; sensitivity {settings.sensitivity}, at least {settings.min_volume} "
+        "mentions a bucket (brands.yaml)"
+    )
     alerts = detect_brand_alerts(
         frame,
         name,
         since=date.min,
         bucket=brand.alerts.bucket,
-        sensitivity=brand.alerts.sensitivity,
-        min_volume=brand.alerts.min_volume,
+        sensitivity=settings.sensitivity,
+        min_volume=settings.min_volume,
     )
-    return [
-        {
-            "at": alert.start.isoformat(),
-            "bucket": alert.bucket,
-            "direction": "down",
-            "metrics": alert.metrics,
-            "summary": alert.summary(),
-            "net_z": alert.net_z,
-            "volume_z": alert.volume_z,
-            "index_z": alert.index_z,
-        }
-        for alert in alerts
-    ]
+    return Backtest(
+        [
+            {
+                "at": alert.start.isoformat(),
+                "bucket": alert.bucket,
+                "direction": "down",
+                "metrics": alert.metrics,
+                "summary": alert.summary(),
+                "net_z": alert.net_z,
+                "volume_z": alert.volume_z,
+                "index_z": alert.index_z,
+            }
+            for alert in alerts
+        ],
+        replayed,
+    )

@@ -1,0 +1,119 @@
+"""The run's alert step: detect (rules), store (store: the outbox), then send (emails)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from veille.core.config import BrandsFile
+from veille.core.progress import Log
+from warehouse.alerts.emails import (
+    Delivery,
+    deliver_alert,
+    deliver_digests,
+    not_built,
+    safe_summary,
+)
+from warehouse.alerts.rules import BrandAlert, detect_brand_alerts
+from warehouse.alerts.store import pending_alerts, previous_alerts, read_buckets, record_alert
+from warehouse.db import writer
+from warehouse.mail import SmtpSettings
+
+
+def run_alerts(
+    db_path: Path,
+    brands: BrandsFile,
+    emails_dir: Path,
+    *,
+    smtp: Any = None,
+    as_of: date | None = None,
+    lookback_days: int = 3,
+    log: Log = print,
+) -> list[Delivery]:
+    """Detect reputation drops over the last `lookback_days` (in each brand's buckets,
+    daily or hourly), store them in the alert history (the outbox), and email each one
+    not yet sent (saved as .eml in `emails_dir` too), or, for brands with `digest: true`, the day's
+    digest. An alert already sent is not sent again; one whose sending failed is retried
+    on the next run.
+
+    Each brand and each alert is on its own: one that fails (its detection, its email's
+    building or sending) is logged with its brand and the reason and returned with
+    `problem` set (`Delivery.failed`), its alert stays pending in the outbox, and the
+    others go on."""
+    settings = smtp or SmtpSettings.from_env()
+    deliveries: list[Delivery] = []
+    with writer(db_path) as con:
+        needed = {"day"} | {b.alerts.bucket for b in brands.brands if b.role == "brand"}
+        frames = {bucket: read_buckets(con, bucket) for bucket in sorted(needed)}
+        if frames["day"].empty:
+            log("alert: no mentions in the warehouse yet")
+            return []
+        last_day = as_of or max(frames["day"]["day"])
+        since = last_day - timedelta(days=lookback_days - 1)
+        new_ids: set[str] = set()
+        found: list[tuple[BrandAlert, str]] = []  # in the days looked at, sent or not
+        for brand in brands.brands:
+            if brand.role != "brand":
+                continue
+            try:
+                # Alerts of the days looked at again are found again (same ids), not
+                # cooled down.
+                earlier = [a for a in previous_alerts(con, brand.name) if a.date() < since]
+                for alert in detect_brand_alerts(
+                    frames[brand.alerts.bucket],
+                    brand.name,
+                    since=since,
+                    bucket=brand.alerts.bucket,
+                    sensitivity=brand.alerts.sensitivity,
+                    min_volume=brand.alerts.min_volume,
+                    previous_alerts=earlier,
+                ):
+                    how = "digest" if brand.alerts.digest else "email"
+                    if record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC), how):
+                        new_ids.add(alert.alert_id)
+                    found.append((alert, how))
+            except Exception as err:  # the other brands are still checked
+                problem = (
+                    f"alerts not checked ({type(err).__name__}: {err}); the next run tries again"
+                )
+                log(f"alert: {brand.name}: FAILED, {problem}")
+                deliveries.append(
+                    Delivery("", brand.name, f"{brand.name}: alerts not checked", None,
+                             sent=False, problem=problem)
+                )  # fmt: skip
+        # The outbox: the alerts of the days looked at, and every one an earlier run left
+        # pending, however old.
+        seen = {alert.alert_id for alert, _ in found}
+        outbox = pending_alerts(con)
+        unsent = {alert.alert_id for alert, _ in outbox}
+        pending = [(alert, how) for alert, how in outbox if alert.alert_id not in seen]
+        digest = []
+        for alert, how in [*pending, *found]:
+            try:
+                frame = frames.get(alert.bucket)
+                if frame is None:  # the brand has changed buckets since: read them
+                    frame = frames[alert.bucket] = read_buckets(con, alert.bucket)
+                if how == "digest":
+                    if alert.alert_id in unsent:
+                        digest.append((alert, frame))
+                    continue
+                delivery = deliver_alert(con, alert, frame, settings, emails_dir)
+            except Exception as err:  # it stays pending; the other alerts go on
+                delivery = Delivery(alert.alert_id, alert.brand, safe_summary(alert), None,
+                                    sent=False, problem=not_built(err))  # fmt: skip
+            new = ", new" if alert.alert_id in new_ids else ""
+            log(f"alert: {delivery.summary} ({delivery.state}{new})")
+            deliveries.append(delivery)
+        try:
+            digested = deliver_digests(con, digest, settings, emails_dir, datetime.now(UTC).date())
+        except Exception as err:  # every digest alert stays pending
+            digested = [Delivery(alert.alert_id, alert.brand, safe_summary(alert), None, sent=False,
+                                 problem=not_built(err), digest=True)
+                        for alert, _ in digest]  # fmt: skip
+        for delivery in digested:
+            log(f"alert: {delivery.summary} ({delivery.state})")
+            deliveries.append(delivery)
+    if not deliveries:
+        log("alert: no reputation drop detected")
+    return deliveries
