@@ -4,7 +4,7 @@ here, so that the time can be read against the page's size.
 
 Two ways in the same run:
 - now: extract_page as it is: descendant steps taken from the outermost nodes only
-  (crawlers/extract/presets.py, descendant_parts), trafilatura reading at most
+  (crawlers/extract/xpath.py, descendant_parts), trafilatura reading at most
   MAIN_TEXT_MAX_CHARS of the page (crawlers/extract/page.py, within_budget);
 - before (`--before`): each selector handed whole to libxml2 and trafilatura given the
   whole page, as the extraction did until then (its time grows with the square of the
@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from crawlers.extract import page as page_module
-from crawlers.extract import presets
+from crawlers.extract import xpath
 from crawlers.reader import extract_page
 
 MB = 1_000_000
@@ -99,18 +99,18 @@ PAGES: dict[str, tuple[Callable[[int], str], str]] = {
 @contextmanager
 def as_before() -> Iterator[None]:
     """Selectors evaluated whole by libxml2 and no budget on trafilatura's input."""
-    compiled, budget = presets._compiled, page_module.MAIN_TEXT_MAX_CHARS
+    compiled, budget = xpath._compiled, page_module.MAIN_TEXT_MAX_CHARS
 
     def whole(expression: str) -> tuple[object, tuple[object, ...]]:
         xpath, _ = compiled(expression)
         return xpath, (xpath,)
 
-    presets._compiled = whole  # type: ignore[assignment]
+    xpath._compiled = whole  # type: ignore[assignment]
     page_module.MAIN_TEXT_MAX_CHARS = 10**12
     try:
         yield
     finally:
-        presets._compiled = compiled
+        xpath._compiled = compiled
         page_module.MAIN_TEXT_MAX_CHARS = budget
 
 

@@ -84,7 +84,9 @@ import trafilatura
 from crawlers.extract.dates import parse_date
 from crawlers.extract.generic import generic_posts, reads_like_a_thread
 from crawlers.extract.page import parse_html
-from crawlers.extract.presets import ExtractedPost, build_preset, preset_names
+from crawlers.extract.post import ExtractedPost
+from crawlers.extract.preset_spec import preset_names
+from crawlers.extract.presets import build_preset
 from crawlers.extract.shown_dates import DATE_TEXT
 from crawlers.reader import extract_page
 from veille.core.record import SESSION_PARAMS

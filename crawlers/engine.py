@@ -9,7 +9,7 @@ from typing import Protocol
 
 from parsel import Selector
 
-from crawlers.extract.presets import ExtractedPost
+from crawlers.extract.post import ExtractedPost
 
 
 class Engine(Protocol):

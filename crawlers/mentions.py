@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from crawlers.extract.page import PageExtraction
-from crawlers.extract.presets import ExtractedPost
+from crawlers.extract.post import ExtractedPost
 from veille.core.config import Source
 from veille.core.record import Mention, canonical_url, make_mention_id
 

@@ -16,8 +16,10 @@ from crawlers.engine import Engine
 from crawlers.extract.dates import at_offset, shown_offset
 from crawlers.extract.declared import link_base, page_language
 from crawlers.extract.generic import NAME, generic_posts, reads_like_a_thread
+from crawlers.extract.links import absolute_url
 from crawlers.extract.page import PageExtraction, page_extraction, page_text, parse_html
-from crawlers.extract.presets import ExtractedPost, Preset, _joined, detect_preset, get_preset
+from crawlers.extract.post import ExtractedPost
+from crawlers.extract.presets import Preset, detect_preset, get_preset
 from crawlers.page_objects import PageObject, page_object_for
 
 
@@ -32,7 +34,7 @@ class GenericEngine(PageObject):
         found = page.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").get()
         if not found:
             return None
-        following = _joined(link_base(page, url), found.strip())
+        following = absolute_url(link_base(page, url), found.strip())
         return following if following and following.startswith(("http://", "https://")) else None
 
     def posts(

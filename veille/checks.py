@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from crawlers.extract.presets import PresetError, build_preset
+from crawlers.extract.preset_spec import PresetError
+from crawlers.extract.presets import build_preset
 from crawlers.page_objects import page_object_for, page_object_named, registered
 from nlp.language import known_language
 from nlp.query import QueryError, parse_query

@@ -67,12 +67,8 @@ from parsel import Selector
 
 from crawlers.extract.dates import parse_iso
 from crawlers.extract.declared import link_base, page_language
-from crawlers.extract.presets import (
-    ExtractedPost,
-    _joined,
-    _without_session,
-    element_text,
-)
+from crawlers.extract.links import absolute_url, without_session
+from crawlers.extract.post import ExtractedPost
 from crawlers.extract.shown_dates import (
     DATE_PROPS,
     DATE_TEXT,
@@ -83,6 +79,7 @@ from crawlers.extract.shown_dates import (
     one_line,
     own_text,
 )
+from crawlers.extract.text import element_text
 
 NAME = "generic"
 
@@ -529,7 +526,7 @@ def _author_of(
                 link = next(iter(element.xpath("ancestor::a[@href][1]")), None)
             href = link.get("href") if link is not None else None
             if name and len(name) <= 80:
-                return name, _without_session(_joined(url, href)), element
+                return name, without_session(absolute_url(url, href)), element
     declared = next(
         (one_line(block.get(name)) for name in _AUTHOR_ATTRIBUTES if block.get(name)), None
     )
@@ -544,7 +541,7 @@ def _author_of(
             name = one_line(element.text_content())
             if declared and declared.casefold() != name.casefold():
                 continue
-            return name, _without_session(_joined(url, href)), element
+            return name, without_session(absolute_url(url, href)), element
     if declared and _is_name(declared):
         return declared, None, None
     for element in elements:
@@ -572,7 +569,7 @@ def _author_of(
                 name = _name_text(element)
             if _is_name(name):
                 href = link.get("href") if link is not None else None
-                return name, _without_session(_joined(url, href)), element
+                return name, without_session(absolute_url(url, href)), element
     return None, None, None
 
 
@@ -827,7 +824,7 @@ def _evidence(block: _Block) -> set[HtmlElement]:
             href = element.get("href") if element.tag == "a" else None
             if (
                 href
-                and _without_session(_joined(block.url, href)) == block.author_url
+                and without_session(absolute_url(block.url, href)) == block.author_url
                 and not _in_quote(element, block.element)
             ):
                 found.add(element)
@@ -1106,7 +1103,7 @@ def _json_ld_posts(root: HtmlElement, url: str, timezone: str) -> list[Extracted
                 position=len(posts) + 1,
                 text="\n".join(line.strip() for line in text.splitlines() if line.strip()),
                 author=author,
-                author_url=_joined(url, author_url),
+                author_url=absolute_url(url, author_url),
                 published_at=published,
                 date_text=date if isinstance(date, str) else None,
             )

@@ -20,7 +20,8 @@ from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from crawlers.extract.dates import parse_date, parse_iso
-from crawlers.extract.presets import ExtractedPost, select
+from crawlers.extract.post import ExtractedPost
+from crawlers.extract.xpath import select
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from crawlers.extract.presets import ExtractedPost
+from crawlers.extract.post import ExtractedPost
 
 _REGISTRY: dict[str, type[PageObject]] = {}
 

@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from parsel import Selector
 
 from crawlers.extract.dates import parse_iso
-from crawlers.extract.presets import ExtractedPost, element_text
+from crawlers.extract.post import ExtractedPost
+from crawlers.extract.text import element_text
 from crawlers.page_objects import PageObject, handles
 
 

@@ -14,7 +14,8 @@ from scrapy.http import Response
 
 from crawlers.engine import Engine
 from crawlers.extract.page import ExtractionError, PageExtraction
-from crawlers.extract.presets import ExtractedPost, Preset, build_preset
+from crawlers.extract.post import ExtractedPost
+from crawlers.extract.presets import Preset, build_preset
 from crawlers.mentions import post_mention
 from crawlers.page_objects import page_object_for, page_object_named
 from crawlers.reader import extract_page

@@ -7,7 +7,7 @@ import pytest
 
 from crawlers.extract.dates import parse_date
 from crawlers.extract.page import ExtractionError
-from crawlers.extract.presets import element_text
+from crawlers.extract.text import element_text
 from crawlers.reader import extract_page
 from tests.conftest import FIXTURES
 

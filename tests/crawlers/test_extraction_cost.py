@@ -12,9 +12,10 @@ import pytest
 from lxml import etree
 
 from crawlers.extract import page as page_module
-from crawlers.extract import presets
+from crawlers.extract import xpath
 from crawlers.extract.page import parse_html
-from crawlers.extract.presets import detect_preset, get_preset, select
+from crawlers.extract.presets import detect_preset, get_preset
+from crawlers.extract.xpath import select
 from crawlers.reader import extract_page
 
 URL = "https://forum.example.fr/viewtopic.php?t=1"
@@ -92,10 +93,10 @@ def evaluations(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int
             seen.append((self.path, sum(1 for _ in node.iter())))
             return self._xpath(node, **variables)
 
-    monkeypatch.setattr(presets.etree, "XPath", Recording)
-    presets._compiled.cache_clear()
+    monkeypatch.setattr(xpath.etree, "XPath", Recording)
+    xpath._compiled.cache_clear()
     yield seen
-    presets._compiled.cache_clear()
+    xpath._compiled.cache_clear()
 
 
 def test_no_descendant_step_is_taken_from_many_nodes_of_a_large_page(evaluations):

@@ -17,13 +17,8 @@ import pytest
 from bench.forums import HARVEST_FETCH, Score, load_pages, page_bytes, score_posts
 from crawlers.extract.dates import at_offset, shown_offset
 from crawlers.extract.page import PageExtraction, parse_html
-from crawlers.extract.presets import (
-    PresetError,
-    build_preset,
-    detect_preset,
-    get_preset,
-    preset_names,
-)
+from crawlers.extract.preset_spec import PresetError, preset_names
+from crawlers.extract.presets import build_preset, detect_preset, get_preset
 from crawlers.reader import extract_page
 from tests.conftest import FIXTURES, REPO
 

@@ -64,7 +64,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from crawlers.extract.page import ExtractionError
-    from crawlers.extract.presets import PresetError
+    from crawlers.extract.preset_spec import PresetError
+    from crawlers.extract.xpath import SelectorError
     from crawlers.reader import extract_page
 
     if not args.file.is_file():
@@ -81,7 +82,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             language=args.language,
             generic=args.generic,
         )
-    except (ExtractionError, PresetError) as err:
+    except (ExtractionError, PresetError, SelectorError) as err:
         raise UsageError(str(err)) from err
     print(json.dumps(page.to_contract(), ensure_ascii=False, indent=1))
     return 0
