@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,8 @@ from nlp.common import MODELS_DIR
 from nlp.evaluation import read_labelled as read_sentiment
 from veille.core.jsonl import read_jsonl
 from veille.core.record import FLAG_THRESHOLD, MODERATION_FLAGS
+
+log = logging.getLogger(__name__)
 
 TOXIC_LABELS = ("hateful", "offensive", "toxic")  # the positive label of each data file
 FLAGS = MODERATION_FLAGS
@@ -220,7 +223,6 @@ def train_heads(
     sentiment_dir: Path,
     out: Path,
     model: Any,
-    log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Fit every head of HEADS on all of its file and its language's civil posts, with
     `model`'s pooled vectors (a FinetunedSentiment); write the arrays and their card;
@@ -236,9 +238,9 @@ def train_heads(
         labelled = read_toxicity_file(path, spec.data)
         if spec.language not in civil:
             texts = read_civil(sentiment_dir, spec.language)
-            log(f"{spec.language}: {len(texts)} civil posts")
+            log.info(f"{spec.language}: {len(texts)} civil posts")
             civil[spec.language] = normalise(model.predict_with_vectors(texts)[1])
-        log(f"{spec.language} {spec.flag}: {len(labelled.texts)} posts from {spec.data}")
+        log.info(f"{spec.language} {spec.flag}: {len(labelled.texts)} posts from {spec.data}")
         features = normalise(model.predict_with_vectors(labelled.texts)[1])
         coef, intercept = fit_head(*with_civil(features, labelled.toxic, civil[spec.language]))
         key = f"{spec.language}.{spec.flag}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import random
 import time
@@ -30,8 +31,9 @@ import numpy as np
 from nlp.common import softmax
 from nlp.evaluation import dev_files, figures, read_labelled, stratified_sample
 from nlp.torch_encoder import run_layers
-from veille.core.progress import Log
 from veille.core.record import SENTIMENT_LABELS
+
+log = logging.getLogger(__name__)
 
 MODEL_NAME = "veille-sentiment-e5-ft"
 
@@ -82,7 +84,7 @@ class SentimentHead:
 
 
 def _frozen_states(
-    encoder: Any, tokenizer: Any, texts: list[str], settings: FinetuneSettings, log: Log
+    encoder: Any, tokenizer: Any, texts: list[str], settings: FinetuneSettings
 ) -> list[np.ndarray]:
     """The frozen bottom's output for each text (fp16, one array of tokens × hidden)."""
     import torch
@@ -107,8 +109,8 @@ def _frozen_states(
                 states[i] = hidden[row, : len(encoded[i])].to(torch.float16).numpy()
             if time.monotonic() - last > 30:
                 last = time.monotonic()
-                log(f"  frozen layers: {start + len(batch)}/{len(texts)} texts")
-    log(f"  frozen layers: {len(texts)} texts in {time.monotonic() - started:.0f} s")
+                log.info(f"  frozen layers: {start + len(batch)}/{len(texts)} texts")
+    log.info(f"  frozen layers: {len(texts)} texts in {time.monotonic() - started:.0f} s")
     return states
 
 
@@ -196,7 +198,6 @@ def finetune(
     dev_dir: Path | None,
     out_path: Path,
     settings: FinetuneSettings,
-    log: Log = print,
     extra_rows: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Train the top layers and head; write them (fp16 safetensors) and a model card
@@ -238,14 +239,12 @@ def finetune(
     if extra_rows:
         train_rows += extra_rows
         data.append({"file": "analyst corrections", "train": len(extra_rows), "held_out": 0})
-    log(f"fine-tuning on {len(train_rows)} texts, {len(held_rows)} held out")
+    log.info(f"fine-tuning on {len(train_rows)} texts, {len(held_rows)} held out")
     index = {label: i for i, label in enumerate(SENTIMENT_LABELS)}
     train_y = np.array([index[r["label"]] for r in train_rows])
     held_y = np.array([index[r["label"]] for r in held_rows])
-    train_states = _frozen_states(
-        encoder, tokenizer, [r["text"] for r in train_rows], settings, log
-    )
-    held_states = _frozen_states(encoder, tokenizer, [r["text"] for r in held_rows], settings, log)
+    train_states = _frozen_states(encoder, tokenizer, [r["text"] for r in train_rows], settings)
+    held_states = _frozen_states(encoder, tokenizer, [r["text"] for r in held_rows], settings)
 
     model = TopModel(encoder, settings)
     counts = np.bincount(train_y, minlength=len(SENTIMENT_LABELS)).astype(np.float64)
@@ -289,7 +288,7 @@ def finetune(
             total += loss.item()
             if time.monotonic() - last > 60:
                 last = time.monotonic()
-                log(
+                log.info(
                     f"  epoch {epoch + 1}: {number}/{len(batches)} batches, "
                     f"loss {total / number:.3f}"
                 )
@@ -300,7 +299,7 @@ def finetune(
         held_figures = figures(softmax(logits), [SENTIMENT_LABELS[i] for i in held_y])
         history.append({"epoch": epoch + 1, "train_loss": round(total / len(batches), 4),
                         "held_out_loss": round(held_loss, 4), **held_figures})  # fmt: skip
-        log(
+        log.info(
             f"epoch {epoch + 1}: train loss {total / len(batches):.3f}, held-out loss "
             f"{held_loss:.3f}, macro-F1 {held_figures['macro_f1']:.3f} "
             f"({time.monotonic() - epoch_started:.0f} s)"
@@ -316,7 +315,7 @@ def finetune(
     model.layers.load_state_dict(best["layers"])
     model.head.load_state_dict(best["head"])
     temperature = fit_temperature(best["logits"], held_y)
-    log(f"best epoch {best['epoch']}; temperature {temperature:.3f}")
+    log.info(f"best epoch {best['epoch']}; temperature {temperature:.3f}")
 
     tensors = {f"layers.{k}": v.to(torch.float16).contiguous() for k, v in best["layers"].items()}
     tensors |= {f"head.{k}": v.to(torch.float16).contiguous() for k, v in best["head"].items()}
@@ -350,7 +349,9 @@ def finetune(
             probabilities = scorer.predict_proba([r["text"] for r in rows])
             result = figures(probabilities, [r["label"] for r in rows])
             name = str(path.relative_to(dev_dir))
-            log(f"  {name}: accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}")
+            log.info(
+                f"  {name}: accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}"
+            )
             dev[name] = result
         card["dev"] = dev
         out_path.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,8 +21,10 @@ from sklearn.linear_model import LogisticRegression
 from nlp.encoder import ENCODER_NAME, cached_encode
 from nlp.evaluation import dev_files, figures, read_labelled, stratified_sample
 from nlp.sentiment import DEFAULT_HEAD, SentimentModel
-from veille.core.progress import Log, every
+from veille.core.progress import every
 from veille.core.record import SENTIMENT_LABELS
+
+log = logging.getLogger(__name__)
 
 MODEL_NAME = "veille-sentiment-e5-lr"
 
@@ -36,7 +39,6 @@ def train(
     seed: int = 0,
     c: float = 1.0,
     cache_dir: Path,
-    log: Log = print,
 ) -> dict[str, object]:
     files = dev_files(train_dir)
     if not files:
@@ -47,11 +49,11 @@ def train(
     for path in files:
         rows = stratified_sample(read_labelled(path), max_per_dataset, seed)
         started = time.monotonic()
-        log(f"encoding {path.relative_to(train_dir)}: {len(rows)} texts")
+        log.info(f"encoding {path.relative_to(train_dir)}: {len(rows)} texts")
         chunks.append(
             cached_encode([r["text"] for r in rows], cache_dir, every(log, "  ", seconds=15))
         )
-        log(f"  done in {time.monotonic() - started:.0f} s")
+        log.info(f"  done in {time.monotonic() - started:.0f} s")
         data.append(
             {
                 "file": str(path.relative_to(train_dir)),
@@ -61,7 +63,7 @@ def train(
             }
         )
         labels += [r["label"] for r in rows]
-    log(f"fitting logistic regression on {len(labels)} vectors")
+    log.info(f"fitting logistic regression on {len(labels)} vectors")
     classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed)
     classifier.fit(np.vstack(chunks), labels)
     out_head.parent.mkdir(parents=True, exist_ok=True)
@@ -88,13 +90,13 @@ def train(
     }
     out_head.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
     if dev_dir is not None:
-        card["dev"] = evaluate_dev(out_head, dev_dir, dev_limit, cache_dir, log)
+        card["dev"] = evaluate_dev(out_head, dev_dir, dev_limit, cache_dir)
         out_head.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
     return card
 
 
 def evaluate_dev(
-    head: Path, dev_dir: Path, limit: int, cache_dir: Path, log: Log = print
+    head: Path, dev_dir: Path, limit: int, cache_dir: Path
 ) -> dict[str, dict[str, float | int]]:
     """Accuracy and macro-F1 on each dev file (a fixed random subset of `limit` rows)."""
     model = SentimentModel(head)
@@ -104,6 +106,6 @@ def evaluate_dev(
         vectors = cached_encode([r["text"] for r in rows], cache_dir, every(log, "  ", seconds=15))
         result = figures(model.probabilities_from_vectors(vectors), [r["label"] for r in rows])
         name = str(path.relative_to(dev_dir))
-        log(f"  {name}: accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}")
+        log.info(f"  {name}: accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}")
         results[name] = result
     return results

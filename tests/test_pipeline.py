@@ -51,16 +51,16 @@ def test_alert_waits_while_smtp_is_down_then_goes_out_once(tmp_path: Path, smtp)
     inbox, port = smtp
     home = tmp_path / "home"
     db = home / "veille.duckdb"
-    load_step(crisis_batch(tmp_path / "batch.jsonl"), db, log=lambda _: None)
+    load_step(crisis_batch(tmp_path / "batch.jsonl"), db)
 
     down = SmtpSettings(host="127.0.0.1", port=free_port(), timeout_s=5)
-    first = alert_step(db, BRANDS, home, smtp=down, log=lambda _: None)
+    first = alert_step(db, BRANDS, home, smtp=down)
     assert len(first) == 1 and not first[0].sent
     assert "stays pending" in (first[0].problem or "")
     assert first[0].email_path is not None and first[0].email_path.exists()
 
     up = SmtpSettings(host="127.0.0.1", port=port)
-    second = alert_step(db, BRANDS, home, smtp=up, log=lambda _: None)
+    second = alert_step(db, BRANDS, home, smtp=up)
     assert [d.alert_id for d in second] == [first[0].alert_id]
     assert second[0].sent_now and len(inbox.messages) == 1
     received = message_from_bytes(inbox.messages[0], policy=policy.default)
@@ -70,7 +70,7 @@ def test_alert_waits_while_smtp_is_down_then_goes_out_once(tmp_path: Path, smtp)
     assert "Topics that grew this week:" in plain
     assert re.search(r"- panne réseau: \d+ posts \(\+\d+\)", plain)
 
-    third = alert_step(db, BRANDS, home, smtp=up, log=lambda _: None)
+    third = alert_step(db, BRANDS, home, smtp=up)
     assert third[0].sent and not third[0].sent_now
     assert len(inbox.messages) == 1
 
@@ -88,16 +88,16 @@ def test_digest_brands_get_one_email_a_day_with_all_their_alerts(tmp_path: Path,
     )  # fmt: skip
     home = tmp_path / "home"
     db = home / "veille.duckdb"
-    load_step(crisis_batch(tmp_path / "a.jsonl", "Fibrelia", 0), db, log=lambda _: None)
-    load_step(crisis_batch(tmp_path / "b.jsonl", "Kalio", 1000), db, log=lambda _: None)
+    load_step(crisis_batch(tmp_path / "a.jsonl", "Fibrelia", 0), db)
+    load_step(crisis_batch(tmp_path / "b.jsonl", "Kalio", 1000), db)
 
     down = SmtpSettings(host="127.0.0.1", port=free_port(), timeout_s=5)
-    first = alert_step(db, brands, home, smtp=down, log=lambda _: None)
+    first = alert_step(db, brands, home, smtp=down)
     assert sorted(d.brand for d in first) == ["Fibrelia", "Kalio"]
     assert all(d.digest and not d.sent and "stays pending" in (d.problem or "") for d in first)
 
     up = SmtpSettings(host="127.0.0.1", port=port)
-    second = alert_step(db, brands, home, smtp=up, log=lambda _: None)
+    second = alert_step(db, brands, home, smtp=up)
     assert all(d.sent_now for d in second) and len(second) == 2
     assert len(inbox.messages) == 1  # one digest for both brands
     received = message_from_bytes(inbox.messages[0], policy=policy.default)
@@ -109,7 +109,7 @@ def test_digest_brands_get_one_email_a_day_with_all_their_alerts(tmp_path: Path,
     assert html.count("net sentiment fell to -1.00") == 2
     assert len([p for p in received.walk() if p.get_content_type() == "image/png"]) == 2
 
-    third = alert_step(db, brands, home, smtp=up, log=lambda _: None)
+    third = alert_step(db, brands, home, smtp=up)
     assert [d.sent_now for d in third] == [] and len(inbox.messages) == 1
 
 
@@ -117,16 +117,16 @@ def test_an_alert_pending_for_longer_than_the_lookback_still_goes_out_once(tmp_p
     inbox, port = smtp
     home = tmp_path / "home"
     db = home / "veille.duckdb"
-    load_step(crisis_batch(tmp_path / "batch.jsonl"), db, log=lambda _: None)
+    load_step(crisis_batch(tmp_path / "batch.jsonl"), db)
     down = SmtpSettings(host="127.0.0.1", port=free_port(), timeout_s=5)
-    [pending] = alert_step(db, BRANDS, home, smtp=down, log=lambda _: None)
+    [pending] = alert_step(db, BRANDS, home, smtp=down)
     assert not pending.sent
     # A week later (SMTP was down all along), the crisis is out of the days looked at.
     later = date.today() + timedelta(days=7)
     up = SmtpSettings(host="127.0.0.1", port=port)
-    [sent] = alert_step(db, BRANDS, home, smtp=up, as_of=later, log=lambda _: None)
+    [sent] = alert_step(db, BRANDS, home, smtp=up, as_of=later)
     assert sent.alert_id == pending.alert_id and sent.sent_now and len(inbox.messages) == 1
-    assert alert_step(db, BRANDS, home, smtp=up, as_of=later, log=lambda _: None) == []
+    assert alert_step(db, BRANDS, home, smtp=up, as_of=later) == []
     assert len(inbox.messages) == 1
 
 
@@ -144,9 +144,9 @@ def test_scored_posts_carry_moderation_flags_into_the_moderation_queue(tmp_path:
         mention.language, mention.author = language, f"user{n}"
         mentions.append(mention)
     write_mentions(tmp_path / "matched.jsonl", mentions)
-    scored = score_step(tmp_path / "matched.jsonl", tmp_path / "scored.jsonl", log=lambda _: None)
+    scored = score_step(tmp_path / "matched.jsonl", tmp_path / "scored.jsonl")
     db = tmp_path / "w.duckdb"
-    load_step(scored, db, log=lambda _: None, brands=BRANDS)
+    load_step(scored, db, brands=BRANDS)
     con = duckdb.connect(str(db), read_only=True)
     queue = con.execute(
         "SELECT mention_id, flags, prob_hate IS NULL FROM moderation_queue ORDER BY mention_id"

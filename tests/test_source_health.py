@@ -122,7 +122,7 @@ def health(
     smtp = SmtpSettings(port=port, sender="veille@test.example")
     operator = operator or OperatorSettings(email="ops@example.org")
     [state] = source_health_step(
-        [result], run_dir, home / "veille.duckdb", operator, home, smtp=smtp, log=lambda _: None
+        [result], run_dir, home / "veille.duckdb", operator, home, smtp=smtp
     )
     return run_dir.name, state
 

@@ -81,7 +81,7 @@ def iphone_thread() -> list[Mention]:
 def select(tmp_path: Path, posts: list[Mention], brands_file: BrandsFile) -> dict[str, Mention]:
     crawl = tmp_path / "crawl" / "forum-phones.jsonl"
     write_mentions(crawl, posts)
-    out = select_step([crawl], brands_file, tmp_path / "mentions.jsonl", log=lambda _: None)
+    out = select_step([crawl], brands_file, tmp_path / "mentions.jsonl")
     return {m.text: m for m in read_mentions(out)}
 
 

@@ -9,6 +9,7 @@ through the scheduler.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -19,7 +20,7 @@ from crawlers.run import crawl_source
 from veille.core.config import BrandsFile, Config, Source
 from veille.core.crawl_result import CrawlResult
 from veille.core.home import emails_dir, runs_dir, state_dir, warehouse_path
-from veille.core.progress import Log, every
+from veille.core.progress import every
 from veille.core.record import Mention, read_mentions, write_mentions
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from veille.core.config import OperatorSettings
     from warehouse.alerts.emails import Delivery
     from warehouse.source_health import SourceHealth
+
+log = logging.getLogger(__name__)
 
 
 def new_run_dir(home: Path, now: datetime | None = None) -> Path:
@@ -40,29 +43,29 @@ def new_run_dir(home: Path, now: datetime | None = None) -> Path:
 
 
 def crawl_step(
-    source: Source, run_dir: Path, contact: str | None, home: Path | None, log: Log = print
+    source: Source, run_dir: Path, contact: str | None, home: Path | None
 ) -> CrawlResult:
     """Crawl one source into `run_dir/crawl/<id>.jsonl` (in a subprocess); with a home,
     incrementally from the state the last crawl left there."""
-    log(f"crawl {source.id}: {', '.join(source.start_urls) or 'sitemaps'}")
+    log.info(f"crawl {source.id}: {', '.join(source.start_urls) or 'sitemaps'}")
     state = state_dir(home) if home is not None else None
     result = crawl_source(source, run_dir / "crawl", contact=contact, state_dir=state)
     if result.ok:
         unchanged = (
             f", {result.unchanged} unchanged since the last crawl" if result.unchanged else ""
         )
-        log(
+        log.info(
             f"crawl {source.id}: {result.posts} posts from {result.pages} pages{unchanged} "
             f"in {result.seconds:.1f} s"
         )
         if result.read_in_part:
-            log(
+            log.info(
                 f"crawl {source.id}: {result.read_in_part} pages so large that their main "
                 "text was read from their first 1,000,000 characters (their posts all were)"
             )
     else:
         kept = f" ({result.posts} posts kept)" if result.posts else ""
-        log(f"crawl {source.id}: FAILED, {result.problem}{kept}")
+        log.info(f"crawl {source.id}: FAILED, {result.problem}{kept}")
     save_crawl_result(result, run_dir)
     return result
 
@@ -93,7 +96,6 @@ def source_health_step(
     home: Path,
     *,
     smtp: Any = None,
-    log: Log = print,
 ) -> list[SourceHealth]:
     """Record what each crawl of this run fetched and found (table `source_runs`, view
     `source_health`), whether or not the rest of the run gets through. A crawl that found
@@ -114,7 +116,7 @@ def source_health_step(
             if problem is not None and result.path is not None:
                 result.problem = problem
                 pending_update(result.path).unlink(missing_ok=True)
-                log(f"crawl {result.source_id}: FAILED, {problem}")
+                log.info(f"crawl {result.source_id}: FAILED, {problem}")
                 save_crawl_result(result, run_dir)
         record_runs(con, run_id, results)
         healths = check_streaks(con, run_id, results, operator, settings, emails_dir(home))
@@ -123,22 +125,20 @@ def source_health_step(
             continue
         said = f"source {health.source_id}: failed runs in a row: {health.failed_in_a_row}"
         if health.email_problem:
-            log(f"{said}; {health.email_problem}")
+            log.info(f"{said}; {health.email_problem}")
         elif health.emailed_now:
-            log(f"{said}; operator emailed ({health.email_path})")
+            log.info(f"{said}; operator emailed ({health.email_path})")
         elif health.failed_in_a_row >= operator.failures_before_email and operator.email is None:
-            log(f"{said}; no operator to email (operator.email in sources.yaml)")
+            log.info(f"{said}; no operator to email (operator.email in sources.yaml)")
         else:
-            log(said)
+            log.info(said)
     return healths
 
 
 # --- select: language and brands ---------------------------------------------------
 
 
-def select_step(
-    crawl_files: list[Path], brands: BrandsFile, out_path: Path, log: Log = print
-) -> Path:
+def select_step(crawl_files: list[Path], brands: BrandsFile, out_path: Path) -> Path:
     """Posts that match a brand, with their language and matched terms. A post seen
     twice (the same id on two pages) is kept once.
 
@@ -211,14 +211,14 @@ def select_step(
             mention.language = language(mention)
     count = write_mentions(out_path, seen.values())
     by_context = f" ({in_context} by their thread only)" if in_context else ""
-    log(f"select: {count} of {total} crawled posts mention a brand{by_context}")
+    log.info(f"select: {count} of {total} crawled posts mention a brand{by_context}")
     return out_path
 
 
 # --- score -------------------------------------------------------------------------
 
 
-def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
+def score_step(in_path: Path, out_path: Path) -> Path:
     """Sentiment of every mention, and what it says about each brand it names, with the
     model's name and version; moderation flags; the topic vectors, in a file beside the
     output that the load reads (warehouse/topics.py)."""
@@ -228,11 +228,11 @@ def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
 
     mentions = list(read_mentions(in_path))
     model = load_sentiment_model()
-    log(f"score: {len(mentions)} mentions with {model.name} {model.version}")
-    moderation = moderation_heads(model, log)
+    log.info(f"score: {len(mentions)} mentions with {model.name} {model.version}")
+    moderation = moderation_heads(model)
     topics = model.gives_topic_vectors
     if not topics:
-        log(f"topics: none, {model.name} gives no topic vectors")
+        log.info(f"topics: none, {model.name} gives no topic vectors")
     vectors = score_mentions(
         mentions,
         model,
@@ -247,29 +247,27 @@ def score_step(in_path: Path, out_path: Path, log: Log = print) -> Path:
     return out_path
 
 
-def moderation_heads(model: Any, log: Log) -> ModerationHeads | None:
+def moderation_heads(model: Any) -> ModerationHeads | None:
     """The moderation heads that read this sentiment model's vectors, or None (said in
     the log: sentiment is scored all the same)."""
     from nlp.moderation import load_moderation
 
     if not model.gives_vectors:
-        log(f"moderation: no flags, {model.name} gives no vectors the heads read")
+        log.info(f"moderation: no flags, {model.name} gives no vectors the heads read")
         return None
     try:
         heads = load_moderation(model.version)
     except (FileNotFoundError, ValueError) as err:
-        log(f"moderation: no flags: {err}")
+        log.info(f"moderation: no flags: {err}")
         return None
-    log(f"moderation: flags with {heads.name} {heads.version}")
+    log.info(f"moderation: flags with {heads.name} {heads.version}")
     return heads
 
 
 # --- load --------------------------------------------------------------------------
 
 
-def load_step(
-    in_path: Path, db_path: Path, log: Log = print, brands: BrandsFile | None = None
-) -> dict[str, int]:
+def load_step(in_path: Path, db_path: Path, brands: BrandsFile | None = None) -> dict[str, int]:
     """Validate the batch and load it; rows that fail the checks are quarantined. The
     brands (and their competitors, for share of voice) are recorded with it."""
     from nlp import duplicates
@@ -280,12 +278,12 @@ def load_step(
     report = load_mentions(
         in_path, db_path, brands, copies=duplicates, topic_index=TopicIndex.from_rows
     )
-    log(
+    log.info(
         f"load: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.quarantined} quarantined → {db_path}"
     )
     if report.topics is not None:
-        log(
+        log.info(
             f"topics: {report.topics.joined} posts given a topic, {report.topics.founded} new "
             f"topics, {report.topics.pending} posts waiting for one"
         )
@@ -300,7 +298,7 @@ def load_step(
 # --- remember: the crawl state moves forward ---------------------------------------
 
 
-def remember_step(crawl_files: list[Path], home: Path, log: Log = print) -> int:
+def remember_step(crawl_files: list[Path], home: Path) -> int:
     """Once the crawled posts are stored (after the load), each crawl's updated state
     becomes its source's, so the next run asks only for what changed. Before this, a
     failed or killed run leaves the state as it was and the next one fetches the same
@@ -309,7 +307,7 @@ def remember_step(crawl_files: list[Path], home: Path, log: Log = print) -> int:
 
     committed = sum(commit_crawl(path, state_dir(home)) for path in crawl_files)
     if committed:
-        log(f"crawl state: {committed} sources will resume from this run")
+        log.info(f"crawl state: {committed} sources will resume from this run")
     return committed
 
 
@@ -324,7 +322,6 @@ def alert_step(
     smtp: Any = None,
     as_of: date | None = None,
     lookback_days: int = 3,
-    log: Log = print,
 ) -> list[Delivery]:
     """The alerts of the last `lookback_days` detected, stored and sent (see
     warehouse.alerts.step.run_alerts), their emails saved under the data folder."""
@@ -332,7 +329,7 @@ def alert_step(
 
     return run_alerts(
         db_path, brands, emails_dir(home), smtp=smtp, as_of=as_of,
-        lookback_days=lookback_days, log=log,
+        lookback_days=lookback_days,
     )  # fmt: skip
 
 
@@ -359,31 +356,33 @@ class RunReport:
         )
 
 
-def run_pipeline(config: Config, home: Path, *, smtp: Any = None, log: Log = print) -> RunReport:
+def run_pipeline(config: Config, home: Path, *, smtp: Any = None) -> RunReport:
     """Every step, in one process (the crawls in subprocesses, one at a time)."""
     run_dir = new_run_dir(home)
     db_path = warehouse_path(home)
     report = RunReport(run_dir=run_dir, db_path=db_path)
     contact = config.sources.user_agent_contact
     for source in config.sources.sources:
-        report.crawls.append(crawl_step(source, run_dir, contact, home, log))
+        report.crawls.append(crawl_step(source, run_dir, contact, home))
     # Recorded before the rest: a run stopped later (a busy warehouse, a kill) still
     # counts in each source's health.
     report.health = source_health_step(
-        report.crawls, run_dir, db_path, config.sources.operator, home, smtp=smtp, log=log
+        report.crawls, run_dir, db_path, config.sources.operator, home, smtp=smtp
     )
     # A failed source whose crawl still found posts (most pages failed, not all) has
     # them stored; its crawl state is not kept (crawlers/run.py).
     crawled = [r.path for r in report.crawls if r.path is not None and (r.ok or r.posts)]
     if crawled:
-        selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl", log)
-        scored = score_step(selected, run_dir / "scored.jsonl", log)
-        report.load = load_step(scored, db_path, log, config.brands)
-        remember_step(crawled, home, log)
+        selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl")
+        scored = score_step(selected, run_dir / "scored.jsonl")
+        report.load = load_step(scored, db_path, config.brands)
+        remember_step(crawled, home)
     else:
-        log(f"no source could be crawled: nothing to load; see the logs in {run_dir / 'crawl'}")
+        log.info(
+            f"no source could be crawled: nothing to load; see the logs in {run_dir / 'crawl'}"
+        )
     if db_path.exists():  # alerts left pending by an earlier run still go out
-        report.alerts = alert_step(db_path, config.brands, home, smtp=smtp, log=log)
+        report.alerts = alert_step(db_path, config.brands, home, smtp=smtp)
     (run_dir / "report.json").write_text(
         json.dumps(
             {

@@ -113,7 +113,6 @@ def test_training_writes_a_head_and_its_model_card(tmp_path: Path):
         max_per_dataset=40,
         dev_limit=30,
         cache_dir=tmp_path / "cache",
-        log=lambda _: None,
     )
     assert [d["rows"] for d in card["training_data"]] == [40, 40]
     assert set(card["dev"]) == {"en_yelp_sample.jsonl", "fr_deft2017_val_sample.jsonl"}
@@ -123,7 +122,7 @@ def test_training_writes_a_head_and_its_model_card(tmp_path: Path):
     # Same data, same seed: the same head.
     again = train(
         FIXTURES / "sentiment_train", None, tmp_path / "again.npz",
-        max_per_dataset=40, cache_dir=tmp_path / "cache", log=lambda _: None,
+        max_per_dataset=40, cache_dir=tmp_path / "cache",
     )  # fmt: skip
     assert again["version"] == card["version"]
 
@@ -140,7 +139,7 @@ def test_finetune_trains_a_small_model_that_loads_and_repeats(tmp_path: Path):
     model_dir = cached_model_dir(veille_home())
     out = tmp_path / "small.safetensors"
     card = finetune(model_dir, FIXTURES / "sentiment_train", FIXTURES / "sentiment", out,
-                    settings, log=lambda _: None)  # fmt: skip
+                    settings)  # fmt: skip
     assert card["settings"]["depth"] == 2 and set(card["dev"]) == {
         "en_yelp_sample.jsonl", "fr_deft2017_val_sample.jsonl",
     }  # fmt: skip
@@ -150,5 +149,5 @@ def test_finetune_trains_a_small_model_that_loads_and_repeats(tmp_path: Path):
     rows = model.predict_proba(["Génial, merci !", "Service client injoignable."])
     assert rows.shape == (2, 3) and np.allclose(rows.sum(axis=1), 1)
     again = finetune(model_dir, FIXTURES / "sentiment_train", None, tmp_path / "again.safetensors",
-                     settings, log=lambda _: None)  # fmt: skip
+                     settings)  # fmt: skip
     assert again["version"] == card["version"]

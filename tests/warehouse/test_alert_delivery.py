@@ -4,6 +4,7 @@ cannot be emailed does not stop the others; brand names are drawn literally."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -87,7 +88,7 @@ def crisis(path: Path, brand: str, first_id: int) -> Path:
 def warehouse(tmp_path: Path, *names: str) -> Path:
     db = tmp_path / "home" / "veille.duckdb"
     for k, name in enumerate(names):
-        load_step(crisis(tmp_path / f"{k}.jsonl", name, 1000 * k), db, log=lambda _: None)
+        load_step(crisis(tmp_path / f"{k}.jsonl", name, 1000 * k), db)
     return db
 
 
@@ -104,7 +105,7 @@ def test_an_email_the_server_accepted_is_sent_once_though_it_answers_quit_with_4
     home = tmp_path / "home"
     handler = Server(quit_reply="421 4.3.0 closing, busy")
     with smtp_server(handler) as smtp:
-        runs = [alert_step(db, brands("Fibrelia"), home, smtp=smtp, log=lambda _: None)
+        runs = [alert_step(db, brands("Fibrelia"), home, smtp=smtp)
                 for _ in range(3)]  # fmt: skip
     assert len(handler.messages) == 1  # was 3: the 421 made it "not sent", so resent
     [first], [second], [third] = runs
@@ -120,15 +121,17 @@ def test_an_email_the_server_refused_stays_pending_and_goes_out_on_the_next_run(
     home = tmp_path / "home"
     handler = Server(data_reply="451 4.3.0 try again later")
     with smtp_server(handler) as smtp:
-        [refused] = alert_step(db, brands("Fibrelia"), home, smtp=smtp, log=lambda _: None)
+        [refused] = alert_step(db, brands("Fibrelia"), home, smtp=smtp)
         assert refused.failed and "451" in (refused.problem or "")
         assert pending(db) == ["Fibrelia"]
         handler.data_reply = None
-        [sent] = alert_step(db, brands("Fibrelia"), home, smtp=smtp, log=lambda _: None)
+        [sent] = alert_step(db, brands("Fibrelia"), home, smtp=smtp)
     assert sent.sent_now and len(handler.messages) == 1 and pending(db) == []
 
 
-def test_one_alert_that_cannot_be_emailed_does_not_stop_the_others(tmp_path: Path):
+def test_one_alert_that_cannot_be_emailed_does_not_stop_the_others(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
     # An alert left in the outbox by an older version, before recipients were checked at
     # config load: its To header cannot be written. It comes first in the outbox.
     db = warehouse(tmp_path, "Fibrelia", "Kalio")
@@ -137,10 +140,10 @@ def test_one_alert_that_cannot_be_emailed_does_not_stop_the_others(tmp_path: Pat
     with writer(db) as con:
         record_alert(con, stuck, ["cm@aaron.test\r\nBcc: everyone@aaron.test"],
                      datetime.now(UTC))  # fmt: skip
-    lines: list[str] = []
+    caplog.set_level(logging.INFO, logger="warehouse.alerts.step")
     handler = Server()
     with smtp_server(handler) as smtp:
-        deliveries = alert_step(db, brands("Fibrelia", "Kalio"), home, smtp=smtp, log=lines.append)
+        deliveries = alert_step(db, brands("Fibrelia", "Kalio"), home, smtp=smtp)
         by_brand = {d.brand: d for d in deliveries}
         assert by_brand["Fibrelia"].sent_now and by_brand["Kalio"].sent_now
         assert len(handler.messages) == 2
@@ -148,13 +151,17 @@ def test_one_alert_that_cannot_be_emailed_does_not_stop_the_others(tmp_path: Pat
         assert failed.failed and not failed.sent
         assert "stays pending" in (failed.problem or "")
         assert "linefeed or carriage return" in (failed.problem or "")
-        assert any(line.startswith("alert: Aaron: ") and "FAILED" in line for line in lines)
+        assert any(
+            line.startswith("alert: Aaron: ") and "FAILED" in line for line in caplog.messages
+        )
         assert pending(db) == ["Aaron"]  # retried on the next run, not dropped
-        again = alert_step(db, brands("Fibrelia", "Kalio"), home, smtp=smtp, log=lines.append)
+        again = alert_step(db, brands("Fibrelia", "Kalio"), home, smtp=smtp)
     assert [d.brand for d in again if d.failed] == ["Aaron"] and len(handler.messages) == 2
 
 
-def test_a_brand_whose_alerts_cannot_be_checked_does_not_stop_the_others(tmp_path: Path):
+def test_a_brand_whose_alerts_cannot_be_checked_does_not_stop_the_others(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
     from veille.core.config import AlertSettings, Brand
 
     # Settings built without validation (as a caller of alert_step could): the rule
@@ -167,19 +174,23 @@ def test_a_brand_whose_alerts_cannot_be_checked_does_not_stop_the_others(tmp_pat
         languages=["fr"], brands=[aaron, *brands("Fibrelia").brands]
     )
     db = warehouse(tmp_path, "Fibrelia")
-    lines: list[str] = []
+    caplog.set_level(logging.INFO, logger="warehouse.alerts.step")
     handler = Server()
     with smtp_server(handler) as smtp:
-        deliveries = alert_step(db, config, tmp_path / "home", smtp=smtp, log=lines.append)
+        deliveries = alert_step(db, config, tmp_path / "home", smtp=smtp)
     by_brand = {d.brand: d for d in deliveries}
     assert by_brand["Fibrelia"].sent_now and len(handler.messages) == 1
     assert by_brand["Aaron"].failed and "alerts not checked (KeyError" in (
         by_brand["Aaron"].problem or ""
     )
-    assert any(line.startswith("alert: Aaron: FAILED, alerts not checked") for line in lines)
+    assert any(
+        line.startswith("alert: Aaron: FAILED, alerts not checked") for line in caplog.messages
+    )
 
 
-def test_a_digest_goes_out_without_the_alert_that_cannot_be_shown(tmp_path: Path):
+def test_a_digest_goes_out_without_the_alert_that_cannot_be_shown(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
     # Two digest alerts for the same recipients; one cannot be shown (its row lost what
     # moved, as a damaged row would): the digest carries the other.
     db = warehouse(tmp_path, "Fibrelia")
@@ -192,15 +203,15 @@ def test_a_digest_goes_out_without_the_alert_that_cannot_be_shown(tmp_path: Path
     with writer(db) as con:
         record_alert(con, damaged, ["cm@group.test"], datetime.now(UTC), "digest")
         con.execute("UPDATE alerts SET net_z = NULL WHERE alert_id = ?", [damaged.alert_id])
-    lines: list[str] = []
+    caplog.set_level(logging.INFO, logger="warehouse.alerts.step")
     handler = Server()
     with smtp_server(handler) as smtp:
-        deliveries = alert_step(db, config, home, smtp=smtp, log=lines.append)
+        deliveries = alert_step(db, config, home, smtp=smtp)
     by_brand = {d.brand: d for d in deliveries}
     assert by_brand["Fibrelia"].sent_now and not by_brand["Fibrelia"].failed
     assert by_brand["Aaron"].failed and "stays pending" in (by_brand["Aaron"].problem or "")
     assert any(line.startswith("alert: Aaron: alert of 2026-01-05 (FAILED, email not built")
-               for line in lines)  # fmt: skip
+               for line in caplog.messages)  # fmt: skip
     [raw] = handler.messages
     assert "Daily digest" in str(message_from_bytes(raw, policy=policy.default)["Subject"])
     assert pending(db) == ["Aaron"]
@@ -213,8 +224,7 @@ def test_a_brand_name_holding_mathtext_is_drawn_literally_and_emailed(tmp_path: 
     db = warehouse(tmp_path, MATHTEXT)
     handler = Server()
     with smtp_server(handler) as smtp:
-        [delivery] = alert_step(db, brands(MATHTEXT), tmp_path / "home", smtp=smtp,
-                                log=lambda _: None)  # fmt: skip
+        [delivery] = alert_step(db, brands(MATHTEXT), tmp_path / "home", smtp=smtp)  # fmt: skip
     assert delivery.sent_now
     received = message_from_bytes(handler.messages[0], policy=policy.default)
     assert MATHTEXT in str(received["Subject"])

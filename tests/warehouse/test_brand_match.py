@@ -18,7 +18,7 @@ def scored_batch(tmp_path: Path) -> Path:
     post says so): the batch the load step reads."""
     crawl = tmp_path / "crawl" / "forum-phones.jsonl"
     write_mentions(crawl, iphone_thread())
-    selected = select_step([crawl], brands(), tmp_path / "mentions.jsonl", log=lambda _: None)
+    selected = select_step([crawl], brands(), tmp_path / "mentions.jsonl")
     mentions = list(read_mentions(selected))
     for m in mentions:
         label = "negative" if any(w in m.text for w in ("furious", "fails")) else "positive"

@@ -12,6 +12,7 @@ from veille.cli import alerts, data, models, running, texts
 from veille.cli.common import UsageError
 from veille.core import __version__
 from veille.core.config import ConfigError
+from veille.core.progress import show_progress
 from warehouse.db import WarehouseBusy, WarehouseCorrupt
 
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     args = build_parser().parse_args(argv)
+    show_progress()  # on stderr: stdout is the command's answer
     try:
         return int(args.func(args))
     except ConfigError as err:

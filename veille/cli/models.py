@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from veille.cli.common import UsageError
 from veille.core.home import veille_home
 
+log = logging.getLogger(__name__)
+
 # The development data beside the checkout (../shared/data), the training defaults.
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def cmd_models_train(args: argparse.Namespace) -> int:
-    from veille.core.progress import Progress
 
     for path in (args.train_data, args.dev_data):
         if path is not None and not path.is_dir():
             raise UsageError(f"{path}: folder not found")
-    log = Progress()
     extra: list[dict[str, str]] = []
     if args.with_corrections is not None:
         from nlp.targeted import training_rows
@@ -29,7 +30,7 @@ def cmd_models_train(args: argparse.Namespace) -> int:
         if not args.with_corrections.exists():
             raise UsageError(f"{args.with_corrections}: no warehouse here")
         extra = training_rows(corrected_texts(args.with_corrections))
-        log(f"{len(extra)} analyst corrections added to the training data")
+        log.info(f"{len(extra)} analyst corrections added to the training data")
     if args.kind == "logistic":
         from nlp.sentiment import DEFAULT_HEAD
         from nlp.train_sentiment import train
@@ -45,7 +46,6 @@ def cmd_models_train(args: argparse.Namespace) -> int:
             seed=args.seed,
             c=args.c,
             cache_dir=veille_home() / "cache" / "embeddings",
-            log=log,
         )
     else:
         from nlp.convert_e5 import cached_model_dir
@@ -66,15 +66,14 @@ def cmd_models_train(args: argparse.Namespace) -> int:
                 max_per_dataset=args.max_per_dataset,
                 seed=args.seed,
             ),
-            log=log,
             extra_rows=extra,
         )
         if before and card.get("dev"):
-            log("dev macro-F1, before → after:")
+            log.info("dev macro-F1, before → after:")
             for name, figures in card["dev"].items():
                 old = before.get(name, {}).get("macro_f1")
                 old_text = f"{old:.3f}" if old is not None else "-"
-                log(f"  {name}: {old_text} → {figures['macro_f1']:.3f}")
+                log.info(f"  {name}: {old_text} → {figures['macro_f1']:.3f}")
     print(json.dumps(card, indent=1))
     return 0
 
@@ -82,15 +81,13 @@ def cmd_models_train(args: argparse.Namespace) -> int:
 def cmd_models_train_moderation(args: argparse.Namespace) -> int:
     from nlp.finetuned import FinetunedSentiment
     from nlp.moderation import DEFAULT_HEADS, train_heads
-    from veille.core.progress import Progress
 
     for path in (args.data, args.civil_data):
         if not path.is_dir():
             raise UsageError(f"{path}: folder not found")
-    log = Progress()
     model = FinetunedSentiment()
-    log(f"moderation heads over {model.name} {model.version}'s vectors")
-    card = train_heads(args.data, args.civil_data, args.out or DEFAULT_HEADS, model, log=log)
+    log.info(f"moderation heads over {model.name} {model.version}'s vectors")
+    card = train_heads(args.data, args.civil_data, args.out or DEFAULT_HEADS, model)
     print(json.dumps(card, indent=1))
     return 0
 

@@ -53,12 +53,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from veille.core.progress import Progress
     from veille.pipeline import iter_summary, run_pipeline
 
     config = load_checked_config(_config_folder(args))
     home = veille_home()
-    report = run_pipeline(config, home, log=Progress())
+    report = run_pipeline(config, home)
     for line in iter_summary(report.db_path, report):
         print(line)
     return 0 if report.complete else 3

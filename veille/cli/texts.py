@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from veille.checks import load_checked_model
 from veille.cli.common import UsageError
 from veille.core.config import BrandsFile
 from veille.core.jsonl import JsonlError, numbered_rows
+
+log = logging.getLogger(__name__)
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -34,12 +37,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     from nlp.language import detect_language
     from nlp.scoring import scored_chars, scored_part
     from nlp.sentiment import load_sentiment_model
-    from veille.core.progress import Progress, every
+    from veille.core.progress import every
 
     records = _texts(args.input)
-    log = Progress()
     model = load_sentiment_model()
-    log(f"scoring {len(records)} texts from {args.input} with {model.name} {model.version}")
+    log.info(f"scoring {len(records)} texts from {args.input} with {model.name} {model.version}")
     texts = [scored_part(r["text"]) for r in records]
     scores = model.score(texts, progress=every(log, "score: "))
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +60,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             if read is not None:  # only the beginning and the end were read
                 scored["scored_chars"] = read
             out.write(json.dumps(scored, ensure_ascii=False) + "\n")
-    log(f"wrote {len(records)} lines to {args.output}")
+    log.info(f"wrote {len(records)} lines to {args.output}")
     return 0
 
 

@@ -1,29 +1,49 @@
-"""Progress output for long work: timed lines on stderr, and counters that report
-every few seconds instead of on every batch."""
+"""Progress of long work, through the standard `logging` module: each module logs to
+`logging.getLogger(__name__)`, the command line shows those lines on stderr with the
+time since the command started (`show_progress`), and Airflow puts them in the task's
+log. `every` turns a (done, total) callback into a line every few seconds."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-Log = Callable[[str], None]
+# Veille's own packages: their INFO lines are progress; other libraries speak from WARNING.
+PACKAGES = ("veille", "crawlers", "nlp", "warehouse")
 
 
-class Progress:
-    """Progress lines on stderr, each with the time since the run started."""
-
-    def __init__(self, stream: Any = None):
+class _Elapsed(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__()
         self.started = time.monotonic()
-        self.stream = stream or sys.stderr
 
-    def __call__(self, message: str) -> None:
-        elapsed = time.monotonic() - self.started
-        print(f"[{elapsed:6.1f}s] {message}", file=self.stream, flush=True)
+    def format(self, record: logging.LogRecord) -> str:
+        return f"[{time.monotonic() - self.started:6.1f}s] {record.getMessage()}"
 
 
-def every(log: Log, label: str, seconds: float = 5.0) -> Callable[[int, int], None]:
+class _ProgressHandler(logging.StreamHandler):
+    """The handler show_progress adds (told apart from any other)."""
+
+
+def show_progress(stream: Any = None) -> None:
+    """Show Veille's progress lines on `stream` (stderr), each with the time since this
+    call; once per process, so a second call changes nothing."""
+    root = logging.getLogger()
+    if any(isinstance(handler, _ProgressHandler) for handler in root.handlers):
+        return
+    handler = _ProgressHandler(stream or sys.stderr)
+    handler.setFormatter(_Elapsed())
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
+    for package in PACKAGES:
+        logging.getLogger(package).setLevel(logging.INFO)
+
+
+def every(log: logging.Logger, label: str, seconds: float = 5.0) -> Callable[[int, int], None]:
     """A (done, total) callback that logs "label: done/total" at most every `seconds`,
     and always at the end."""
     last = time.monotonic()
@@ -32,6 +52,6 @@ def every(log: Log, label: str, seconds: float = 5.0) -> Callable[[int, int], No
         nonlocal last
         if time.monotonic() - last >= seconds or done == total:
             last = time.monotonic()
-            log(f"{label}{done}/{total}")
+            log.info(f"{label}{done}/{total}")
 
     return report

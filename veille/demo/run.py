@@ -7,6 +7,7 @@ receive the alert email, runs every step against them, and prints what it found.
 from __future__ import annotations
 
 import email.policy
+import logging
 import os
 import shutil
 import socket
@@ -19,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from veille.checks import load_checked_config
-from veille.core.progress import Progress
 from veille.pipeline import iter_summary, run_pipeline
+
+log = logging.getLogger(__name__)
 
 DEMO_CONFIG = Path(__file__).parent / "config"
 
@@ -71,13 +73,12 @@ def run_demo(home: Path, *, reset: bool = False, as_of: datetime | None = None) 
     if reset and home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
-    log = Progress()
     with DemoSite(as_of) as site, smtp_server() as (inbox, port):
-        log(f"demo site on {site.base_url}, SMTP server on 127.0.0.1:{port}")
+        log.info(f"demo site on {site.base_url}, SMTP server on 127.0.0.1:{port}")
         os.environ["VEILLE_DEMO_URL"] = site.base_url
         config = load_checked_config(DEMO_CONFIG)
         smtp = SmtpSettings(host="127.0.0.1", port=port, sender="veille-demo@localhost")
-        report = run_pipeline(config, home, smtp=smtp, log=log)
+        report = run_pipeline(config, home, smtp=smtp)
         print()
         for line in iter_summary(report.db_path, report):
             print(line)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from veille.core.config import BrandsFile
-from veille.core.progress import Log
 from warehouse.alerts.emails import (
     Delivery,
     deliver_alert,
@@ -20,6 +20,8 @@ from warehouse.alerts.store import pending_alerts, previous_alerts, read_buckets
 from warehouse.db import writer
 from warehouse.mail import SmtpSettings
 
+log = logging.getLogger(__name__)
+
 
 def run_alerts(
     db_path: Path,
@@ -29,7 +31,6 @@ def run_alerts(
     smtp: Any = None,
     as_of: date | None = None,
     lookback_days: int = 3,
-    log: Log = print,
 ) -> list[Delivery]:
     """Detect reputation drops over the last `lookback_days` (in each brand's buckets,
     daily or hourly), store them in the alert history (the outbox), and email each one
@@ -47,7 +48,7 @@ def run_alerts(
         needed = {"day"} | {b.alerts.bucket for b in brands.brands if b.role == "brand"}
         frames = {bucket: read_buckets(con, bucket) for bucket in sorted(needed)}
         if frames["day"].empty:
-            log("alert: no mentions in the warehouse yet")
+            log.info("alert: no mentions in the warehouse yet")
             return []
         last_day = as_of or max(frames["day"]["day"])
         since = last_day - timedelta(days=lookback_days - 1)
@@ -77,7 +78,7 @@ def run_alerts(
                 problem = (
                     f"alerts not checked ({type(err).__name__}: {err}); the next run tries again"
                 )
-                log(f"alert: {brand.name}: FAILED, {problem}")
+                log.info(f"alert: {brand.name}: FAILED, {problem}")
                 deliveries.append(
                     Delivery("", brand.name, f"{brand.name}: alerts not checked", None,
                              sent=False, problem=problem)
@@ -103,7 +104,7 @@ def run_alerts(
                 delivery = Delivery(alert.alert_id, alert.brand, safe_summary(alert), None,
                                     sent=False, problem=not_built(err))  # fmt: skip
             new = ", new" if alert.alert_id in new_ids else ""
-            log(f"alert: {delivery.summary} ({delivery.state}{new})")
+            log.info(f"alert: {delivery.summary} ({delivery.state}{new})")
             deliveries.append(delivery)
         try:
             digested = deliver_digests(con, digest, settings, emails_dir, datetime.now(UTC).date())
@@ -112,8 +113,8 @@ def run_alerts(
                                  problem=not_built(err), digest=True)
                         for alert, _ in digest]  # fmt: skip
         for delivery in digested:
-            log(f"alert: {delivery.summary} ({delivery.state})")
+            log.info(f"alert: {delivery.summary} ({delivery.state})")
             deliveries.append(delivery)
     if not deliveries:
-        log("alert: no reputation drop detected")
+        log.info("alert: no reputation drop detected")
     return deliveries
