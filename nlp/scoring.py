@@ -5,11 +5,13 @@ the same pass."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from nlp.common import scores_from_probabilities
+from nlp.language import detect_language
 from nlp.moderation import ModerationHeads
 from nlp.sentiment import SentimentScorer
 from nlp.targeted import brand_passage
@@ -91,3 +93,28 @@ def score_mentions(
             match.sentiment_score = result.score
             match.probabilities = result.probabilities
     return topic_vectors
+
+
+def score_texts(
+    records: list[dict[str, Any]],
+    model: SentimentScorer,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """`veille score`'s contract: each {"text", …} record with its sentiment, score,
+    probabilities, language ("lang" when the record gives one, else detected) and the
+    model's name, plus `scored_chars` when only part of a long text was read."""
+    texts = [scored_part(record["text"]) for record in records]
+    scores = model.score(texts, progress=progress)
+    for record, text, result in zip(records, texts, scores, strict=True):
+        scored = {
+            **record,
+            "sentiment": result.label,
+            "sentiment_score": result.score,
+            "probabilities": result.probabilities,
+            "language": record.get("lang") or detect_language(record["text"]),
+            "model": f"{model.name} {model.version}",
+        }
+        read = scored_chars(record["text"], text)
+        if read is not None:  # only the beginning and the end were read
+            scored["scored_chars"] = read
+        yield scored

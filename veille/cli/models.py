@@ -18,7 +18,6 @@ SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def cmd_models_train(args: argparse.Namespace) -> int:
-
     for path in (args.train_data, args.dev_data):
         if path is not None and not path.is_dir():
             raise UsageError(f"{path}: folder not found")

@@ -34,31 +34,16 @@ def _texts(path: Path) -> list[dict[str, Any]]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from nlp.language import detect_language
-    from nlp.scoring import scored_chars, scored_part
+    from nlp.scoring import score_texts
     from nlp.sentiment import load_sentiment_model
     from veille.core.progress import every
 
     records = _texts(args.input)
     model = load_sentiment_model()
     log.info(f"scoring {len(records)} texts from {args.input} with {model.name} {model.version}")
-    texts = [scored_part(r["text"]) for r in records]
-    scores = model.score(texts, progress=every(log, "score: "))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with args.output.open("w", encoding="utf-8") as out:
-        for record, text, result in zip(records, texts, scores, strict=True):
-            language = record.get("lang") or detect_language(record["text"])
-            scored = {
-                **record,
-                "sentiment": result.label,
-                "sentiment_score": result.score,
-                "probabilities": result.probabilities,
-                "language": language,
-                "model": f"{model.name} {model.version}",
-            }
-            read = scored_chars(record["text"], text)
-            if read is not None:  # only the beginning and the end were read
-                scored["scored_chars"] = read
+        for scored in score_texts(records, model, progress=every(log, "score: ")):
             out.write(json.dumps(scored, ensure_ascii=False) + "\n")
     log.info(f"wrote {len(records)} lines to {args.output}")
     return 0
