@@ -139,14 +139,19 @@ def test_running_the_demo_again_changes_nothing(first_run):
     assert "emailed on an earlier run" in second.stdout
 
 
-def test_backtest_replays_a_brand_over_the_demo_warehouse(first_run):
-    home, _ = first_run
-    result = subprocess.run(
-        [sys.executable, "-m", "veille.cli", "alerts", "backtest", "--brand", "Fibrelia",
+def backtest(home: Path, brand: str) -> subprocess.CompletedProcess[str]:
+    """`veille alerts backtest --brand BRAND` over the demo's warehouse."""
+    return subprocess.run(
+        [sys.executable, "-m", "veille.cli", "alerts", "backtest", "--brand", brand,
          "--config", str(REPO / "veille" / "demo" / "config")],
         capture_output=True, text=True, cwd=REPO, timeout=300,
         env={**os.environ, "VEILLE_HOME": str(home / "demo")},
     )  # fmt: skip
+
+
+def test_backtest_replays_a_brand_over_the_demo_warehouse(first_run):
+    home, _ = first_run
+    result = backtest(home, "Fibrelia")
     assert result.returncode == 0, result.stderr
     alerts = [json.loads(line) for line in result.stdout.splitlines()]
     # The outage is one crisis: one alert, on its first day, for sentiment and volume.
@@ -160,12 +165,7 @@ def test_backtest_replays_a_brand_over_the_demo_warehouse(first_run):
     assert [alerts[0]["at"][:10]] == [str(day) for (day,) in sent]
     assert re.search(r"^1 alert: replayed Fibrelia's \d+ days with mentions", result.stderr, re.M)
     # A brand with no alert in its history says so, and what was replayed.
-    calm = subprocess.run(
-        [sys.executable, "-m", "veille.cli", "alerts", "backtest", "--brand", "Kalio",
-         "--config", str(REPO / "veille" / "demo" / "config")],
-        capture_output=True, text=True, cwd=REPO, timeout=300,
-        env={**os.environ, "VEILLE_HOME": str(home / "demo")},
-    )  # fmt: skip
+    calm = backtest(home, "Kalio")
     assert calm.returncode == 0 and calm.stdout == ""
     assert re.search(
         r"^0 alerts: replayed Kalio's \d+ days with mentions in the warehouse, "
