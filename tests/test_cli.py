@@ -264,3 +264,17 @@ def test_init_writes_a_config_that_checks_and_run_without_one_says_where_it_look
     again = veille("init", str(folder), env=env)
     assert "brands.yaml: kept as it is" in again.stdout
     assert (folder / "brands.yaml").read_text() == "# mine\n"
+
+
+def test_models_commands_name_what_is_missing_before_any_training(tmp_path: Path):
+    fixtures = FIXTURES / "sentiment_train"
+    no_data = veille("models", "train", "--train-data", str(tmp_path / "nowhere"))
+    assert no_data.returncode == 2 and f"{tmp_path / 'nowhere'}: folder not found" in no_data.stderr
+    no_warehouse = veille(
+        "models", "train", "--train-data", str(fixtures), "--dev-data", str(fixtures),
+        "--with-corrections", str(tmp_path / "veille.duckdb"),
+    )  # fmt: skip
+    assert no_warehouse.returncode == 2
+    assert f"{tmp_path / 'veille.duckdb'}: no warehouse here" in no_warehouse.stderr
+    heads = veille("models", "train-moderation", "--data", str(tmp_path / "toxicity"))
+    assert heads.returncode == 2 and "toxicity: folder not found" in heads.stderr

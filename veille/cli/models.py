@@ -4,97 +4,50 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
 from veille.cli.common import UsageError
 from veille.core.home import veille_home
 
-log = logging.getLogger(__name__)
-
 # The development data beside the checkout (../shared/data), the training defaults.
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def cmd_models_train(args: argparse.Namespace) -> int:
-    for path in (args.train_data, args.dev_data):
-        if path is not None and not path.is_dir():
-            raise UsageError(f"{path}: folder not found")
-    extra: list[dict[str, str]] = []
-    if args.with_corrections is not None:
-        from nlp.targeted import training_rows
-        from warehouse.corrections import corrected_texts
+    from veille.training import SentimentTraining, TrainingError, train_sentiment
 
-        if not args.with_corrections.exists():
-            raise UsageError(f"{args.with_corrections}: no warehouse here")
-        extra = training_rows(corrected_texts(args.with_corrections))
-        log.info(f"{len(extra)} analyst corrections added to the training data")
-    if args.kind == "logistic":
-        from nlp.sentiment import DEFAULT_HEAD
-        from nlp.train_sentiment import train
-
-        if extra:
-            raise UsageError("--with-corrections trains the fine-tuned model (--kind finetune)")
-        card: dict[str, Any] = train(
-            args.train_data,
-            args.dev_data,
-            args.out or DEFAULT_HEAD,
-            max_per_dataset=args.max_per_dataset,
-            dev_limit=args.dev_limit,
-            seed=args.seed,
-            c=args.c,
-            cache_dir=veille_home() / "cache" / "embeddings",
-        )
-    else:
-        from nlp.convert_e5 import cached_model_dir
-        from nlp.finetuned import DEFAULT_WEIGHTS
-        from nlp.train_finetuned import FinetuneSettings, finetune
-
-        out = args.out or DEFAULT_WEIGHTS
-        before = _dev_figures(out.with_suffix(".json"))
-        card = finetune(
-            cached_model_dir(veille_home()),
-            args.train_data,
-            args.dev_data,
-            out,
-            FinetuneSettings(
-                depth=args.depth,
-                trainable_layers=args.layers,
-                epochs=args.epochs,
-                max_per_dataset=args.max_per_dataset,
-                seed=args.seed,
-            ),
-            extra_rows=extra,
-        )
-        if before and card.get("dev"):
-            log.info("dev macro-F1, before → after:")
-            for name, figures in card["dev"].items():
-                old = before.get(name, {}).get("macro_f1")
-                old_text = f"{old:.3f}" if old is not None else "-"
-                log.info(f"  {name}: {old_text} → {figures['macro_f1']:.3f}")
+    request = SentimentTraining(
+        kind=args.kind,
+        train_data=args.train_data,
+        dev_data=args.dev_data,
+        out=args.out,
+        with_corrections=args.with_corrections,
+        max_per_dataset=args.max_per_dataset,
+        dev_limit=args.dev_limit,
+        seed=args.seed,
+        c=args.c,
+        depth=args.depth,
+        layers=args.layers,
+        epochs=args.epochs,
+    )
+    try:
+        card = train_sentiment(request, veille_home())
+    except TrainingError as err:
+        raise UsageError(str(err)) from err
     print(json.dumps(card, indent=1))
     return 0
 
 
 def cmd_models_train_moderation(args: argparse.Namespace) -> int:
-    from nlp.finetuned import FinetunedSentiment
-    from nlp.moderation import DEFAULT_HEADS, train_heads
+    from veille.training import TrainingError, train_moderation
 
-    for path in (args.data, args.civil_data):
-        if not path.is_dir():
-            raise UsageError(f"{path}: folder not found")
-    model = FinetunedSentiment()
-    log.info(f"moderation heads over {model.name} {model.version}'s vectors")
-    card = train_heads(args.data, args.civil_data, args.out or DEFAULT_HEADS, model)
+    try:
+        card = train_moderation(args.data, args.civil_data, args.out)
+    except TrainingError as err:
+        raise UsageError(str(err)) from err
     print(json.dumps(card, indent=1))
     return 0
-
-
-def _dev_figures(card_path: Path) -> dict[str, dict[str, float]]:
-    if not card_path.exists():
-        return {}
-    return dict(json.loads(card_path.read_text()).get("dev") or {})
 
 
 def register(commands: Any) -> None:
