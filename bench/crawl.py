@@ -6,8 +6,9 @@ The defaults take about five minutes on 2 cores (11 crawls of the whole board);
 `--pages 1000 --concurrency 1,8` takes about two. What one run does:
 
 1. Generates a phpBB 3.3 board of about --pages pages (bench/sitegen.py: 10 forums,
-   topic lists of 25, topics of 1 to 12 pages of 15 posts, prosilver markup, topic pages
-   of 30 to 80 kB) and serves it from memory on 127.0.0.1 (a free port).
+   topic lists of 25, topics of 1 to 12 pages of 15 posts, prosilver markup from the
+   demo's phpBB templates, topic pages of 15 to 80 kB) and serves it from memory on
+   127.0.0.1 (a free port).
 2. Ceiling: fetches every page of the board with plain keep-alive HTTP clients, as many
    connections as the highest --concurrency, to show what the server alone can give.
 3. Fixed cost: a crawl stopped after its first page (`limits.max_pages: 1`): process

@@ -21,6 +21,7 @@ FORUM_PATH = "/forum"
 # When "now" is early in the day, the newest posts would lie in the future: the whole
 # timeline then moves back by whole days until the newest post is at least this old.
 NEWEST_POST_AGE = timedelta(minutes=5)
+TOPICS_PER_PAGE = 25  # phpBB's default length of a forum's topic list
 
 _FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
               "septembre", "octobre", "novembre", "décembre")  # fmt: skip
@@ -334,6 +335,17 @@ class TopicPage:
 
 
 @dataclass
+class ListingPage:
+    """A page of a forum's topic list, most recently active first."""
+
+    number: int
+    href: str  # as the board links it, relative to /forum/
+    topics: list[Topic]
+    previous: ListingPage | None = None
+    next: ListingPage | None = None
+
+
+@dataclass
 class Topic:
     id: int
     title: str
@@ -350,6 +362,7 @@ class Forum:
     description: str
     topics: list[Topic] = field(default_factory=list)
     forums: list[Forum] = field(default_factory=list)  # a category's forums
+    pages: list[ListingPage] = field(default_factory=list)  # the topic list's pages
 
     @property
     def post_count(self) -> int:
@@ -360,8 +373,10 @@ class Forum:
         return sorted(self.topics, key=lambda t: t.posts[-1].published, reverse=True)
 
     @property
-    def last_post(self) -> ForumPost:
-        return max((t.posts[-1] for t in self.topics), key=lambda p: p.published)
+    def last_post(self) -> ForumPost | None:
+        """The newest post of the forum; None for a forum without a topic yet."""
+        posts = [t.posts[-1] for t in self.topics]
+        return max(posts, key=lambda p: p.published) if posts else None
 
     @property
     def guests(self) -> int:
@@ -381,6 +396,7 @@ class Board:
     categories: list[Forum]
     path: str
     url: str
+    topics_per_page: int = TOPICS_PER_PAGE
 
     @property
     def forums(self) -> list[Forum]:
@@ -460,6 +476,7 @@ def _board(raw: dict[str, Any], timeline: Timeline, base_url: str) -> Board:
             )
             for raw_topic in raw_forum["topics"]:
                 forum.topics.append(_topic(raw_topic, forum, members, per_page, tz, timeline))
+            paginate_forum(forum, TOPICS_PER_PAGE)
             category.forums.append(forum)
         categories.append(category)
     # Post ids grow with time over the whole board, as the database assigns them.
@@ -504,12 +521,30 @@ def _topic(
             quoted = topic.posts[item["quote"]["post"] - 1]
             post.quote = Quote(post=quoted, text=item["quote"]["text"])
         topic.posts.append(post)
+    paginate_topic(topic, per_page)
+    return topic
+
+
+def paginate_topic(topic: Topic, per_page: int) -> None:
+    """The topic's pages, `per_page` posts each, linked to each other as phpBB links them."""
+    topic.pages = []
     for number, start in enumerate(range(0, len(topic.posts), per_page), start=1):
         href = f"./viewtopic.php?t={topic.id}" + (f"&start={start}" if start else "")
         topic.pages.append(TopicPage(number, href, topic.posts[start : start + per_page]))
     for earlier, later in pairwise(topic.pages):
         earlier.next, later.previous = later, earlier
-    return topic
+
+
+def paginate_forum(forum: Forum, per_page: int) -> None:
+    """The forum's topic list in pages of `per_page` topics, the most recently active
+    first (one page, empty, for a forum without topics)."""
+    topics = forum.topics_by_activity
+    forum.pages = []
+    for number, start in enumerate(range(0, max(len(topics), 1), per_page), start=1):
+        href = f"./viewforum.php?f={forum.id}" + (f"&start={start}" if start else "")
+        forum.pages.append(ListingPage(number, href, topics[start : start + per_page]))
+    for earlier, later in pairwise(forum.pages):
+        earlier.next, later.previous = later, earlier
 
 
 # ---------------------------------------------------------------------------- the whole site

@@ -5,6 +5,7 @@ site/templates, because the crawler's extractors are written against real pages.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from veille.demo.content import Member, build_content
+from veille.demo.content import Board, Member, build_content
 from veille.demo.server import HTML, TEXT, Page
 
 RSS = "application/rss+xml; charset=UTF-8"
@@ -145,29 +146,46 @@ def render_site(now: datetime, *, base_url: str = DEFAULT_BASE_URL) -> dict[str,
             pages[article.path] = html(
                 "wordpress/single.html", blog=blog, article=article, is_home=False, avatar=_AVATAR
             )
+    for target, _, page in board_pages(board, env):
+        pages[target] = page
+    return pages
+
+
+def board_pages(board: Board, env: Environment | None = None) -> Iterator[tuple[str, str, Page]]:
+    """Every page of the phpBB board as (target, kind, page), in the order a reader
+    browses it. Kinds: "index", "category" (a category's forums), "forum" (a page of a
+    forum's topic list), "topic" (a page of posts), and "alias" (a page under another
+    address: the board's folder, or a post's own link, answered with its topic page)."""
+    env = env or _environment()
+
+    def html(template: str, **context: Any) -> Page:
+        return Page(HTML, env.get_template(template).render(board=board, **context).encode())
+
     forum = board.path
-    index = html("phpbb/index.html", board=board, categories=board.categories, crumbs=[])
-    pages[f"{forum}/"] = index
-    pages[f"{forum}/index.php"] = index
+    index = html("phpbb/index.html", categories=board.categories, crumbs=[])
+    yield f"{forum}/index.php", "index", index
+    yield f"{forum}/", "alias", index
     for category in board.categories:
-        pages[f"{forum}/viewforum.php?f={category.id}"] = html(
-            "phpbb/viewforum.html", board=board, forum=category, crumbs=[category]
+        yield (
+            f"{forum}/viewforum.php?f={category.id}",
+            "category",
+            html("phpbb/viewforum.html", forum=category, listing=None, crumbs=[category]),
         )
         for sub in category.forums:
-            pages[f"{forum}/viewforum.php?f={sub.id}"] = html(
-                "phpbb/viewforum.html", board=board, forum=sub, crumbs=[category, sub]
-            )
-            for topic in sub.topics:
-                for page in topic.pages:
-                    rendered = html(
-                        "phpbb/viewtopic.html",
-                        board=board,
-                        topic=topic,
-                        page=page,
-                        crumbs=[category, sub],
-                    )
-                    pages[f"{forum}/{page.href.removeprefix('./')}"] = rendered
-                    # phpBB answers a post's own link with the page that holds it.
-                    for post in page.posts:
-                        pages[f"{forum}/viewtopic.php?p={post.id}"] = rendered
-    return pages
+            for listing in sub.pages:
+                yield (
+                    f"{forum}/{listing.href.removeprefix('./')}",
+                    "forum",
+                    html("phpbb/viewforum.html", forum=sub, listing=listing,
+                         crumbs=[category, sub]),
+                )  # fmt: skip
+            for listing in sub.pages:
+                for topic in listing.topics:
+                    for page in topic.pages:
+                        rendered = html(
+                            "phpbb/viewtopic.html", topic=topic, page=page, crumbs=[category, sub]
+                        )
+                        yield f"{forum}/{page.href.removeprefix('./')}", "topic", rendered
+                        # phpBB answers a post's own link with the page that holds it.
+                        for post in page.posts:
+                            yield f"{forum}/viewtopic.php?p={post.id}", "alias", rendered
