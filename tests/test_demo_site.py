@@ -21,7 +21,10 @@ from lxml import html
 
 import veille.demo
 from veille.checks import load_checked_config
-from veille.demo.site import DemoSite, Page, load_content, render_site
+from veille.demo.content import load_content
+from veille.demo.render import render_site
+from veille.demo.server import Page
+from veille.demo.site import DemoSite
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=PARIS)

@@ -96,7 +96,7 @@ def test_sitemaps_plain_gzip_and_index():
 
 
 def test_backfill_collects_only_the_articles_of_the_date_range(demo_site: str, tmp_path: Path):
-    from veille.demo.site import render_site
+    from veille.demo.render import render_site
 
     # The demo's articles and their dates, as its sitemap lists them.
     sitemap = render_site(datetime.now(UTC), base_url=demo_site)[

@@ -8,11 +8,8 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from types import TracebackType
 
-from veille.demo.content import load_content
 from veille.demo.render import render_site
 from veille.demo.server import Page, SavedPages, serve
-
-__all__ = ["DEFAULT_PORT", "DemoSite", "Page", "load_content", "render_site"]
 
 # The demo prefers this port so that two runs crawl the same URLs; any free port otherwise.
 DEFAULT_PORT = 8641
