@@ -65,7 +65,7 @@ def crawl_step(
             )
     else:
         kept = f" ({result.posts} posts kept)" if result.posts else ""
-        log.info(f"crawl {source.id}: FAILED, {result.problem}{kept}")
+        log.warning(f"crawl {source.id}: FAILED, {result.problem}{kept}")
     save_crawl_result(result, run_dir)
     return result
 
@@ -116,7 +116,7 @@ def source_health_step(
             if problem is not None and result.path is not None:
                 result.problem = problem
                 pending_update(result.path).unlink(missing_ok=True)
-                log.info(f"crawl {result.source_id}: FAILED, {problem}")
+                log.warning(f"crawl {result.source_id}: FAILED, {problem}")
                 save_crawl_result(result, run_dir)
         record_runs(con, run_id, results)
         healths = check_streaks(con, run_id, results, operator, settings, emails_dir(home))

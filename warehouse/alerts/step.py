@@ -34,9 +34,9 @@ def run_alerts(
 ) -> list[Delivery]:
     """Detect reputation drops over the last `lookback_days` (in each brand's buckets,
     daily or hourly), store them in the alert history (the outbox), and email each one
-    not yet sent (saved as .eml in `emails_dir` too), or, for brands with `digest: true`, the day's
-    digest. An alert already sent is not sent again; one whose sending failed is retried
-    on the next run.
+    not yet sent (saved as .eml in `emails_dir` too), or, for brands with `digest: true`,
+    the day's digest. An alert already sent is not sent again; one whose sending failed
+    is retried on the next run.
 
     Each brand and each alert is on its own: one that fails (its detection, its email's
     building or sending) is logged with its brand and the reason and returned with
@@ -78,7 +78,7 @@ def run_alerts(
                 problem = (
                     f"alerts not checked ({type(err).__name__}: {err}); the next run tries again"
                 )
-                log.info(f"alert: {brand.name}: FAILED, {problem}")
+                log.warning(f"alert: {brand.name}: FAILED, {problem}")
                 deliveries.append(
                     Delivery("", brand.name, f"{brand.name}: alerts not checked", None,
                              sent=False, problem=problem)
@@ -104,7 +104,7 @@ def run_alerts(
                 delivery = Delivery(alert.alert_id, alert.brand, safe_summary(alert), None,
                                     sent=False, problem=not_built(err))  # fmt: skip
             new = ", new" if alert.alert_id in new_ids else ""
-            log.info(f"alert: {delivery.summary} ({delivery.state}{new})")
+            log.log(_level(delivery), f"alert: {delivery.summary} ({delivery.state}{new})")
             deliveries.append(delivery)
         try:
             digested = deliver_digests(con, digest, settings, emails_dir, datetime.now(UTC).date())
@@ -113,8 +113,13 @@ def run_alerts(
                                  problem=not_built(err), digest=True)
                         for alert, _ in digest]  # fmt: skip
         for delivery in digested:
-            log.info(f"alert: {delivery.summary} ({delivery.state})")
+            log.log(_level(delivery), f"alert: {delivery.summary} ({delivery.state})")
             deliveries.append(delivery)
     if not deliveries:
         log.info("alert: no reputation drop detected")
     return deliveries
+
+
+def _level(delivery: Delivery) -> int:
+    """A delivery that failed is a warning (Airflow and terminals show it apart)."""
+    return logging.WARNING if delivery.failed else logging.INFO
