@@ -230,8 +230,9 @@ def _topic_page_count(rng: random.Random) -> int:
 
 
 def build_board(pages: int, seed: int, base_url: str) -> Board:
-    """Forums and topics enough for about `pages` pages (index, categories, topic lists,
-    topics), in the demo's content model; `base_url` is the board's address."""
+    """Forums and topics enough for about `pages` pages as a crawl reads them (the index,
+    the topic lists, the topics), in the demo's content model; `base_url` is the board's
+    address."""
     rng = random.Random(seed)
     writer = _Writer(rng)
     categories: list[ForumNode] = []
@@ -259,7 +260,7 @@ def build_board(pages: int, seed: int, base_url: str) -> Board:
         return sum(max(1, math.ceil(len(f.topics) / TOPICS_PER_PAGE)) for f in forums)
 
     topic_pages = 0
-    while 1 + len(categories) + listing_pages() + topic_pages < pages:
+    while 1 + listing_pages() + topic_pages < pages:  # the index, the lists, the topics
         forum = rng.choices(forums, weights)[0]
         page_count = _topic_page_count(rng)
         post_count = (page_count - 1) * POSTS_PER_PAGE + rng.randint(1, POSTS_PER_PAGE)
