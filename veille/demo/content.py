@@ -8,11 +8,12 @@ falls in the last three days.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from importlib.resources import files
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -527,24 +528,32 @@ def _topic(
 
 def paginate_topic(topic: Topic, per_page: int) -> None:
     """The topic's pages, `per_page` posts each, linked to each other as phpBB links them."""
-    topic.pages = []
-    for number, start in enumerate(range(0, len(topic.posts), per_page), start=1):
-        href = f"./viewtopic.php?t={topic.id}" + (f"&start={start}" if start else "")
-        topic.pages.append(TopicPage(number, href, topic.posts[start : start + per_page]))
-    for earlier, later in pairwise(topic.pages):
-        earlier.next, later.previous = later, earlier
+    topic.pages = _paginate(topic.posts, per_page, f"./viewtopic.php?t={topic.id}", TopicPage)
 
 
 def paginate_forum(forum: Forum, per_page: int) -> None:
     """The forum's topic list in pages of `per_page` topics, the most recently active
     first (one page, empty, for a forum without topics)."""
-    topics = forum.topics_by_activity
-    forum.pages = []
-    for number, start in enumerate(range(0, max(len(topics), 1), per_page), start=1):
-        href = f"./viewforum.php?f={forum.id}" + (f"&start={start}" if start else "")
-        forum.pages.append(ListingPage(number, href, topics[start : start + per_page]))
-    for earlier, later in pairwise(forum.pages):
+    forum.pages = _paginate(
+        forum.topics_by_activity, per_page, f"./viewforum.php?f={forum.id}", ListingPage
+    )
+
+
+_PageOf = TypeVar("_PageOf", TopicPage, ListingPage)
+
+
+def _paginate(
+    items: list[Any], per_page: int, href: str, page: Callable[[int, str, list[Any]], _PageOf]
+) -> list[_PageOf]:
+    """`items` in pages of `per_page` (at least one page), each at `href` with phpBB's
+    `&start=` past the first, linked to the previous and the next."""
+    pages = [
+        page(number, href + (f"&start={start}" if start else ""), items[start : start + per_page])
+        for number, start in enumerate(range(0, max(len(items), 1), per_page), start=1)
+    ]
+    for earlier, later in pairwise(pages):
         earlier.next, later.previous = later, earlier
+    return pages
 
 
 # ---------------------------------------------------------------------------- the whole site
