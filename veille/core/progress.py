@@ -21,7 +21,8 @@ class _Elapsed(logging.Formatter):
         self.started = time.monotonic()
 
     def format(self, record: logging.LogRecord) -> str:
-        return f"[{time.monotonic() - self.started:6.1f}s] {record.getMessage()}"
+        # The base class adds a logged exception's traceback after the message.
+        return f"[{time.monotonic() - self.started:6.1f}s] {super().format(record)}"
 
 
 class _ProgressHandler(logging.StreamHandler):
