@@ -21,6 +21,7 @@ from veille.core.config import DEFAULT_LANGUAGES, BrandsFile
 from veille.core.record import Mention, raised_flags, read_mentions
 from warehouse.db import writer
 from warehouse.quality import validate_mentions
+from warehouse.reviews import copy_journal
 from warehouse.topics import TopicIndexFactory, TopicReport, assign_topics, read_topic_vectors
 
 MENTION_COLUMNS = [
@@ -319,6 +320,8 @@ def load_mentions(
     vectors = read_topic_vectors(batch)
     bands = band_rows(keys)
     with writer(db_path) as con:
+        # decisions made in `veille web` while no writer was free reach the warehouse now
+        copy_journal(con, db_path)
         con.register("batch_mentions", good)
         con.register("batch_bands", bands)
         con.register("batch_brands", brand_rows)

@@ -3,6 +3,7 @@
 -- for the whole post), else the model's score of the sentences naming the brand.
 -- Copies of one post count once (view mention_copies). A post in a thread about the
 -- brand that does not name it (thread context) is a row too, with match = 'context'.
+-- A post someone marked "not about this brand" (view brand_exclusions) is left out.
 -- Grain: one row per distinct post and brand it names.
 -- Columns:
 --   mention_id: the post (its earliest copy)
@@ -72,4 +73,6 @@ JOIN mentions_clean AS m USING (mention_id)
 LEFT JOIN latest_corrections AS for_brand
     ON for_brand.duplicate_group = m.duplicate_group AND for_brand.brand = b.brand
 LEFT JOIN latest_corrections AS for_post
-    ON for_post.duplicate_group = m.duplicate_group AND for_post.brand IS NULL;
+    ON for_post.duplicate_group = m.duplicate_group AND for_post.brand IS NULL
+-- a post someone marked "not about this brand" no longer counts for it
+ANTI JOIN brand_exclusions AS x ON x.duplicate_group = m.duplicate_group AND x.brand = b.brand;

@@ -20,6 +20,10 @@
 --   status: sent, or pending while the email has not gone out
 --   sent_at: when the email went out; null while pending
 --   email_path: the saved copy of the email (.eml)
+--   verdict: what people said of it in `veille web`: acknowledged or false_alarm; null
+--     while nobody has (or after it was reopened)
+--   verdict_by: who gave the verdict
+--   verdict_at: when
 CREATE OR REPLACE VIEW alert_history AS
 SELECT
     alert_id,
@@ -40,6 +44,14 @@ SELECT
     recipients,
     CASE WHEN sent_at IS NULL THEN 'pending' ELSE 'sent' END AS status,
     sent_at,
-    email_path
+    email_path,
+    CASE WHEN v.verdict <> 'reopened' THEN v.verdict END AS verdict,
+    CASE WHEN v.verdict <> 'reopened' THEN v.done_by END AS verdict_by,
+    CASE WHEN v.verdict <> 'reopened' THEN v.done_at END AS verdict_at
 FROM alerts
+LEFT JOIN (
+    SELECT alert_id, verdict, done_by, done_at
+    FROM alert_reviews
+    QUALIFY row_number() OVER (PARTITION BY alert_id ORDER BY done_at DESC, review_id DESC) = 1
+) AS v USING (alert_id)
 ORDER BY day DESC, hour DESC NULLS LAST, brand;
