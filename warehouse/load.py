@@ -150,10 +150,17 @@ def brand_frame(brands: BrandsFile, now: datetime) -> pd.DataFrame:
     """One row per brand of brands.yaml, the columns of the `brands` table."""
     return pd.DataFrame(
         [
-            {"brand": b.name, "role": b.role, "competitors": list(b.competitors), "updated_at": now}
+            {
+                "brand": b.name,
+                "role": b.role,
+                "competitors": list(b.competitors),
+                "updated_at": now,
+                "locale": brands.locale_of(b),
+                "timezone": b.timezone,
+            }
             for b in brands.brands
         ],
-        columns=["brand", "role", "competitors", "updated_at"],
+        columns=["brand", "role", "competitors", "updated_at", "locale", "timezone"],
     )
 
 

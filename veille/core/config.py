@@ -111,6 +111,17 @@ def _email_address(value: str) -> str:
 EmailAddress = Annotated[str, AfterValidator(_email_address)]
 
 
+def _known_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    # OSError: a name too long for a file name is looked up as one all the same.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as err:
+        raise ValueError(
+            f"unknown timezone {value!r}; use an IANA name such as 'Europe/Paris'"
+        ) from err
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -170,7 +181,7 @@ class Source(_Strict):
         default_factory=list, description="a page source's sitemap or sitemap index URLs"
     )
     language: Literal["fr", "en", "auto"] = "auto"
-    timezone: str = "UTC"
+    timezone: Annotated[str, AfterValidator(_known_timezone)] = "UTC"
     page_object: str | None = Field(
         default=None, description="page object by name (default: by the start URLs' domain)"
     )
@@ -183,18 +194,6 @@ class Source(_Strict):
     allow_private_network: bool = False
     limits: SourceLimits = SourceLimits()
     backfill: Backfill | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        # OSError: a name too long for a file name is looked up as one all the same.
-        except (ZoneInfoNotFoundError, ValueError, OSError) as err:
-            raise ValueError(
-                f"unknown timezone {value!r}; use an IANA name such as 'Europe/Paris'"
-            ) from err
-        return value
 
     @field_validator("start_urls", "sitemaps")
     @classmethod
@@ -295,6 +294,10 @@ def _readable_query(query: str, info: ValidationInfo) -> str:
 Query = Annotated[str, AfterValidator(_readable_query)]
 
 
+# The languages Veille's screens, report and emails speak (veille/web/locales).
+UI_LOCALES = ("fr", "en")
+
+
 def _brand_name(name: str) -> str:
     # The name goes into email subjects and chart titles: one line of visible text.
     if not name.strip():
@@ -318,6 +321,14 @@ class Brand(_Strict):
         description="in a thread whose title or opening post matches the brand, the posts "
         "that do not name it are mentions of it too (match: context); false: left out",
     )
+    locale: Literal["fr", "en"] | None = Field(
+        default=None,
+        description="the language of its screens, report and emails; default: the first "
+        "of `languages` Veille speaks",
+    )
+    timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(
+        default="UTC", description="the IANA zone its days and times are shown in"
+    )
 
 
 class BrandsFile(_Strict):
@@ -326,6 +337,11 @@ class BrandsFile(_Strict):
         description="ISO 639-1 codes of the languages posts are identified among",
     )  # fmt: skip
     brands: list[Brand] = Field(min_length=1)
+
+    def locale_of(self, brand: Brand) -> str:
+        """The language a brand's screens, report and emails speak."""
+        spoken = [code for code in self.languages if code in UI_LOCALES]
+        return brand.locale or (spoken[0] if spoken else "en")
 
     @field_validator("languages")
     @classmethod
