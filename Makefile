@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha1sum | cut -c1-16)
 # The demo keeps its warehouse, crawl state and emails in the checkout (git-ignored).
 export VEILLE_HOME ?= $(CURDIR)/.veille
 
-.PHONY: install demo test test-fast check lint typecheck imports pytest bench train-sentiment clean
+.PHONY: install browser demo web test test-fast check lint typecheck imports pytest bench train-sentiment \
+	clean
 
 install: $(STAMP)
 
@@ -26,11 +27,30 @@ $(STAMP): $(REQS)
 demo: install
 	$(BIN)/veille demo
 
-test: install check pytest
+# The community manager's app on the demo's warehouse (made first when missing), with a
+# demo login printed: http://127.0.0.1:8642
+web: install
+	@test -f $(VEILLE_HOME)/demo/veille.duckdb || $(BIN)/veille demo
+	$(BIN)/veille web --demo-login
+
+# The web app's browser tests drive Debian's Chromium, never a downloaded browser. It is
+# installed when missing and the machine allows (root, or sudo without a password);
+# otherwise those tests are skipped and say how to install it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; \
+	  elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	  else echo "chromium is missing and cannot be installed here: apt-get install chromium"; \
+	    exit 0; fi; \
+	  $$sudo apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q chromium \
+	    || echo "chromium could not be installed: the browser tests will be skipped"; }
+
+test: install browser check pytest
 
 # The same checks without the end-to-end runs (demo, DAG, killed runs), on every core
 # (pytest-xdist): two or three minutes on 2 cores.
-test-fast: install check
+test-fast: install browser check
 	$(BIN)/python -m pytest -m "not slow" -n auto
 
 check: lint typecheck imports

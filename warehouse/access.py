@@ -50,12 +50,7 @@ def open_warehouse(
     folder = Path(tempfile.mkdtemp(prefix="veille-snapshot-"))
     try:
         copy = folder / path.name
-        # Under the writers' lock: no load changes the file while it is copied.
-        with write_lock(path, doing="copying a snapshot"):
-            shutil.copyfile(path, copy)
-            wal = path.with_name(path.name + ".wal")
-            if wal.exists():  # what a load killed half-way left, replayed on opening
-                shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+        copy_between_loads(path, copy)
         try:
             # The open connection keeps the file's content; nothing is left behind.
             return connect(copy, read_only=True)
@@ -63,6 +58,21 @@ def open_warehouse(
             raise WarehouseCorrupt(str(err).replace(str(copy), str(path))) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def copy_between_loads(path: Path, target: Path, *, wait_s: float | None = None) -> None:
+    """Copy the warehouse file (and the WAL a load killed half-way left, replayed on
+    opening) to `target`, under the writers' lock so that no load changes it meanwhile.
+    Waits up to `wait_s` for a load to finish (warehouse.db.write_wait_s), then raises
+    WarehouseBusy."""
+    with write_lock(path, wait_s=wait_s, doing="copying a snapshot"):
+        shutil.copyfile(path, target)
+        wal = path.with_name(path.name + ".wal")
+        target_wal = target.with_name(target.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, target_wal)
+        else:
+            target_wal.unlink(missing_ok=True)
 
 
 class QueryError(ValueError):

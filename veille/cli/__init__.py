@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 
-from veille.cli import alerts, data, models, running, texts
+from veille.cli import alerts, data, models, running, texts, web
 from veille.cli.common import UsageError
 from veille.core import __version__
 from veille.core.config import ConfigError
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     running.register_sources(commands)
     models.register(commands)
     data.register(commands)
+    web.register(commands)
     return parser
 
 

@@ -10,34 +10,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from veille.cli.common import UsageError
-from veille.core.home import veille_home, warehouse_in_use, warehouse_path
-
-
-def _warehouse_arg(args: argparse.Namespace) -> Path:
-    if args.warehouse:
-        return Path(args.warehouse)
-    home = veille_home()
-    path = warehouse_in_use(home)
-    if path != warehouse_path(home):
-        print(
-            f"veille: no warehouse at {warehouse_path(home)} yet (`veille run` makes it): "
-            f"using the demo's, {path}",
-            file=sys.stderr,
-        )
-    return path
-
-
-def _add_warehouse_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--warehouse", type=Path, help="the DuckDB file (default: $VEILLE_HOME/veille.duckdb)"
-    )
+from veille.cli.common import UsageError, add_warehouse_option, warehouse_arg
 
 
 def cmd_correct(args: argparse.Namespace) -> int:
     from warehouse.corrections import CorrectionError, record_correction
 
-    db_path = _warehouse_arg(args)
+    db_path = warehouse_arg(args)
     if not db_path.exists():
         raise UsageError(f"{db_path}: no warehouse here; give --warehouse PATH")
     try:
@@ -62,7 +41,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
 def cmd_db_migrate(args: argparse.Namespace) -> int:
     from warehouse.db import migrations, writer
 
-    db_path = _warehouse_arg(args)
+    db_path = warehouse_arg(args)
     with writer(db_path) as con:  # the writer applies what is missing
         row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     latest = row[0] if row else None
@@ -94,7 +73,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from warehouse.db import WarehouseCorrupt
 
     try:
-        con = open_warehouse(_warehouse_arg(args))
+        con = open_warehouse(warehouse_arg(args))
     except WarehouseCorrupt as err:
         raise UsageError(str(err)) from err
     try:
@@ -131,7 +110,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from warehouse.db import WarehouseCorrupt
 
     try:
-        written = export_parquet(_warehouse_arg(args), args.parquet)
+        written = export_parquet(warehouse_arg(args), args.parquet)
     except (ExportError, WarehouseCorrupt) as err:
         raise UsageError(str(err)) from err
     for view, rows in written.items():
@@ -153,7 +132,7 @@ def register(commands: Any) -> None:
     correct.add_argument("--brand", help="only what the post says about this brand")
     correct.add_argument("--by", default=os.environ.get("USER", "analyst"), help="who corrects")
     correct.add_argument("--why", help="the reason, for the record")
-    _add_warehouse_option(correct)
+    add_warehouse_option(correct)
     correct.set_defaults(func=cmd_correct)
 
     db = commands.add_parser("db", help="the warehouse's schema")
@@ -165,7 +144,7 @@ def register(commands: Any) -> None:
         "schema_version, each in its own transaction, then re-create the views. Loads do "
         "this too; run it to upgrade a warehouse before reading it.",
     )
-    _add_warehouse_option(migrate)
+    add_warehouse_option(migrate)
     migrate.set_defaults(func=cmd_db_migrate)
 
     sql = commands.add_parser(
@@ -179,7 +158,7 @@ def register(commands: Any) -> None:
     sql.add_argument(
         "--width", type=int, default=60, help="table format: longest cell shown (default 60)"
     )
-    _add_warehouse_option(sql)
+    add_warehouse_option(sql)
     sql.set_defaults(func=cmd_sql)
 
     export = commands.add_parser(
@@ -189,5 +168,5 @@ def register(commands: Any) -> None:
         "under DIR/VIEW/day=YYYY-MM-DD/, replacing an earlier export in DIR.",
     )
     export.add_argument("--parquet", type=Path, required=True, metavar="DIR")
-    _add_warehouse_option(export)
+    add_warehouse_option(export)
     export.set_defaults(func=cmd_export)

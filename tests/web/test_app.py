@@ -1,0 +1,238 @@
+"""`veille web` over HTTP, served for real: logins, roles, CSRF, sessions, escaping, and
+decisions that are never lost while a load holds the warehouse."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from tests.conftest import REPO
+from tests.factories import load_mentions, scored_mention
+from tests.web.server import PASSWORD, add_test_users, csrf_of, logged_in, serve_web
+from veille.core.config import BrandsFile
+from veille.core.record import write_mentions
+from warehouse.reviews import journaled
+
+SCRIPT_TEXT = "<script>alert('pwned')</script> Fibrelia répond enfin"
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    posts = [
+        scored_mention(1, sentiment="negative", text="Fibrelia en panne depuis hier soir"),
+        scored_mention(2, sentiment="negative", text="Box Fibrelia bloquée, service client absent"),
+        scored_mention(3, sentiment="positive", text=SCRIPT_TEXT),
+        scored_mention(4, sentiment="neutral", days_ago=2),
+    ]
+    write_mentions(tmp_path / "batch.jsonl", posts)
+    db = tmp_path / "home" / "veille.duckdb"
+    fibrelia = {"name": "Fibrelia", "queries": ["Fibrelia"], "locale": "fr"}
+    brands = BrandsFile.model_validate({"brands": [{**fibrelia, "timezone": "Europe/Paris"}]})
+    load_mentions(tmp_path / "batch.jsonl", db, brands)
+    return db
+
+
+@pytest.fixture
+def web(warehouse: Path) -> Iterator[str]:
+    home = warehouse.parent
+    add_test_users(home)
+    with serve_web(home, warehouse) as base_url:
+        yield base_url
+
+
+def warehouse_rows(db: Path, query: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_screen_needs_a_login_and_shows_to_a_viewer(web: str, warehouse: Path):
+    anonymous = httpx.Client(base_url=web)
+    answer = anonymous.get("/inbox?brand=Fibrelia")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=%2Finbox%3Fbrand%3DFibrelia"
+    viewer = logged_in(web, "vera")
+    for path in ("/", "/inbox", "/communities", "/moderation", "/alerts", "/sources"):
+        page = viewer.get(path)
+        assert page.status_code == 200, path
+        assert "Fibrelia" in page.text
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+    # A viewer is shown no action, and the server refuses one all the same.
+    inbox = viewer.get("/inbox").text
+    assert 'name="single"' not in inbox
+    refused = viewer.post(
+        "/actions",
+        data={"csrf": csrf_of(inbox), "single": "handled:m00001", "back": "/inbox"},
+    )
+    assert refused.status_code == 403
+    assert journaled(warehouse) == []
+
+
+def test_the_session_cookie_is_signed_httponly_and_samesite(web: str):
+    client = httpx.Client(base_url=web)
+    token = csrf_of(client.get("/login").text)
+    answer = client.post("/login", data={"csrf": token, "name": "zoe", "password": PASSWORD})
+    set_cookie = answer.headers["set-cookie"].lower()
+    assert set_cookie.startswith("veille_session=")
+    assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+    assert client.get("/").status_code == 200
+    cookie = next(c for c in client.cookies.jar if c.name == "veille_session")
+    # Edited by hand: a session naming the admin, without our signature.
+    payload, _, signature = cookie.value.partition(".")
+    forged = httpx.Client(base_url=web)
+    forged.cookies.set("veille_session", f"{payload}.{signature[::-1]}")
+    assert forged.get("/").status_code == 303
+    import base64
+    import json
+
+    admin = base64.b64encode(json.dumps({"user": "ada"}).encode()).decode()
+    forged.cookies.set("veille_session", f"{admin}.{signature}")
+    assert forged.get("/").status_code == 303
+
+
+def test_a_form_without_its_csrf_token_is_refused(web: str, warehouse: Path):
+    client = logged_in(web, "zoe")
+    for data in (
+        {"single": "handled:m00001", "back": "/inbox"},
+        {"single": "handled:m00001", "back": "/inbox", "csrf": "guessed"},
+    ):
+        answer = client.post("/actions", data=data)
+        assert answer.status_code == 400
+    assert journaled(warehouse) == []
+
+
+def test_a_post_holding_a_script_is_shown_as_text(web: str):
+    page = logged_in(web, "vera").get("/inbox?q=pwned").text
+    # escaped, with the searched word marked
+    assert "&lt;script&gt;alert(&#39;<mark>pwned</mark>&#39;)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
+
+
+def test_failed_logins_are_slowed_down(warehouse: Path):
+    home = warehouse.parent
+    add_test_users(home)
+    with serve_web(home, warehouse, login_wait_s=2.0) as web:
+        client = httpx.Client(base_url=web, timeout=30)
+
+        def attempt(password: str) -> tuple[int, float]:
+            token = csrf_of(client.get("/login").text)
+            started = time.monotonic()
+            answer = client.post(
+                "/login", data={"csrf": token, "name": "zoe", "password": password}
+            )
+            return answer.status_code, time.monotonic() - started
+
+        status, took = attempt("wrong")
+        assert status == 401 and took >= 1.0  # a failure costs its sender a second
+        # The rest of the 2 s wait is running: even the right password is refused.
+        assert attempt(PASSWORD)[0] == 401
+        time.sleep(1.2)
+        assert attempt(PASSWORD)[0] == 303
+
+
+def test_a_correction_during_a_load_is_kept_shown_and_reaches_the_warehouse(
+    web: str, warehouse: Path, tmp_path: Path
+):
+    # Another process holds the warehouse for writing, as a load does.
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from warehouse.db import writer\n"
+         "with writer(Path(sys.argv[1])):\n"
+         "    print('holding', flush=True); time.sleep(60)",
+         str(warehouse)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        client = logged_in(web, "zoe")
+        inbox = client.get("/inbox?sentiment=negative").text
+        assert "en panne depuis hier" in inbox
+        started = time.monotonic()
+        answer = client.post(
+            "/actions",
+            data={
+                "csrf": csrf_of(inbox),
+                "single": "correct-positive:m00001",
+                "brand": "Fibrelia",
+                "back": "/inbox?sentiment=negative",
+            },
+        )
+        assert answer.status_code == 303 and time.monotonic() - started < 5
+        # Shown at once: no longer among the negative posts, and counted so on the overview.
+        assert "en panne depuis hier" not in client.get("/inbox?sentiment=negative").text
+        assert 'id="figure-negative"><span class="value">1<' in client.get("/").text
+        # Journaled, not yet in the warehouse, which the load still holds.
+        assert [r.target for r in journaled(warehouse, pending_only=True)] == ["m00001"]
+    finally:
+        holder.kill()
+        holder.wait()
+    # The next load copies it into the warehouse, where every view counts it.
+    write_mentions(tmp_path / "next.jsonl", [scored_mention(9, sentiment="neutral")])
+    load_mentions(tmp_path / "next.jsonl", warehouse)
+    assert warehouse_rows(
+        warehouse, "SELECT sentiment, corrected FROM brand_mentions WHERE mention_id = 'm00001'"
+    ) == [("positive", True)]
+    assert warehouse_rows(warehouse, "SELECT corrected_by FROM corrections") == [("zoe",)]
+
+
+def test_bulk_not_about_this_brand_leaves_the_views_and_is_stored_with_who(
+    web: str, warehouse: Path
+):
+    client = logged_in(web, "zoe")
+    inbox = client.get("/inbox").text
+    answer = client.post(
+        "/actions",
+        data={"csrf": csrf_of(inbox), "action": "not_about", "brand": "Fibrelia",
+              "ids": ["m00001", "m00002"], "back": "/inbox"},
+    )  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/inbox"
+    assert 'id="figure-mentions"><span class="value">2<' in client.get("/").text
+    # No load runs: the app wrote them to the warehouse itself.
+    deadline = time.monotonic() + 10
+    while journaled(warehouse, pending_only=True) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert warehouse_rows(
+        warehouse, "SELECT mention_id, brand, excluded_by FROM excluded_mentions ORDER BY 1"
+    ) == [("m00001", "Fibrelia", "zoe"), ("m00002", "Fibrelia", "zoe")]
+
+
+def test_the_screens_speak_the_brands_language(web: str):
+    client = logged_in(web, "vera")
+    french = client.get("/").text
+    assert "Synthèse" in french and "Tonalité nette" in french and 'lang="fr"' in french
+    assert "déc." in french or "nov." in french or "janv." in french  # a French date
+    english = client.get("/?lang=en").text
+    assert "Overview" in english and "Net sentiment" in english
+    # The chosen language is kept in the links to the other screens.
+    assert 'href="/inbox?brand=Fibrelia' in english and "lang=en" in english
+
+
+def test_users_are_added_from_the_command_line(tmp_path: Path):
+    env = {**os.environ, "VEILLE_HOME": str(tmp_path)}
+
+    def veille(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "veille.cli", *args], input=stdin, capture_output=True,
+            text=True, cwd=REPO, env=env, timeout=120,
+        )  # fmt: skip
+
+    add = ("users", "add", "--password-stdin")
+    added = veille(*add, "zoe", "--role", "analyst", stdin="s3cret-pw\n")
+    assert added.returncode == 0, added.stderr
+    again = veille(*add, "zoe", "--role", "admin", stdin="s3cret-pw\n")
+    assert again.returncode == 2 and "--replace" in again.stderr
+    short = veille(*add, "max", "--role", "viewer", stdin="short\n")
+    assert short.returncode == 2 and "shorter than 8" in short.stderr
+    assert veille("users", "list").stdout == "zoe\tanalyst\n"
+    stored = (tmp_path / "web" / "users.sqlite").read_bytes()
+    assert b"s3cret-pw" not in stored and b"$argon2id$" in stored
