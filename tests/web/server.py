@@ -4,17 +4,14 @@ and a logged-in HTTP client for it."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from veille.demo.run import free_port
-from veille.web.app import WebSettings, create_app
+from veille.web.app import WebSettings, serving
 from veille.web.users import add_user, users_path
 
 PASSWORD = "correct horse battery"
@@ -28,24 +25,10 @@ def add_test_users(home: Path) -> None:
 
 @contextmanager
 def serve_web(home: Path, db_path: Path, **options: float) -> Iterator[str]:
-    """The app on a free port; yields its base URL."""
+    """The app on a free port, its copy refreshed often; yields its base URL."""
     settings = WebSettings(home, db_path, refresh_every_s=0.2, **options)  # type: ignore[arg-type]
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("veille web did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serving(settings, free_port()) as base_url:
+        yield base_url
 
 
 def csrf_of(html: str) -> str:

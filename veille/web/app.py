@@ -18,8 +18,10 @@ import email
 import email.policy
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -131,8 +133,11 @@ def create_app(settings: WebSettings) -> FastAPI:
         return environments[locale]
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
+    async def headers(request: Request, call_next: Callable[..., Any]) -> Response:
+        started = time.perf_counter()
         response: Response = await call_next(request)
+        # the server's time on the request, for the browser's tools and bench/web.py
+        response.headers["Server-Timing"] = f"app;dur={1000 * (time.perf_counter() - started):.1f}"
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -435,6 +440,30 @@ def create_app(settings: WebSettings) -> FastAPI:
         raise BadRequest("unknown_action")
 
     return app
+
+
+@contextmanager
+def serving(settings: WebSettings, port: int) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1:port in a thread, for tests and benches;
+    yields its base URL once it answers."""
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, name="veille-web", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            server.should_exit = True
+            raise RuntimeError(f"veille web did not start on 127.0.0.1:{port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
 
 
 # --- charts of the overview -----------------------------------------------------------

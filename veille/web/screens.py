@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 from veille.core.config import UI_LOCALES
+from warehouse.db import VIEWS_DIR
 
 PAGE_SIZE = 25
 DEFAULT_DAYS = 30
@@ -64,7 +65,9 @@ def last_day(cur: duckdb.DuckDBPyConnection, brand: str) -> date | None:
     return row[0] if row else None
 
 
-def _dicts(cur: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def _dicts(
+    cur: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any]
+) -> list[dict[str, Any]]:
     result = cur.execute(sql, params)
     names = [d[0] for d in result.description or []]
     return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
@@ -375,29 +378,48 @@ def alert_exists(cur: duckdb.DuckDBPyConnection, alert_id: str) -> bool:
 # --- communities and sources ---------------------------------------------------------
 
 
+def scoped_view(name: str) -> str:
+    """A warehouse view's own SQL (warehouse/views/), reading only the posts of one brand
+    and days: parameters brand, first day, last day. So that a screen counts over its
+    days exactly as the view counts over all time, from the one definition."""
+    [path] = VIEWS_DIR.glob(f"*_{name}.sql")
+    sql = path.read_text(encoding="utf-8")
+    created = f"CREATE OR REPLACE VIEW {name} AS"
+    query = sql[sql.index(created) + len(created) :].strip().rstrip(";")
+    scoped = (
+        "scoped_brand_mentions AS (SELECT * FROM brand_mentions "
+        "WHERE brand = $brand AND day BETWEEN $first_day AND $last_day)"
+    )
+    query = query.replace("FROM brand_mentions", "FROM scoped_brand_mentions")
+    if query.startswith("WITH "):
+        return f"WITH {scoped}, {query.removeprefix('WITH ')}"
+    return f"WITH {scoped} {query}"
+
+
 def communities(cur: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, list[dict[str, Any]]]:
-    brand = scope.brand.name
+    """Who talked about the brand in the scope's days: views top_sources and top_authors
+    over those days."""
+    params = {"brand": scope.brand.name, "first_day": scope.start, "last_day": scope.end}
+    sources, authors = scoped_view("top_sources"), scoped_view("top_authors")
+    columns = "source_id, author, author_url, mentions, net_sentiment, thread_titles, last_seen"
+
+    def stance(kind: str) -> list[dict[str, Any]]:
+        return _dicts(
+            cur,
+            f"SELECT {columns} FROM ({authors}) WHERE stance = '{kind}' "
+            "ORDER BY mentions DESC, author LIMIT 10",
+            params,
+        )
+
     return {
         "sources": _dicts(
             cur,
             "SELECT source_id, source_kind, site, mentions, mentions_30d, net_sentiment, "
-            "threads, authors, last_seen FROM top_sources WHERE brand = ? ORDER BY rank LIMIT 15",
-            [brand],
+            f"threads, authors, last_seen FROM ({sources}) ORDER BY rank LIMIT 15",
+            params,
         ),
-        "relays": _dicts(
-            cur,
-            "SELECT source_id, author, author_url, mentions, net_sentiment, thread_titles, "
-            "last_seen FROM top_authors WHERE brand = ? AND stance = 'relay' "
-            "ORDER BY mentions DESC, author LIMIT 10",
-            [brand],
-        ),
-        "detractors": _dicts(
-            cur,
-            "SELECT source_id, author, author_url, mentions, net_sentiment, thread_titles, "
-            "last_seen FROM top_authors WHERE brand = ? AND stance = 'detractor' "
-            "ORDER BY mentions DESC, author LIMIT 10",
-            [brand],
-        ),
+        "relays": stance("relay"),
+        "detractors": stance("detractor"),
     }
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.access import copy_between_loads
-from warehouse.db import READ_CONFIG, WarehouseBusy, connect, migrate, write_lock
+from warehouse.db import READ_CONFIG, VIEWS_DIR, WarehouseBusy, connect, migrate, write_lock
 from warehouse.reviews import Review, copy_journal, insert_reviews, journaled
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,46 @@ def signature(path: Path) -> Signature:
         return (st.st_mtime_ns, st.st_size)
 
     return (*stat(path), *stat(path.with_name(path.name + ".wal")))
+
+
+# Two views kept as tables in the copy, computed once per copy instead of on every
+# request: mention_copies (which posts are copies of one another: it reads only table
+# mentions, which the app never changes) and brand_mentions, which every screen reads,
+# recomputed for the posts a decision changes. Both from the very SQL the warehouse
+# defines (warehouse/views/), created under another name; the views built on them read
+# the tables.
+_KEPT = {"mention_copies": "10_mention_copies.sql", "brand_mentions": "20_brand_mentions.sql"}
+
+
+def _keep_views(con: duckdb.DuckDBPyConnection) -> None:
+    for view, file in _KEPT.items():
+        definition = (VIEWS_DIR / file).read_text(encoding="utf-8")
+        created = f"CREATE OR REPLACE VIEW {view} AS"
+        assert created in definition, f"{VIEWS_DIR / file} no longer creates {view}"
+        con.execute(definition.replace(created, f"CREATE OR REPLACE VIEW {view}_live AS"))
+        # brand_mentions sorted by brand and day: a screen's scope skips most of the table
+        order = " ORDER BY brand, day" if view == "brand_mentions" else ""
+        con.execute(f"CREATE OR REPLACE TABLE {view}_kept AS SELECT * FROM {view}_live{order}")
+        con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_kept")
+
+
+def _recompute_brand_mentions(con: duckdb.DuckDBPyConnection, mention_ids: list[str]) -> None:
+    """Bring the kept brand_mentions up to date for these posts (all their copies)."""
+    groups = "SELECT duplicate_group FROM mentions WHERE mention_id IN (SELECT unnest(?))"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"DELETE FROM brand_mentions_kept WHERE duplicate_group IN ({groups})", [mention_ids]
+        )
+        con.execute(
+            "INSERT INTO brand_mentions_kept SELECT * FROM brand_mentions_live "
+            f"WHERE duplicate_group IN ({groups})",
+            [mention_ids],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 class NotReady(RuntimeError):
@@ -116,6 +156,7 @@ class WarehouseCopy:
         current = self._current
         if current is not None and current.source == source:
             return False
+        self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"copy-{next(self._numbers)}.duckdb"
         try:
             copy_between_loads(self.db_path, path, wait_s=0)
@@ -129,6 +170,7 @@ class WarehouseCopy:
             migrate(con)  # an older warehouse gets the tables and views the app reads
             # decisions journaled but not yet in the warehouse
             insert_reviews(con, journaled(self.db_path, pending_only=True))
+            _keep_views(con)
             con.execute("SET lock_configuration = true")
         except BaseException:
             con.close()
@@ -173,6 +215,9 @@ class WarehouseCopy:
                 cursor = current.con.cursor()
                 try:
                     insert_reviews(cursor, reviews)
+                    changed = [r.target for r in reviews if r.kind != "alert"]
+                    if changed:
+                        _recompute_brand_mentions(cursor, changed)
                 finally:
                     cursor.close()
         threading.Thread(target=self.push, name="warehouse-push", daemon=True).start()
