@@ -62,7 +62,7 @@ def test_every_screen_needs_a_login_and_shows_to_a_viewer(web: str, warehouse: P
     assert answer.status_code == 303
     assert answer.headers["location"] == "/login?next=%2Finbox%3Fbrand%3DFibrelia"
     viewer = logged_in(web, "vera")
-    for path in ("/", "/inbox", "/communities", "/moderation", "/alerts", "/sources"):
+    for path in ("/", "/inbox", "/communities", "/topics", "/moderation", "/alerts", "/sources"):
         page = viewer.get(path)
         assert page.status_code == 200, path
         assert "Fibrelia" in page.text

@@ -87,6 +87,7 @@ def test_every_screen_in_french_with_a_screenshot(demo_web: str, browser: Browse
         "/": "Fibrelia",
         "/inbox": "Mentions de Fibrelia",
         "/communities": "Qui parle de Fibrelia",
+        "/topics": "De quoi on parle quand on cite Fibrelia",
         "/moderation": "File de modération",
         "/alerts": "Alertes de Fibrelia",
         "/sources": "Sources : leurs dernières collectes",

@@ -55,7 +55,6 @@ CSP = (
 )
 # A saved alert email, shown as sent: its own inline styles and images, nothing else.
 EMAIL_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-SCREENS = ("overview", "inbox", "communities", "moderation", "alerts", "sources")
 
 
 @dataclass(frozen=True)
@@ -342,6 +341,14 @@ def create_app(settings: WebSettings) -> FastAPI:
             return {"c": screens.communities(cur, view.scope)}
 
         return await asyncio.to_thread(screen, request, "communities", read)
+
+    @app.get("/topics")
+    async def topics_page(request: Request) -> Response:
+        def read(cur: Any, view: View) -> dict[str, Any]:
+            assert view.scope is not None
+            return {"topics": screens.topics(cur, view.scope)}
+
+        return await asyncio.to_thread(screen, request, "topics", read)
 
     @app.get("/moderation")
     async def moderation_page(request: Request) -> Response:

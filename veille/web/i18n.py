@@ -85,10 +85,16 @@ class Formats:
         return dates.format_skeleton("MMMd", value, locale=self.locale)
 
     def moment(self, value: datetime | None) -> str:
-        """A time in the brand's zone: "6 déc. 2026, 09:14" / "Dec 6, 2026, 9:14 AM"."""
+        """A time in the brand's zone, to the minute: "6 déc. 2026, 09:14" / "Dec 6, 2026,
+        9:14 AM"."""
         if value is None:
             return ""
-        return dates.format_datetime(value, "medium", tzinfo=self.zone, locale=self.locale)
+        local = value.astimezone(self.zone)
+        day = dates.format_date(local.date(), "medium", locale=self.locale)
+        clock = dates.format_time(local, "short", tzinfo=self.zone, locale=self.locale)
+        # the locale's own way of joining them: "{1}, {0}" / "{1} {0}" (date, time)
+        joined = str(dates.get_datetime_format("medium", locale=self.locale))
+        return joined.replace("{1}", day).replace("{0}", clock)
 
     def number(self, value: float | None, digits: int = 0) -> str:
         if value is None:

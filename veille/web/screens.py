@@ -423,6 +423,40 @@ def communities(cur: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, list[
     }
 
 
+def topics(cur: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, Any]]:
+    """The topics of the brand's last week in the scope's days, those that grew most
+    first (view topic_trends over those days), each with its latest posts."""
+    params = {"brand": scope.brand.name, "first_day": scope.start, "last_day": scope.end}
+    trends = _dicts(
+        cur,
+        f"""
+        WITH trends AS ({scoped_view("topic_trends")})
+        SELECT t.topic_id, t.topic, t.week, t.mentions, t.previous_mentions, t.growth,
+            t.negative, t.net_sentiment, coalesce(k.keywords, []) AS keywords
+        FROM trends AS t
+        LEFT JOIN topics AS k USING (topic_id)
+        WHERE t.week = (SELECT max(week) FROM trends)
+        ORDER BY t.growth DESC, t.mentions DESC, t.topic_id
+        LIMIT 12
+        """,
+        params,
+    )
+    for trend in trends:
+        trend["posts"] = _dicts(
+            cur,
+            """
+            SELECT mention_id, url, thread_title, author, published_at, sentiment, text
+            FROM brand_mentions
+            WHERE brand = $brand AND day BETWEEN $first_day AND $last_day
+                AND list_contains(topics, $topic)
+            ORDER BY published_at DESC NULLS LAST, mention_id
+            LIMIT 3
+            """,
+            {**params, "topic": trend["topic_id"]},
+        )
+    return trends
+
+
 def source_health(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return _dicts(
         cur,
