@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime
 
 from babel.messages.pofile import read_po
 
-from veille.web.i18n import Formats, catalog_path, source_messages, translations
+from veille.web.i18n import source_messages
+from warehouse.i18n import Formats, catalog_path, translations
 
 
 def test_every_message_of_the_screens_has_its_french():

@@ -37,10 +37,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from veille.core.config import UI_LOCALES
 from veille.core.record import SENTIMENT_LABELS
-from veille.web import charts, screens
-from veille.web.i18n import LABELS, Formats, translations
+from veille.web import screens
 from veille.web.snapshot import NotReady, WarehouseCopy
 from veille.web.users import FAILURE_WAIT_S, User, check_login, find_user, users_path
+from warehouse import charts
+from warehouse import overview as overviews
+from warehouse.i18n import LABELS, Formats, translations
 from warehouse.reviews import Review, ReviewError, record_reviews
 
 log = logging.getLogger(__name__)
@@ -207,8 +209,8 @@ def create_app(settings: WebSettings) -> FastAPI:
 
         request: Request
         user: User | None
-        brands: list[screens.BrandInfo]
-        scope: screens.Scope | None
+        brands: list[overviews.BrandInfo]
+        scope: overviews.Scope | None
         locale: str
         lang_given: bool
 
@@ -223,19 +225,19 @@ def create_app(settings: WebSettings) -> FastAPI:
             given = lang in UI_LOCALES
             if cur is None:
                 return cls(request, user, [], None, lang if given else "en", given)
-            known = screens.brands(cur)
+            known = overviews.brands(cur)
             wanted = request.query_params.get("brand", "")
             brand = next((b for b in known if b.name == wanted), None)
             brand = brand or next((b for b in known if b.role == "brand"), None)
             brand = brand or (known[0] if known else None)
             scope = None
             if brand is not None:
-                end = _date(request.query_params.get("to")) or screens.last_day(cur, brand.name)
+                end = _date(request.query_params.get("to")) or overviews.last_day(cur, brand.name)
                 end = end or date.today()
                 start = _date(request.query_params.get("from")) or end - timedelta(
-                    days=screens.DEFAULT_DAYS - 1
+                    days=overviews.DEFAULT_DAYS - 1
                 )
-                scope = screens.Scope(brand, min(start, end), end)
+                scope = overviews.Scope(brand, min(start, end), end)
             locale = lang if given else (brand.locale if brand else "en")
             return cls(request, user, known, scope, locale, given)
 
@@ -308,7 +310,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         def read(cur: Any, view: View) -> dict[str, Any]:
             assert view.scope is not None
             since = _date(request.query_params.get("since"))
-            found = screens.overview(cur, view.scope, since)
+            found = overviews.overview(cur, view.scope, since)
             return {"o": found, "charts": overview_charts(found, view)}
 
         return await asyncio.to_thread(screen, request, "overview", read)
@@ -476,7 +478,7 @@ def serving(settings: WebSettings, port: int) -> Iterator[str]:
 # --- charts of the overview -----------------------------------------------------------
 
 
-def overview_charts(o: screens.Overview, view: Any) -> dict[str, Markup]:
+def overview_charts(o: overviews.Overview, view: Any) -> dict[str, Markup]:
     fmt: Formats = view.fmt
     _ = fmt_gettext(view.locale)
     index = [

@@ -1,131 +1,33 @@
-"""French and English for the screens and the morning report: message catalogs (gettext,
-through Babel), and dates, numbers and times in the brand's locale and timezone.
-
-The catalogs are the .po files under locales/ (English is the source language); they are
-compiled in memory when first used, so no compiled file is kept beside them.
-tests/web/test_i18n.py checks that every message of the templates has its French.
-"""
+"""Keeping the message catalogs (warehouse/locales/, read by warehouse/i18n.py) in line
+with what the screens, the report and the emails say: `python -m veille.web.i18n`."""
 
 from __future__ import annotations
 
-import io
-from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from babel import dates, numbers
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 
 from veille.core.config import UI_LOCALES
+from warehouse.i18n import CATALOG_DATE, DOMAIN, catalog_path
 
-LOCALES_DIR = Path(__file__).parent / "locales"
-# Written in the catalogs' headers, fixed so that updating them changes only messages.
-CATALOG_DATE = datetime(2026, 12, 6, tzinfo=UTC)
-DOMAIN = "veille"
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogs; it is translated where it is shown."""
-    return message
-
-
-# Words that come from the data (a sentiment, a role, a flag, a status, a verdict), as
-# the screens show them; templates translate them with label().
-LABELS = {
-    "negative": N_("negative"),
-    "neutral": N_("neutral"),
-    "positive": N_("positive"),
-    "viewer": N_("viewer"),
-    "analyst": N_("analyst"),
-    "admin": N_("admin"),
-    "offensive": N_("offensive"),
-    "hate": N_("hate"),
-    "ok": N_("ok"),
-    "failed": N_("failed"),
-    "acknowledged": N_("acknowledged"),
-    "false_alarm": N_("false alarm"),
-}
-
-
-def catalog_path(locale: str) -> Path:
-    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-@cache
-def translations(locale: str) -> NullTranslations:
-    """The messages in `locale` (English: the messages themselves)."""
-    path = catalog_path(locale)
-    if locale not in UI_LOCALES or not path.exists():
-        return NullTranslations()
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=locale, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
-
-
-class Formats:
-    """Dates, times and numbers as a reader of `locale` writes them, times in `timezone`."""
-
-    def __init__(self, locale: str, timezone: str = "UTC"):
-        self.locale = locale if locale in UI_LOCALES else "en"
-        self.zone = ZoneInfo(timezone)
-
-    def day(self, value: date | None, form: str = "medium") -> str:
-        return "" if value is None else dates.format_date(value, form, locale=self.locale)
-
-    def short_day(self, value: date | None) -> str:
-        """ "6 déc." / "Dec 6": chart labels."""
-        if value is None:
-            return ""
-        return dates.format_skeleton("MMMd", value, locale=self.locale)
-
-    def moment(self, value: datetime | None) -> str:
-        """A time in the brand's zone, to the minute: "6 déc. 2026, 09:14" / "Dec 6, 2026,
-        9:14 AM"."""
-        if value is None:
-            return ""
-        local = value.astimezone(self.zone)
-        day = dates.format_date(local.date(), "medium", locale=self.locale)
-        clock = dates.format_time(local, "short", tzinfo=self.zone, locale=self.locale)
-        # the locale's own way of joining them: "{1}, {0}" / "{1} {0}" (date, time)
-        joined = str(dates.get_datetime_format("medium", locale=self.locale))
-        return joined.replace("{1}", day).replace("{0}", clock)
-
-    def number(self, value: float | None, digits: int = 0) -> str:
-        if value is None:
-            return "–"
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return numbers.format_decimal(value, pattern, locale=self.locale)
-
-    def signed(self, value: float | None, digits: int = 2) -> str:
-        """ "+0,25" / "−0.40": a net sentiment or a change."""
-        if value is None:
-            return "–"
-        text = self.number(abs(value), digits)
-        return ("+" if value > 0 else "−" if value < 0 else "") + text
-
-    def percent(self, value: float | None) -> str:
-        if value is None:
-            return "–"
-        return numbers.format_percent(value, locale=self.locale)
+# Where the messages are: the app's templates and code, the warehouse's (report, emails).
+SOURCES = (Path(__file__).parent, Path(__file__).resolve().parents[2] / "warehouse")
 
 
 def source_messages() -> list[str]:
     """Every message the templates and the app's code mark for translation."""
     from babel.messages.extract import extract_from_dir
 
-    found = extract_from_dir(
-        str(Path(__file__).parent),
-        method_map=[("templates/**.html", "jinja2"), ("**.py", "python")],
-        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
-        keywords={"_": None, "N_": None, "gettext": None},
-    )
-    return sorted({str(message) for _, _, message, _, _ in found})
+    found: set[str] = set()
+    for folder in SOURCES:
+        for _, _, message, _, _ in extract_from_dir(
+            str(folder),
+            method_map=[("templates/**.html", "jinja2"), ("**.py", "python")],
+            options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+            keywords={"_": None, "N_": None, "gettext": None},
+        ):
+            found.add(str(message))
+    return sorted(found)
 
 
 def update_catalogs() -> dict[str, list[str]]:
