@@ -140,7 +140,7 @@ def veille_pipeline() -> None:
         from veille.checks import load_checked_config
         from veille.core.config import config_dir
         from veille.core.home import veille_home, warehouse_path
-        from veille.pipeline import alert_step
+        from veille.pipeline import alert_step, report_step
         from warehouse.mail import smtp_settings
 
         home = veille_home()
@@ -149,10 +149,13 @@ def veille_pipeline() -> None:
         smtp = smtp_settings("smtp_default")
         deliveries = alert_step(warehouse_path(home), brands, home, smtp=smtp)
         failed = [f"{d.summary}: {d.problem}" for d in deliveries if d.failed]
+        # then the morning reports brands.yaml asks for (once a day)
+        reports = report_step(warehouse_path(home), brands, home, smtp=smtp)
+        failed += [f"report {r.brand} {r.day}: {r.problem}" for r in reports if r.failed]
         if failed:
-            # Every other alert went out; the task fails so that Airflow shows it (and its
+            # Everything else went out; the task fails so that Airflow shows it (and its
             # retry sends what is still pending).
-            raise RuntimeError("alerts not emailed:\n" + "\n".join(failed))
+            raise RuntimeError("alerts or reports not emailed:\n" + "\n".join(failed))
         return [d.summary for d in deliveries]
 
     run_dir = start_run()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from crawlers.run import crawl_source
 from veille.core.config import BrandsFile, Config, Source
 from veille.core.crawl_result import CrawlResult
-from veille.core.home import emails_dir, runs_dir, state_dir, warehouse_path
+from veille.core.home import emails_dir, reports_dir, runs_dir, state_dir, warehouse_path
 from veille.core.progress import every
 from veille.core.record import Mention, read_mentions, write_mentions
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from nlp.moderation import ModerationHeads
     from veille.core.config import OperatorSettings
     from warehouse.alerts.emails import Delivery
+    from warehouse.report import ReportDelivery
     from warehouse.source_health import SourceHealth
 
 log = logging.getLogger(__name__)
@@ -333,6 +334,16 @@ def alert_step(
     )  # fmt: skip
 
 
+def report_step(
+    db_path: Path, brands: BrandsFile, home: Path, *, smtp: Any = None
+) -> list[ReportDelivery]:
+    """The morning reports brands.yaml asks for, made once a day and emailed (see
+    warehouse.report.email_reports), kept under the data folder."""
+    from warehouse.report import email_reports
+
+    return email_reports(db_path, brands, reports_dir(home), emails_dir(home), smtp=smtp)
+
+
 # --- the whole run -----------------------------------------------------------------
 
 
@@ -343,15 +354,17 @@ class RunReport:
     crawls: list[CrawlResult] = field(default_factory=list)
     load: dict[str, int] = field(default_factory=dict)
     alerts: list[Delivery] = field(default_factory=list)
+    reports: list[ReportDelivery] = field(default_factory=list)
     health: list[SourceHealth] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        """Every source crawled and every alert's email out (or waiting for its digest):
-        otherwise `veille run` exits 3."""
+        """Every source crawled and every alert's and report's email out (or waiting for
+        its digest): otherwise `veille run` exits 3."""
         return (
             all(r.ok for r in self.crawls)
             and not any(a.failed for a in self.alerts)
+            and not any(r.failed for r in self.reports)
             and not any(h.email_problem for h in self.health)
         )
 
@@ -383,6 +396,7 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None) -> RunReport:
         )
     if db_path.exists():  # alerts left pending by an earlier run still go out
         report.alerts = alert_step(db_path, config.brands, home, smtp=smtp)
+        report.reports = report_step(db_path, config.brands, home, smtp=smtp)
     (run_dir / "report.json").write_text(
         json.dumps(
             {
@@ -413,6 +427,15 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None) -> RunReport:
                 ],
                 "load": report.load,
                 "alerts": [a.summary for a in report.alerts],
+                "reports": [
+                    {
+                        "brand": r.brand,
+                        "day": r.day.isoformat(),
+                        "sent": r.sent,
+                        "problem": r.problem,
+                    }
+                    for r in report.reports
+                ],
             },
             indent=1,
         )

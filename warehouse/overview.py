@@ -6,13 +6,17 @@ those views shows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import duckdb
+from markupsafe import Markup
 
 from veille.core.config import UI_LOCALES
+from warehouse.charts import Point, bar_chart, line_chart
+from warehouse.i18n import Formats
 
 DEFAULT_DAYS = 30
 # The usual band of a daily figure: its 10th to 90th percentile over the 28 days before.
@@ -197,3 +201,23 @@ def moderation_count(cur: duckdb.DuckDBPyConnection, scope: Scope) -> int:
         [scope.start, scope.end],
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+def charts(o: Overview, fmt: Formats, gettext: Callable[[str], str]) -> dict[str, Markup]:
+    """The overview's three charts over its days: the reputation index and net sentiment
+    against their usual band, and the volume."""
+    _ = gettext
+    index = [
+        Point(fmt.short_day(d["day"]), d["reputation_index"], d["index_low"], d["index_high"])
+        for d in o.days
+    ]
+    net = [Point(fmt.short_day(d["day"]), d["net_sentiment"], d["net_low"], d["net_high"])
+           for d in o.days]  # fmt: skip
+    volume = [Point(fmt.short_day(d["day"]), float(d["mentions"])) for d in o.days]
+    return {
+        "index": line_chart(index, title=_("Reputation index"), y_min=0, y_max=100),
+        "net": line_chart(
+            net, title=_("Net sentiment"), y_min=-1, y_max=1, y_format="{:+.1f}", css_class="net"
+        ),
+        "volume": bar_chart(volume, title=_("Mentions per day")),
+    }

@@ -1,14 +1,17 @@
-"""`veille web` (the community manager's screens) and `veille users` (who may open them)."""
+"""`veille web` (the community manager's screens), `veille users` (who may open them) and
+`veille report` (the morning report, as HTML and PDF)."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import re
 import secrets
 import sys
+from pathlib import Path
 
 from veille.cli.common import UsageError, add_warehouse_option, warehouse_arg
-from veille.core.home import veille_home
+from veille.core.home import reports_dir, veille_home
 
 DEFAULT_PORT = 8642
 DEMO_USER = "demo"
@@ -65,6 +68,31 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from warehouse.db import connect
+    from warehouse.report import ReportError, chromium, write_report
+
+    found = re.fullmatch(r"(\d+)d", args.since.strip())
+    if not found or not 1 <= int(found.group(1)) <= 31:
+        raise UsageError(f"--since {args.since!r}: give days, 1d to 31d (1d: since yesterday)")
+    db_path = warehouse_arg(args)
+    folder = args.out or reports_dir(veille_home())
+    con = connect(db_path, read_only=True)
+    try:
+        written = write_report(con, args.brand, folder, days=int(found.group(1)))
+    except ReportError as err:
+        raise UsageError(str(err)) from err
+    finally:
+        con.close()
+    print(written.html)
+    if written.pdf is not None:
+        print(written.pdf)
+    elif chromium() is None:
+        print("veille: no PDF: Chromium is not installed (apt-get install chromium)",
+              file=sys.stderr)  # fmt: skip
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     web = commands.add_parser(
         "web",
@@ -103,3 +131,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     remove.add_argument("name")
     which.add_parser("list", help="list the users and their roles")
     users.set_defaults(func=cmd_users)
+
+    report = commands.add_parser(
+        "report",
+        help="a brand's morning report: one HTML file (charts inline) and its PDF",
+        description="Write the brand's overview (what is new, reputation index, net "
+        "sentiment, share of voice, top threads, the most negative posts) as one "
+        "self-contained HTML file and a PDF (printed by Chromium), in the brand's "
+        "language. Prints their paths.",
+    )
+    add_warehouse_option(report)
+    report.add_argument("--brand", required=True, help="the brand, as named in brands.yaml")
+    report.add_argument("--since", default="1d", help="what is new over the last N days (1d)")
+    report.add_argument(
+        "--out", type=Path, help="the folder to write into (default: $VEILLE_HOME/reports)"
+    )
+    report.set_defaults(func=cmd_report)

@@ -278,6 +278,17 @@ class AlertSettings(_Strict):
     )
 
 
+class ReportSettings(_Strict):
+    email: bool = Field(
+        default=False,
+        description="email the morning report: once a day, with the day's first run",
+    )
+    recipients: list[EmailAddress] = Field(
+        default_factory=list, description="who gets it; default: the alert recipients"
+    )
+    days: int = Field(default=1, ge=1, le=31, description="what is new over the last N days")
+
+
 def _readable_query(query: str, info: ValidationInfo) -> str:
     """A query of the Boolean language (nlp/query.py), read at load so that a mistake is
     reported with its file, line and position before any crawl."""
@@ -294,7 +305,7 @@ def _readable_query(query: str, info: ValidationInfo) -> str:
 Query = Annotated[str, AfterValidator(_readable_query)]
 
 
-# The languages Veille's screens, report and emails speak (veille/web/locales).
+# The languages Veille's screens, report and emails speak (warehouse/locales).
 UI_LOCALES = ("fr", "en")
 
 
@@ -321,6 +332,7 @@ class Brand(_Strict):
         description="in a thread whose title or opening post matches the brand, the posts "
         "that do not name it are mentions of it too (match: context); false: left out",
     )
+    report: ReportSettings = ReportSettings()
     locale: Literal["fr", "en"] | None = Field(
         default=None,
         description="the language of its screens, report and emails; default: the first "

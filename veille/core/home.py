@@ -57,3 +57,8 @@ def state_dir(home: Path) -> Path:
 
 def emails_dir(home: Path) -> Path:
     return home / "emails"
+
+
+def reports_dir(home: Path) -> Path:
+    """Morning reports (HTML and PDF), `veille report`'s and the emailed ones."""
+    return home / "reports"

@@ -40,7 +40,6 @@ from veille.core.record import SENTIMENT_LABELS
 from veille.web import screens
 from veille.web.snapshot import NotReady, WarehouseCopy
 from veille.web.users import FAILURE_WAIT_S, User, check_login, find_user, users_path
-from warehouse import charts
 from warehouse import overview as overviews
 from warehouse.i18n import LABELS, Formats, translations
 from warehouse.reviews import Review, ReviewError, record_reviews
@@ -311,7 +310,8 @@ def create_app(settings: WebSettings) -> FastAPI:
             assert view.scope is not None
             since = _date(request.query_params.get("since"))
             found = overviews.overview(cur, view.scope, since)
-            return {"o": found, "charts": overview_charts(found, view)}
+            gettext = translations(view.locale).gettext
+            return {"o": found, "charts": overviews.charts(found, view.fmt, gettext)}
 
         return await asyncio.to_thread(screen, request, "overview", read)
 
@@ -473,36 +473,6 @@ def serving(settings: WebSettings, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
-
-
-# --- charts of the overview -----------------------------------------------------------
-
-
-def overview_charts(o: overviews.Overview, view: Any) -> dict[str, Markup]:
-    fmt: Formats = view.fmt
-    _ = fmt_gettext(view.locale)
-    index = [
-        charts.Point(
-            fmt.short_day(d["day"]), d["reputation_index"], d["index_low"], d["index_high"]
-        )
-        for d in o.days
-    ]
-    net = [
-        charts.Point(fmt.short_day(d["day"]), d["net_sentiment"], d["net_low"], d["net_high"])
-        for d in o.days
-    ]
-    volume = [charts.Point(fmt.short_day(d["day"]), float(d["mentions"])) for d in o.days]
-    return {
-        "index": charts.line_chart(index, title=_("Reputation index"), y_min=0, y_max=100),
-        "net": charts.line_chart(
-            net, title=_("Net sentiment"), y_min=-1, y_max=1, y_format="{:+.1f}", css_class="net"
-        ),
-        "volume": charts.bar_chart(volume, title=_("Mentions per day")),
-    }
-
-
-def fmt_gettext(locale: str) -> Callable[[str], str]:
-    return translations(locale).gettext
 
 
 # --- small helpers ------------------------------------------------------------------------
