@@ -105,11 +105,12 @@ class Formats:
         return numbers.format_decimal(value, pattern, locale=self.locale)
 
     def signed(self, value: float | None, digits: int = 2) -> str:
-        """ "+0,25" / "−0.40": a net sentiment or a change."""
+        """ "+0,25" / "-0.40": a net sentiment or a change, with its sign."""
         if value is None:
             return "–"
-        text = self.number(abs(value), digits)
-        return ("+" if value > 0 else "−" if value < 0 else "") + text
+        decimals = "." + "0" * digits if digits else ""
+        pattern = f"+#,##0{decimals};-#,##0{decimals}"
+        return numbers.format_decimal(value, pattern, locale=self.locale)
 
     def percent(self, value: float | None) -> str:
         if value is None:

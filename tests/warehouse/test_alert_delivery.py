@@ -244,3 +244,32 @@ def test_chart_text_is_literal_whatever_the_brand_name(name: str):
     )  # fmt: skip
     alert = BrandAlert(name, day, 3, 1, 0.0, 0.5, 1.0, net_z=-5.0)
     assert chart_png(alert, frame)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_alert_email_speaks_the_brands_language(tmp_path: Path):
+    db = tmp_path / "home" / "veille.duckdb"
+    french = BrandsFile.model_validate(
+        {"brands": [{"name": "Fibrelia", "queries": ["x"], "locale": "fr",
+                     "alerts": {"recipients": ["cm@fibrelia.test"]}},
+                    {"name": "Kalio", "queries": ["x"], "locale": "en",
+                     "alerts": {"recipients": ["cm@kalio.test"]}}]}
+    )  # fmt: skip
+    load_step(crisis(tmp_path / "f.jsonl", "Fibrelia", 0), db, french)
+    load_step(crisis(tmp_path / "k.jsonl", "Kalio", 5000), db, french)
+    handler = Server()
+    with smtp_server(handler) as settings:
+        deliveries = alert_step(db, french, tmp_path / "home", smtp=settings)
+    assert [d.sent for d in deliveries] == [True, True]
+    received = {
+        str(m["To"]): m
+        for m in (message_from_bytes(raw, policy=policy.default) for raw in handler.messages)
+    }
+    fr, en = received["cm@fibrelia.test"], received["cm@kalio.test"]
+    assert str(fr["Subject"]).startswith("[Veille] Fibrelia : ")
+    assert "mentions négatives en un jour (d'habitude 0,0)" in str(fr["Subject"])
+    fr_html = fr.get_body(("html",)).get_content()
+    assert "Les messages en cause" in fr_html and 'lang="fr"' in fr_html
+    assert "12, dont 12 négatives" in fr_html
+    # English, as the alert history stores it.
+    assert str(en["Subject"]) == f"[Veille] {deliveries[1].summary}"
+    assert "The posts that drove it" in en.get_body(("html",)).get_content()

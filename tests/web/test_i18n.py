@@ -2,18 +2,15 @@
 
 from datetime import UTC, date, datetime
 
-from babel.messages.pofile import read_po
-
-from veille.web.i18n import source_messages
+from veille.web.i18n import read_catalog, source_messages, translated
 from warehouse.i18n import Formats, catalog_path, translations
 
 
 def test_every_message_of_the_screens_has_its_french():
     messages = source_messages()
     assert len(messages) > 100  # the extraction found the templates' messages
-    with catalog_path("fr").open("rb") as po:
-        french = {m.id: m.string for m in read_po(po, locale="fr") if m.id}
-    untranslated = [m for m in messages if not french.get(m)]
+    french = read_catalog("fr")
+    untranslated = [m for m in messages if not translated(m, french)]
     assert untranslated == [], f"translate them in {catalog_path('fr')} (python -m veille.web.i18n)"
     assert translations("fr").gettext("Overview") == "Synthèse"
 
@@ -27,5 +24,5 @@ def test_dates_numbers_and_times_follow_the_locale_and_the_brands_zone():
     assert "3:30" in en.moment(moment)  # New York is UTC-5
     assert fr.number(1234567) == "1\u202f234\u202f567"
     assert en.number(1234567) == "1,234,567"
-    assert fr.signed(-0.25) == "−0,25" and en.signed(0.5) == "+0.50"
+    assert fr.signed(-0.25) == "-0,25" and en.signed(0.5) == "+0.50"
     assert fr.percent(0.75) == "75\xa0%" and en.percent(0.75) == "75%"

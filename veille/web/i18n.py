@@ -14,49 +14,53 @@ from warehouse.i18n import CATALOG_DATE, DOMAIN, catalog_path
 SOURCES = (Path(__file__).parent, Path(__file__).resolve().parents[2] / "warehouse")
 
 
-def source_messages() -> list[str]:
-    """Every message the templates and the app's code mark for translation."""
+# A message: its text, or (singular, plural) for one that counts (ngettext).
+Message = str | tuple[str, ...]
+
+
+def source_messages() -> list[Message]:
+    """Every message the templates and the code mark for translation."""
     from babel.messages.extract import extract_from_dir
 
-    found: set[str] = set()
+    found: set[Message] = set()
     for folder in SOURCES:
         for _, _, message, _, _ in extract_from_dir(
             str(folder),
             method_map=[("templates/**.html", "jinja2"), ("**.py", "python")],
             options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
-            keywords={"_": None, "N_": None, "gettext": None},
+            keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)},
         ):
-            found.add(str(message))
-    return sorted(found)
+            found.add(tuple(message) if isinstance(message, tuple | list) else str(message))
+    return sorted(found, key=lambda m: m if isinstance(m, str) else m[0])
 
 
-def update_catalogs() -> dict[str, list[str]]:
+def translated(message: Message, known: dict[Message, Message]) -> bool:
+    text = known.get(message)
+    if isinstance(text, tuple):
+        return all(text)
+    return bool(text)
+
+
+def update_catalogs() -> dict[str, list[Message]]:
     """Bring each .po file in line with the sources: new messages added untranslated,
     gone ones dropped, translations kept. Returns the untranslated messages per locale."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
     messages = source_messages()
-    missing: dict[str, list[str]] = {}
+    missing: dict[str, list[Message]] = {}
     for locale in UI_LOCALES:
         if locale == "en":
             continue
         path = catalog_path(locale)
-        known: dict[str, str] = {}
-        if path.exists():
-            with path.open("rb") as po:
-                known = {
-                    str(m.id): str(m.string)
-                    for m in read_po(po, locale=locale)
-                    if m.id and m.string
-                }
+        known = read_catalog(locale) if path.exists() else {}
         catalog = Catalog(
             locale=locale,
             domain=DOMAIN,
             project="Veille",
             version="",
             copyright_holder="Veille's authors",
-            header_comment=f"# The {locale} messages of veille web; "
+            header_comment=f"# The {locale} messages of Veille's screens, report and emails; "
             "`python -m veille.web.i18n` updates this file.",
             creation_date=CATALOG_DATE,
             revision_date=CATALOG_DATE,
@@ -65,12 +69,25 @@ def update_catalogs() -> dict[str, list[str]]:
             fuzzy=False,
         )
         for message in messages:
-            catalog.add(message, known.get(message, ""))
+            empty: Message = "" if isinstance(message, str) else ("", "")
+            catalog.add(message, known.get(message) or empty)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as po:
             write_po(po, catalog, width=100, omit_header=False, sort_output=True)
-        missing[locale] = [m for m in messages if not known.get(m)]
+        missing[locale] = [m for m in messages if not translated(m, known)]
     return missing
+
+
+def read_catalog(locale: str) -> dict[Message, Message]:
+    """A catalog's messages and their translations."""
+    with catalog_path(locale).open("rb") as po:
+        return {
+            (m.id if isinstance(m.id, str) else tuple(m.id)): (
+                m.string if isinstance(m.string, str) else tuple(m.string or ())
+            )
+            for m in read_po(po, locale=locale)
+            if m.id
+        }
 
 
 if __name__ == "__main__":  # python -m veille.web.i18n: update the catalogs

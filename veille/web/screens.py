@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.alerts.rules import BrandAlert
+from warehouse.alerts.store import STORED_FIELDS
 from warehouse.db import VIEWS_DIR
 from warehouse.overview import MODERATION_FROM, Scope
 from warehouse.overview import rows_as_dicts as _dicts
@@ -171,18 +173,24 @@ def moderation(cur: duckdb.DuckDBPyConnection, scope: Scope, status: str) -> lis
 
 
 def alerts(cur: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, Any]]:
-    return _dicts(
+    """The brand's alerts of the days, latest first, each with its summary in the
+    brand's language."""
+    found = _dicts(
         cur,
-        """
-        SELECT alert_id, day, hour, metrics, summary, mentions, negative, net_sentiment,
-            baseline_net, reputation_index, baseline_index, detected_at, status, sent_at,
-            email_path, verdict, verdict_by, verdict_at
-        FROM alert_history
-        WHERE brand = ? AND day BETWEEN ? AND ?
-        ORDER BY day DESC, hour DESC NULLS LAST
+        f"""
+        SELECT h.alert_id, h.detected_at, h.status, h.sent_at, h.email_path, h.verdict,
+            h.verdict_by, h.verdict_at, {", ".join(f"a.{name}" for name in STORED_FIELDS)}
+        FROM alert_history AS h
+        JOIN alerts AS a USING (alert_id)
+        WHERE h.brand = ? AND h.day BETWEEN ? AND ?
+        ORDER BY h.day DESC, h.hour DESC NULLS LAST
         """,
         [scope.brand.name, scope.start, scope.end],
     )
+    for row in found:
+        alert = BrandAlert(**{name: row[name] for name in STORED_FIELDS})
+        row["summary"] = alert.summary(scope.brand.locale)
+    return found
 
 
 def alert_email_path(cur: duckdb.DuckDBPyConnection, alert_id: str) -> str | None:

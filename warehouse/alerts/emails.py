@@ -16,8 +16,10 @@ import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from veille.core.config import UI_LOCALES
 from warehouse.alerts.rules import BASELINE_DAYS, BrandAlert, bucket_rows
 from warehouse.alerts.store import driving_posts, growing_topics
+from warehouse.i18n import Formats, translations
 from warehouse.mail import SmtpSettings, save_email, send_email
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -108,35 +110,48 @@ def message_id(items: list[AlertItem]) -> str:
 
 
 def build_email(
-    items: list[AlertItem], *, subject: str, title: str, sender: str, recipients: list[str]
+    items: list[AlertItem],
+    *,
+    subject: str,
+    title: str,
+    sender: str,
+    recipients: list[str],
+    locale: str = "en",
 ) -> EmailMessage:
     """HTML (every piece of post text escaped by the template engine) with a chart per
-    alert inline, and a plain-text alternative."""
+    alert inline, and a plain-text alternative, in `locale`."""
+    catalog = translations(locale)
+    _ = catalog.gettext
     shown: list[dict[str, Any]] = [
         {"item": item, "posts": _shown_posts(item.posts),
          "chart_cid": make_msgid(domain="veille.local")[1:-1]}
         for item in items
     ]  # fmt: skip
     environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
     )
+    environment.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     html = environment.get_template("alert_email.html").render(
-        title=title, subject=subject, entries=shown, baseline_days=BASELINE_DAYS
-    )
+        title=title, subject=subject, entries=shown, baseline_days=BASELINE_DAYS,
+        locale=locale, fmt=Formats(locale),
+    )  # fmt: skip
     lines = [title, ""]
     for entry in shown:
         alert = entry["item"].alert
-        lines += [alert.summary() + ".", "", "The posts that drove it:"]
+        lines += [alert.summary(locale) + ".", "", _("The posts that drove it") + ":"]
         for post in entry["posts"]:
+            author = post["author"] or _("anonymous")
             lines += [
                 "",
-                f"- {post['source_id']} · {post['author'] or 'anonymous'} · {post['published']}",
+                f"- {post['source_id']} · {author} · {post['published']}",
                 f"  {post['excerpt']}",
                 f"  {post['url']}",
             ]
         if entry["item"].topics:
-            lines += ["", "Topics that grew this week:"]
-            lines += [f"- {t['topic']}: {t['mentions']} posts (+{t['growth']})"
+            lines += ["", _("Topics that grew this week") + ":"]
+            lines += [f"- {t['topic']}: {t['mentions']} (+{t['growth']})"
                       for t in entry["item"].topics]  # fmt: skip
         lines.append("")
     message = EmailMessage()
@@ -158,31 +173,45 @@ def build_email(
     return message
 
 
-def build_alert_email(item: AlertItem, *, sender: str, recipients: list[str]) -> EmailMessage:
+def build_alert_email(
+    item: AlertItem, *, sender: str, recipients: list[str], locale: str = "en"
+) -> EmailMessage:
     """One alert's email: the subject says the brand, what moved, by how much and since
     when."""
+    _ = translations(locale).gettext
     return build_email(
         [item],
-        subject=f"[Veille] {item.alert.summary()}",
-        title=f"{item.alert.brand}: reputation alert",
+        subject=f"[Veille] {item.alert.summary(locale)}",
+        title=_("%(brand)s: reputation alert") % {"brand": item.alert.brand},
         sender=sender,
         recipients=recipients,
+        locale=locale,
     )
 
 
 def build_digest_email(
-    items: list[AlertItem], *, day: date, sender: str, recipients: list[str]
+    items: list[AlertItem], *, day: date, sender: str, recipients: list[str], locale: str = "en"
 ) -> EmailMessage:
     """The day's alerts in one email, for those who set `digest: true`."""
+    catalog = translations(locale)
     brands = sorted({item.alert.brand for item in items})
-    count = f"{len(items)} alert{'s' if len(items) > 1 else ''}"
+    count = catalog.ngettext("%(n)s alert", "%(n)s alerts", len(items)) % {"n": len(items)}
+    values = {"day": day.isoformat(), "count": count, "brands": ", ".join(brands)}
     return build_email(
         items,
-        subject=f"[Veille] Daily digest {day.isoformat()}: {count} ({', '.join(brands)})",
-        title=f"Veille daily digest, {day.isoformat()}: {count}",
+        subject="[Veille] "
+        + catalog.gettext("Daily digest %(day)s: %(count)s (%(brands)s)") % values,
+        title=catalog.gettext("Veille daily digest, %(day)s: %(count)s") % values,
         sender=sender,
         recipients=recipients,
+        locale=locale,
     )
+
+
+def brand_locale(con: duckdb.DuckDBPyConnection, brand: str) -> str:
+    """The language of the brand's emails (brands.yaml locale, as last loaded)."""
+    row = con.execute("SELECT locale FROM brands WHERE brand = ?", [brand]).fetchone()
+    return row[0] if row and row[0] in UI_LOCALES else "en"
 
 
 def alert_item(con: duckdb.DuckDBPyConnection, alert: BrandAlert, frame: pd.DataFrame) -> AlertItem:
@@ -260,6 +289,7 @@ def deliver_alert(
             alert_item(con, alert, frame),
             sender=settings.sender,
             recipients=list(recipients) or [settings.sender],
+            locale=brand_locale(con, alert.brand),
         )
     except Exception as err:  # one alert's bad data must not stop the others
         delivery.problem = not_built(err)
@@ -323,6 +353,7 @@ def deliver_digests(
             message = build_digest_email(
                 items, day=today, sender=settings.sender,
                 recipients=list(recipients) or [settings.sender],
+                locale=brand_locale(con, items[0].alert.brand),
             )  # fmt: skip
         except Exception as err:  # e.g. a header that cannot be written
             for delivery in shown:

@@ -26,6 +26,8 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
+from warehouse.i18n import Formats, translations
+
 # z from which each sensitivity alerts (brands.yaml `alerts.sensitivity`). "balanced"
 # is the best F1 on the labelled brand volumes of bench/alerts.py.
 THRESHOLDS = {"fewer": 5.0, "balanced": 4.0, "more": 3.0}
@@ -175,24 +177,38 @@ class BrandAlert:
                  ("reputation_index", self.index_z))  # fmt: skip
         return [name for name, z in tests if z is not None]
 
-    def summary(self) -> str:
+    def summary(self, locale: str = "en") -> str:
+        """One line: the brand, what moved, by how much, since when (the email's subject),
+        in `locale` (the English one is stored in the alert history)."""
+        _ = translations(locale).gettext
+        fmt = Formats(locale)
         parts = []
         if self.index_z is not None:
-            parts.append(
-                f"reputation index fell to {self.reputation_index:.0f} "
-                f"(usual {self.baseline_index:.0f})"
-            )
+            parts.append(_("reputation index fell to %(value)s (usual %(usual)s)") % {
+                "value": fmt.number(self.reputation_index),
+                "usual": fmt.number(self.baseline_index),
+            })  # fmt: skip
         if self.net_z is not None and self.net_sentiment is not None:
-            parts.append(
-                f"net sentiment fell to {self.net_sentiment:+.2f} (usual {self.baseline_net:+.2f})"
-            )
+            parts.append(_("net sentiment fell to %(value)s (usual %(usual)s)") % {
+                "value": fmt.signed(self.net_sentiment),
+                "usual": fmt.signed(self.baseline_net),
+            })  # fmt: skip
         if self.volume_z is not None:
-            per = "a day" if self.hour is None else "an hour"
-            parts.append(
-                f"{self.negative} negative mentions in {per} (usual {self.baseline_negative:.1f})"
+            volume = (
+                _("%(n)s negative mentions in a day (usual %(usual)s)")
+                if self.hour is None
+                else _("%(n)s negative mentions in an hour (usual %(usual)s)")
             )
-        moved = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
-        return f"{self.brand}: {moved}, since {self.since}"
+            parts.append(volume % {
+                "n": self.negative, "usual": fmt.number(self.baseline_negative, 1)
+            })  # fmt: skip
+        moved = parts[0]
+        if len(parts) > 1:
+            moved = _("%(first)s and %(last)s") % {"first": ", ".join(parts[:-1]),
+                                                    "last": parts[-1]}  # fmt: skip
+        return _("%(brand)s: %(what)s, since %(since)s") % {
+            "brand": self.brand, "what": moved, "since": self.since,
+        }  # fmt: skip
 
 
 def _net_sentiment_test(bucket: pd.Series, baseline: pd.DataFrame) -> tuple[float, float] | None:

@@ -58,7 +58,7 @@ def previous_alerts(con: duckdb.DuckDBPyConnection, brand: str) -> list[datetime
     return [datetime.combine(day, time(hour or 0)) for day, hour in rows]
 
 
-_STORED_FIELDS = ("brand", "day", "hour", "mentions", "negative", "net_sentiment",
+STORED_FIELDS = ("brand", "day", "hour", "mentions", "negative", "net_sentiment",
                   "baseline_net", "baseline_negative", "net_z", "volume_z",
                   "reputation_index", "baseline_index", "index_z")  # fmt: skip
 
@@ -67,11 +67,11 @@ def pending_alerts(con: duckdb.DuckDBPyConnection) -> list[tuple[BrandAlert, str
     """Every alert of the history whose email has not gone out, oldest first, with its
     delivery (email or digest): the outbox, whatever the run that raised it."""
     rows = con.execute(
-        f"SELECT {', '.join(_STORED_FIELDS)}, delivery FROM alerts WHERE sent_at IS NULL "
+        f"SELECT {', '.join(STORED_FIELDS)}, delivery FROM alerts WHERE sent_at IS NULL "
         "ORDER BY day, hour, brand"
     ).fetchall()
     return [
-        (BrandAlert(**dict(zip(_STORED_FIELDS, row[:-1], strict=True))), row[-1] or "email")
+        (BrandAlert(**dict(zip(STORED_FIELDS, row[:-1], strict=True))), row[-1] or "email")
         for row in rows
     ]
 
