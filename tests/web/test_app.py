@@ -236,3 +236,29 @@ def test_users_are_added_from_the_command_line(tmp_path: Path):
     assert veille("users", "list").stdout == "zoe\tanalyst\n"
     stored = (tmp_path / "web" / "users.sqlite").read_bytes()
     assert b"s3cret-pw" not in stored and b"$argon2id$" in stored
+
+
+def test_a_tag_is_added_to_a_selection_and_removed_from_one_mention(web: str, warehouse: Path):
+    client = logged_in(web, "zoe")
+    token = csrf_of(client.get("/inbox").text)
+    tagged = client.post(
+        "/actions",
+        data={"csrf": token, "action": "tag", "tag": "SAV : rappel", "brand": "Fibrelia",
+              "ids": ["m00001", "m00003"], "back": "/inbox"},
+    )  # fmt: skip
+    assert tagged.status_code == 303
+    inbox = client.get("/inbox").text
+    assert inbox.count("#SAV : rappel") == 2
+    untagged = client.post(
+        "/actions",
+        data={"csrf": token, "single": "untag=SAV : rappel:m00001", "back": "/inbox"},
+    )
+    assert untagged.status_code == 303
+    assert client.get("/inbox").text.count("#SAV : rappel") == 1
+    deadline = time.monotonic() + 10
+    while journaled(warehouse, pending_only=True) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert warehouse_rows(warehouse, "SELECT tags FROM mention_triage ORDER BY 1") == [
+        ([],),
+        (["SAV : rappel"],),
+    ]

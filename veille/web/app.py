@@ -410,7 +410,8 @@ def create_app(settings: WebSettings) -> FastAPI:
         action, ids = _first(form, "action"), form.get("ids", [])
         single = _first(form, "single")
         if single:
-            action, _, one = single.partition(":")
+            # the mention's id (hex) is last; an untag carries its tag: "untag=TAG:ID"
+            action, _, one = single.rpartition(":")
             ids = [one]
         ids = list(dict.fromkeys(i for i in ids if i))[:500]
         if not ids:
@@ -441,6 +442,9 @@ def create_app(settings: WebSettings) -> FastAPI:
             ]
         if action in ("not_about", "about"):
             return [Review("mention", i, action, user.name, brand=brand) for i in ids]
+        if action.startswith("untag="):
+            action, tag = "untag", action.removeprefix("untag=")
+            return [Review("mention", i, action, user.name, tag=tag) for i in ids]
         if action in ("tag", "untag"):
             tag = _first(form, "tag")
             return [Review("mention", i, action, user.name, tag=tag) for i in ids]
