@@ -13,6 +13,8 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO
+from warehouse.db import writer
+from warehouse.reviews import Review, copy_journal, record_reviews
 
 pytestmark = pytest.mark.slow
 
@@ -88,7 +90,8 @@ def test_demo_prints_the_summary_and_the_email_is_received(first_run):
     assert brand == "Fibrelia" and sent_at is not None
     assert len(sources) == 3
     email = message_from_bytes(Path(email_path).read_bytes(), policy=policy.default)
-    assert "Fibrelia" in email["Subject"] and "net sentiment fell to" in email["Subject"]
+    # in French, the demo's Fibrelia's language (brands.yaml locale: fr)
+    assert email["Subject"].startswith("[Veille] Fibrelia : la tonalité nette est tombée à")
     plain = " ".join(email.get_body(("plain",)).get_content().split())
     # A post that drove the drop is quoted in the email.
     assert any(" ".join(t.split())[:60] in plain for t in negative_texts)
@@ -164,6 +167,7 @@ def test_backtest_replays_a_brand_over_the_demo_warehouse(first_run):
         con.close()
     assert [alerts[0]["at"][:10]] == [str(day) for (day,) in sent]
     assert re.search(r"^1 alert: replayed Fibrelia's \d+ days with mentions", result.stderr, re.M)
+    assert alerts[0]["verdict"] is None
     # A brand with no alert in its history says so, and what was replayed.
     calm = backtest(home, "Kalio")
     assert calm.returncode == 0 and calm.stdout == ""
@@ -173,3 +177,18 @@ def test_backtest_replays_a_brand_over_the_demo_warehouse(first_run):
         calm.stderr,
         re.M,
     ), calm.stderr
+
+
+def test_the_backtest_reads_the_verdicts_given_in_veille_web(first_run):
+    home, _ = first_run
+    db = home / "demo" / "veille.duckdb"
+    con = duckdb.connect(str(db), read_only=True)
+    [(alert_id,)] = con.execute("SELECT alert_id FROM alerts WHERE brand = 'Fibrelia'").fetchall()
+    con.close()
+    record_reviews(db, [Review("alert", alert_id, "false_alarm", "zoe")])
+    with writer(db) as con:
+        copy_journal(con, db)
+    judged = backtest(home, "Fibrelia")
+    assert judged.returncode == 0, judged.stderr
+    assert json.loads(judged.stdout.splitlines()[0])["verdict"] == "false_alarm"
+    assert "1 of them judged in veille web, 1 a false alarm" in judged.stderr

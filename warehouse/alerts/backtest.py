@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from veille.core.config import BrandsFile
@@ -30,7 +31,15 @@ class Backtest:
 
     def summary(self) -> str:
         count = len(self.alerts)
-        return f"{count} alert{'' if count == 1 else 's'}: replayed {self.replayed}"
+        line = f"{count} alert{'' if count == 1 else 's'}: replayed {self.replayed}"
+        judged = [a["verdict"] for a in self.alerts if a.get("verdict")]
+        if judged:
+            false = judged.count("false_alarm")
+            line += (
+                f"; {len(judged)} of them judged in veille web, {false} a false "
+                f"alarm{'' if false == 1 else 's'}"
+            )
+        return line
 
 
 # The replay works on the series at its regular step, missing points filled with zeros:
@@ -242,6 +251,7 @@ def backtest_brand(home: Path, brands: BrandsFile, name: str) -> Backtest:
     con = connect(warehouse_in_use(home), read_only=True)
     try:
         frame = read_buckets(con, brand.alerts.bucket)
+        verdicts = _verdicts(con, name)
     finally:
         con.close()
     rows = frame[frame["brand"] == name]
@@ -274,8 +284,23 @@ def backtest_brand(home: Path, brands: BrandsFile, name: str) -> Backtest:
                 "net_z": alert.net_z,
                 "volume_z": alert.volume_z,
                 "index_z": alert.index_z,
+                # what people said of the same alert in veille web, when it was raised
+                "verdict": verdicts.get(alert.alert_id),
             }
             for alert in alerts
         ],
         replayed,
     )
+
+
+def _verdicts(con: duckdb.DuckDBPyConnection, brand: str) -> dict[str, str]:
+    """The verdicts given in veille web to the brand's alerts: acknowledged or
+    false_alarm, by alert id (none in a warehouse made before verdicts existed)."""
+    try:
+        rows = con.execute(
+            "SELECT alert_id, verdict FROM alert_history WHERE brand = ? AND verdict IS NOT NULL",
+            [brand],
+        ).fetchall()
+    except duckdb.Error:
+        return {}
+    return dict(rows)

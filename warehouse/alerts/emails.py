@@ -151,8 +151,12 @@ def build_email(
             ]
         if entry["item"].topics:
             lines += ["", _("Topics that grew this week") + ":"]
-            lines += [f"- {t['topic']}: {t['mentions']} (+{t['growth']})"
-                      for t in entry["item"].topics]  # fmt: skip
+            lines += [
+                "- "
+                + _("%(topic)s: %(n)s posts (+%(growth)s)")
+                % {"topic": t["topic"], "n": t["mentions"], "growth": t["growth"]}
+                for t in entry["item"].topics
+            ]
         lines.append("")
     message = EmailMessage()
     message["Subject"] = subject
