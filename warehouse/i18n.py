@@ -49,6 +49,17 @@ LABELS = {
     "failed": N_("failed"),
     "acknowledged": N_("acknowledged"),
     "false_alarm": N_("false alarm"),
+    "reopened": N_("reopened"),
+    # what a decision was about, and what it did (the team's latest decisions)
+    "correction": N_("correction:"),
+    "mention": N_("mention:"),
+    "alert": N_("alert:"),
+    "not_about": N_("not about the brand"),
+    "about": N_("about the brand after all"),
+    "tag": N_("tagged"),
+    "untag": N_("tag removed"),
+    "handled": N_("handled"),
+    "unhandled": N_("not handled"),
 }
 
 

@@ -171,6 +171,19 @@ def journaled(db_path: Path, *, pending_only: bool = False) -> list[Review]:
     return [_row_review(row) for row in rows]
 
 
+def recent_reviews(db_path: Path, limit: int = 100) -> list[Review]:
+    """The latest decisions, newest first: who decided what, and when (the audit)."""
+    if not journal_path(db_path).exists():
+        return []
+    with _journal(db_path) as con:
+        rows = con.execute(
+            "SELECT review_id, kind, target, action, brand, tag, reason, done_by, done_at "
+            "FROM reviews ORDER BY done_at DESC, review_id DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+    return [_row_review(row) for row in rows]
+
+
 def insert_reviews(con: duckdb.DuckDBPyConnection, reviews: Iterable[Review]) -> None:
     """Write decisions into a warehouse's tables; one already there is left as it is."""
     for r in reviews:

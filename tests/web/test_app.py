@@ -262,3 +262,49 @@ def test_a_tag_is_added_to_a_selection_and_removed_from_one_mention(web: str, wa
         ([],),
         (["SAV : rappel"],),
     ]
+
+
+def test_an_admin_manages_the_team_and_sees_who_decided_what(web: str):
+    admin = logged_in(web, "ada")
+    token = csrf_of(admin.get("/team").text)
+    added = admin.post(
+        "/team",
+        data={"csrf": token, "action": "add", "name": "max", "role": "viewer",
+              "password": "max-password"},
+    )  # fmt: skip
+    assert added.status_code == 303
+    assert (
+        admin.post(
+            "/team", data={"csrf": token, "action": "role", "name": "max", "role": "analyst"}
+        ).status_code
+        == 303
+    )
+    max_ = logged_in(web, "max", "max-password")
+    inbox = max_.get("/inbox").text
+    assert 'name="single"' in inbox  # an analyst now
+    assert (
+        max_.post(
+            "/actions",
+            data={"csrf": csrf_of(inbox), "single": "handled:m00002", "back": "/inbox"},
+        ).status_code
+        == 303
+    )
+    team = admin.get("/team").text
+    assert "max" in team and "m00002" in team and "traitée" in team  # the audit, in French
+    # An analyst may not manage the team; an admin may not lock themselves out.
+    assert max_.get("/team").status_code == 403
+    assert (
+        max_.post(
+            "/team", data={"csrf": csrf_of(inbox), "action": "remove", "name": "ada"}
+        ).status_code
+        == 403
+    )
+    assert (
+        admin.post("/team", data={"csrf": token, "action": "remove", "name": "ada"}).status_code
+        == 400
+    )
+    assert (
+        admin.post("/team", data={"csrf": token, "action": "remove", "name": "max"}).status_code
+        == 303
+    )
+    assert max_.get("/").status_code == 303  # removed: logged out at once

@@ -39,10 +39,21 @@ from veille.core.config import UI_LOCALES
 from veille.core.record import SENTIMENT_LABELS
 from veille.web import screens
 from veille.web.snapshot import NotReady, WarehouseCopy
-from veille.web.users import FAILURE_WAIT_S, User, check_login, find_user, users_path
+from veille.web.users import (
+    FAILURE_WAIT_S,
+    User,
+    UserError,
+    add_user,
+    check_login,
+    find_user,
+    list_users,
+    remove_user,
+    set_role,
+    users_path,
+)
 from warehouse import overview as overviews
 from warehouse.i18n import LABELS, Formats, translations
-from warehouse.reviews import Review, ReviewError, record_reviews
+from warehouse.reviews import Review, ReviewError, recent_reviews, record_reviews
 
 log = logging.getLogger(__name__)
 
@@ -388,6 +399,45 @@ def create_app(settings: WebSettings) -> FastAPI:
         response = HTMLResponse(html)
         response.headers["Content-Security-Policy"] = EMAIL_CSP
         return response
+
+    # --- the team (admins) --------------------------------------------------------------
+
+    @app.get("/team")
+    async def team_page(request: Request) -> Response:
+        user = current_user(request, "admin")
+
+        def read() -> Response:
+            with copy.cursor() as cur:
+                view = View.of(request, user, cur)
+            return page(
+                request, "team.html", view=view, screen="team", users=list_users(users),
+                activity=recent_reviews(settings.db_path), problem=None,
+            )  # fmt: skip
+
+        return await asyncio.to_thread(read)
+
+    @app.post("/team")
+    async def team_change(request: Request) -> Response:
+        form = await checked_form(request)
+        admin = current_user(request, "admin")
+        name, role = _first(form, "name"), _first(form, "role")
+        action = _first(form, "action")
+        if name == admin.name and action in ("remove", "role"):
+            raise BadRequest("not_yourself")  # an admin never locks the team out
+        try:
+            if action == "add":
+                password = _first(form, "password")
+                await asyncio.to_thread(add_user, users, name, role, password)
+            elif action == "role":
+                set_role(users, name, role)
+            elif action == "remove":
+                remove_user(users, name)
+            else:
+                raise BadRequest("unknown_action")
+        except UserError as err:
+            raise BadRequest(str(err)) from err
+        log.info("veille web: %s: %s %s %s", admin.name, action, name, role)
+        return RedirectResponse("/team", status_code=303)
 
     # --- decisions ---------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,6 +86,16 @@ def _recompute_brand_mentions(con: duckdb.DuckDBPyConnection, mention_ids: list[
         raise
 
 
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
 class NotReady(RuntimeError):
     """No copy of the warehouse yet: none exists, or a load held it since the app started."""
 
@@ -106,7 +118,9 @@ class WarehouseCopy:
     """The app's copy of the warehouse at `db_path`, kept in `folder`."""
 
     def __init__(self, db_path: Path, folder: Path, *, refresh_every_s: float = 2.0):
-        self.db_path, self.folder = db_path, folder
+        # each process its own folder (several app processes may share the data folder)
+        self.db_path, self.root = db_path, folder
+        self.folder = folder / f"pid-{os.getpid()}"
         self.refresh_every_s = refresh_every_s
         self._lock = threading.Lock()
         self._current: _Copy | None = None
@@ -121,8 +135,9 @@ class WarehouseCopy:
         """Take the first copy now if the warehouse is free, then keep it fresh in the
         background."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.folder.glob("copy-*.duckdb*"):  # left by a process killed earlier
-            stale.unlink(missing_ok=True)
+        for stale in self.root.glob("pid-*"):  # left by a process killed earlier
+            if stale != self.folder and not _alive(stale.name.removeprefix("pid-")):
+                shutil.rmtree(stale, ignore_errors=True)
         self.refresh()
         self._thread = threading.Thread(target=self._keep_fresh, name="warehouse-copy", daemon=True)
         self._thread.start()
@@ -137,6 +152,8 @@ class WarehouseCopy:
                 if self._current.readers == 0:
                     self._current.close()
                 self._current = None
+        if not any(self.folder.glob("copy-*")):
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def _keep_fresh(self) -> None:
         while not self._stop.wait(self.refresh_every_s):

@@ -96,6 +96,14 @@ def add_user(path: Path, name: str, role: str, password: str, *, replace: bool =
     return User(name, role)
 
 
+def set_role(path: Path, name: str, role: str) -> bool:
+    """Change a user's role; False when there is no such user."""
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    with _store(path) as con, con:
+        return con.execute("UPDATE users SET role = ? WHERE name = ?", [role, name]).rowcount > 0
+
+
 def remove_user(path: Path, name: str) -> bool:
     with _store(path) as con, con:
         return con.execute("DELETE FROM users WHERE name = ?", [name]).rowcount > 0
