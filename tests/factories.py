@@ -72,3 +72,14 @@ def sample_warehouse(folder: Path) -> Path:
     path = folder / "w.duckdb"
     load_mentions(folder / "batch.jsonl", path)
     return path
+
+
+def warehouse_rows(db_path: Path, query: str) -> list[tuple]:
+    """A query's rows, on a read-only connection closed at once."""
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()

@@ -3,10 +3,9 @@ writer (a load copies them first), and hold in every view."""
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.factories import load_mentions, scored_mention
+from tests.factories import load_mentions, scored_mention, warehouse_rows
 from veille.core.record import BrandMatch, write_mentions
 from warehouse.db import writer
 from warehouse.reviews import Review, ReviewError, copy_journal, journaled, record_reviews
@@ -25,14 +24,6 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def rows(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
-
-
 def test_a_load_copies_the_journal_and_the_views_follow_it(db: Path, tmp_path: Path):
     record_reviews(
         db,
@@ -49,7 +40,7 @@ def test_a_load_copies_the_journal_and_the_views_follow_it(db: Path, tmp_path: P
     fibrelia = (
         "SELECT mention_id, sentiment FROM brand_mentions WHERE brand = 'Fibrelia' ORDER BY 1"
     )
-    assert rows(db, fibrelia) == [
+    assert warehouse_rows(db, fibrelia) == [
         ("m00001", "positive"),
         ("m00002", "positive"),
         ("m00003", "positive"),
@@ -57,19 +48,19 @@ def test_a_load_copies_the_journal_and_the_views_follow_it(db: Path, tmp_path: P
     write_mentions(tmp_path / "next.jsonl", [scored_mention(4)])
     load_mentions(tmp_path / "next.jsonl", db)
     assert journaled(db, pending_only=True) == []
-    assert rows(db, fibrelia) == [
+    assert warehouse_rows(db, fibrelia) == [
         ("m00001", "positive"),
         ("m00003", "negative"),
         ("m00004", "positive"),
     ]
-    assert rows(db, "SELECT brand FROM brand_mentions WHERE mention_id = 'm00001'") == [
+    assert warehouse_rows(db, "SELECT brand FROM brand_mentions WHERE mention_id = 'm00001'") == [
         ("Fibrelia",)
     ]
-    assert rows(db, "SELECT handled, handled_by, tags FROM mention_triage") == [
+    assert warehouse_rows(db, "SELECT handled, handled_by, tags FROM mention_triage") == [
         (True, "zoe", ["box 4K"])
     ]
     excluded = "SELECT mention_id, brand, terms, excluded_by FROM excluded_mentions ORDER BY 1"
-    assert rows(db, excluded) == [
+    assert warehouse_rows(db, excluded) == [
         ("m00001", "Orbix", ["Orbix"], "zoe"),
         ("m00002", "Fibrelia", ["Fibrelia"], "zoe"),
     ]
@@ -85,8 +76,8 @@ def test_a_load_copies_the_journal_and_the_views_follow_it(db: Path, tmp_path: P
     with writer(db) as con:
         assert copy_journal(con, db) == 3
         assert copy_journal(con, db) == 0  # copied once
-    assert ("m00002", "positive") in rows(db, fibrelia)
-    assert rows(db, "SELECT handled, tags FROM mention_triage") == [(False, [])]
+    assert ("m00002", "positive") in warehouse_rows(db, fibrelia)
+    assert warehouse_rows(db, "SELECT handled, tags FROM mention_triage") == [(False, [])]
 
 
 def test_copying_again_changes_nothing(db: Path):

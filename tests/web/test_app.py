@@ -10,12 +10,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
 from tests.conftest import REPO
-from tests.factories import load_mentions, scored_mention
+from tests.factories import load_mentions, scored_mention, warehouse_rows
 from tests.web.server import PASSWORD, add_test_users, csrf_of, logged_in, serve_web
 from veille.core.config import BrandsFile
 from veille.core.record import write_mentions
@@ -46,14 +45,6 @@ def web(warehouse: Path) -> Iterator[str]:
     add_test_users(home)
     with serve_web(home, warehouse) as base_url:
         yield base_url
-
-
-def warehouse_rows(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_screen_needs_a_login_and_shows_to_a_viewer(web: str, warehouse: Path):

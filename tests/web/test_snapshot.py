@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.factories import load_mentions, scored_mention
+from tests.factories import load_mentions, scored_mention, warehouse_rows
 from veille.core.record import BrandMatch, write_mentions
 from veille.web.snapshot import WarehouseCopy
 from warehouse.db import writer
@@ -53,11 +53,7 @@ def differences(cur: duckdb.DuckDBPyConnection, view: str) -> list[tuple]:
 
 def view_rows(db_or_cur: Path | duckdb.DuckDBPyConnection, query: str) -> list[tuple]:
     if isinstance(db_or_cur, Path):
-        con = duckdb.connect(str(db_or_cur), read_only=True)
-        try:
-            return sorted(con.execute(query).fetchall())
-        finally:
-            con.close()
+        return sorted(warehouse_rows(db_or_cur, query))
     return sorted(db_or_cur.execute(query).fetchall())
 
 

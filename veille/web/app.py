@@ -100,6 +100,110 @@ class BadRequest(Exception):
     """A form the server refuses: what is wrong, for the page that says so."""
 
 
+@dataclass
+class View:
+    """The brand, days and language a request shows, kept across screens."""
+
+    request: Request
+    user: User | None
+    brands: list[overviews.BrandInfo]
+    scope: overviews.Scope | None
+    locale: str
+    lang_given: bool
+
+    @property
+    def fmt(self) -> Formats:
+        zone = self.scope.brand.timezone if self.scope else "UTC"
+        return Formats(self.locale, zone)
+
+    @classmethod
+    def of(cls, request: Request, user: User | None, cur: Any = None) -> View:
+        lang = request.query_params.get("lang", "")
+        given = lang in UI_LOCALES
+        if cur is None:
+            return cls(request, user, [], None, lang if given else "en", given)
+        known = overviews.brands(cur)
+        wanted = request.query_params.get("brand", "")
+        brand = next((b for b in known if b.name == wanted), None)
+        brand = brand or next((b for b in known if b.role == "brand"), None)
+        brand = brand or (known[0] if known else None)
+        scope = None
+        if brand is not None:
+            end = _date(request.query_params.get("to")) or overviews.last_day(cur, brand.name)
+            end = end or date.today()
+            start = _date(request.query_params.get("from")) or end - timedelta(
+                days=overviews.DEFAULT_DAYS - 1
+            )
+            scope = overviews.Scope(brand, min(start, end), end)
+        locale = lang if given else (brand.locale if brand else "en")
+        return cls(request, user, known, scope, locale, given)
+
+    def link(self, path: str, **changes: Any) -> str:
+        """A link that keeps the brand, the days and a chosen language."""
+        params: dict[str, Any] = {}
+        if self.scope is not None:
+            params = {
+                "brand": self.scope.brand.name,
+                "from": self.scope.start.isoformat(),
+                "to": self.scope.end.isoformat(),
+            }
+        if self.lang_given:
+            params["lang"] = self.locale
+        params.update(changes)
+        query = urlencode({k: v for k, v in params.items() if v not in (None, "", False)})
+        return f"{path}?{query}" if query else path
+
+    def here(self) -> str:
+        """This page's address (path and query), to come back to after a form."""
+        query = self.request.url.query
+        return self.request.url.path + (f"?{query}" if query else "")
+
+
+Reader = Callable[[Any, overviews.Scope, "View"], dict[str, Any]]
+
+
+def read_overview(cur: Any, scope: overviews.Scope, view: View) -> dict[str, Any]:
+    since = _date(view.request.query_params.get("since"))
+    found = overviews.overview(cur, scope, since)
+    gettext = translations(view.locale).gettext
+    return {"o": found, "charts": overviews.charts(found, view.fmt, gettext)}
+
+
+def read_inbox(cur: Any, scope: overviews.Scope, view: View) -> dict[str, Any]:
+    q = view.request.query_params
+    filters = screens.InboxFilters(
+        sentiment=_choice(q.get("sentiment"), SENTIMENT_LABELS),
+        source=q.get("source", ""),
+        language=q.get("language", ""),
+        topic=q.get("topic", ""),
+        flagged=q.get("flagged") == "1",
+        match=_choice(q.get("match"), ("text", "context")),
+        status=_choice(q.get("status"), ("new", "handled")),
+        query=q.get("q", "")[:200],
+        page=_int(q.get("page"), 1),
+    )
+    return {"inbox": screens.inbox(cur, scope, filters), "filters": filters}
+
+
+def read_moderation(cur: Any, scope: overviews.Scope, view: View) -> dict[str, Any]:
+    shown = _choice(view.request.query_params.get("status", "new"), ("new", "handled", "all"))
+    return {"posts": screens.moderation(cur, scope, shown), "shown": shown}
+
+
+# Each screen: its path, its template's name, and what it reads for the view's brand and
+# days (read only when the warehouse has a brand; without one the page says so).
+SCREENS: list[tuple[str, str, Reader]] = [
+    ("/", "overview", read_overview),
+    ("/inbox", "inbox", read_inbox),
+    ("/communities", "communities",
+     lambda cur, scope, view: {"c": screens.communities(cur, scope)}),
+    ("/topics", "topics", lambda cur, scope, view: {"topics": screens.topics(cur, scope)}),
+    ("/moderation", "moderation", read_moderation),
+    ("/alerts", "alerts", lambda cur, scope, view: {"alerts": screens.alerts(cur, scope)}),
+    ("/sources", "sources", lambda cur, scope, view: {"runs": screens.source_health(cur)}),
+]  # fmt: skip
+
+
 def create_app(settings: WebSettings) -> FastAPI:
     copy = WarehouseCopy(
         settings.db_path, settings.home / "web" / "copy", refresh_every_s=settings.refresh_every_s
@@ -213,64 +317,6 @@ def create_app(settings: WebSettings) -> FastAPI:
         )
         return HTMLResponse(html, status_code=status)
 
-    @dataclass
-    class View:
-        """The brand, days and language a request shows, kept across screens."""
-
-        request: Request
-        user: User | None
-        brands: list[overviews.BrandInfo]
-        scope: overviews.Scope | None
-        locale: str
-        lang_given: bool
-
-        @property
-        def fmt(self) -> Formats:
-            zone = self.scope.brand.timezone if self.scope else "UTC"
-            return Formats(self.locale, zone)
-
-        @classmethod
-        def of(cls, request: Request, user: User | None, cur: Any = None) -> View:
-            lang = request.query_params.get("lang", "")
-            given = lang in UI_LOCALES
-            if cur is None:
-                return cls(request, user, [], None, lang if given else "en", given)
-            known = overviews.brands(cur)
-            wanted = request.query_params.get("brand", "")
-            brand = next((b for b in known if b.name == wanted), None)
-            brand = brand or next((b for b in known if b.role == "brand"), None)
-            brand = brand or (known[0] if known else None)
-            scope = None
-            if brand is not None:
-                end = _date(request.query_params.get("to")) or overviews.last_day(cur, brand.name)
-                end = end or date.today()
-                start = _date(request.query_params.get("from")) or end - timedelta(
-                    days=overviews.DEFAULT_DAYS - 1
-                )
-                scope = overviews.Scope(brand, min(start, end), end)
-            locale = lang if given else (brand.locale if brand else "en")
-            return cls(request, user, known, scope, locale, given)
-
-        def link(self, path: str, **changes: Any) -> str:
-            """A link that keeps the brand, the days and a chosen language."""
-            params: dict[str, Any] = {}
-            if self.scope is not None:
-                params = {
-                    "brand": self.scope.brand.name,
-                    "from": self.scope.start.isoformat(),
-                    "to": self.scope.end.isoformat(),
-                }
-            if self.lang_given:
-                params["lang"] = self.locale
-            params.update(changes)
-            query = urlencode({k: v for k, v in params.items() if v not in (None, "", False)})
-            return f"{path}?{query}" if query else path
-
-        def here(self) -> str:
-            """This page's address (path and query), to come back to after a form."""
-            query = self.request.url.query
-            return self.request.url.path + (f"?{query}" if query else "")
-
     # --- login -----------------------------------------------------------------------
 
     @app.get("/login")
@@ -306,87 +352,19 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     # --- screens ---------------------------------------------------------------------
 
-    def screen(
-        request: Request, name: str, read: Callable[[Any, View], dict[str, Any]]
-    ) -> Response:
+    def screen(request: Request, name: str, read: Reader) -> Response:
         user = current_user(request)
         with copy.cursor() as cur:
             view = View.of(request, user, cur)
-            values = read(cur, view) if view.scope is not None else {}
+            values = read(cur, view.scope, view) if view.scope is not None else {}
         return page(request, f"{name}.html", view=view, screen=name, **values)
 
-    @app.get("/")
-    async def overview_page(request: Request) -> Response:
-        def read(cur: Any, view: View) -> dict[str, Any]:
-            assert view.scope is not None
-            since = _date(request.query_params.get("since"))
-            found = overviews.overview(cur, view.scope, since)
-            gettext = translations(view.locale).gettext
-            return {"o": found, "charts": overviews.charts(found, view.fmt, gettext)}
+    for path, name, read in SCREENS:
 
-        return await asyncio.to_thread(screen, request, "overview", read)
+        async def show(request: Request, name: str = name, read: Reader = read) -> Response:
+            return await asyncio.to_thread(screen, request, name, read)
 
-    @app.get("/inbox")
-    async def inbox_page(request: Request) -> Response:
-        q = request.query_params
-
-        def read(cur: Any, view: View) -> dict[str, Any]:
-            assert view.scope is not None
-            filters = screens.InboxFilters(
-                sentiment=_choice(q.get("sentiment"), SENTIMENT_LABELS),
-                source=q.get("source", ""),
-                language=q.get("language", ""),
-                topic=q.get("topic", ""),
-                flagged=q.get("flagged") == "1",
-                match=_choice(q.get("match"), ("text", "context")),
-                status=_choice(q.get("status"), ("new", "handled")),
-                query=q.get("q", "")[:200],
-                page=_int(q.get("page"), 1),
-            )
-            return {"inbox": screens.inbox(cur, view.scope, filters), "filters": filters}
-
-        return await asyncio.to_thread(screen, request, "inbox", read)
-
-    @app.get("/communities")
-    async def communities_page(request: Request) -> Response:
-        def read(cur: Any, view: View) -> dict[str, Any]:
-            assert view.scope is not None
-            return {"c": screens.communities(cur, view.scope)}
-
-        return await asyncio.to_thread(screen, request, "communities", read)
-
-    @app.get("/topics")
-    async def topics_page(request: Request) -> Response:
-        def read(cur: Any, view: View) -> dict[str, Any]:
-            assert view.scope is not None
-            return {"topics": screens.topics(cur, view.scope)}
-
-        return await asyncio.to_thread(screen, request, "topics", read)
-
-    @app.get("/moderation")
-    async def moderation_page(request: Request) -> Response:
-        status = _choice(request.query_params.get("status", "new"), ("new", "handled", "all"))
-
-        def read(cur: Any, view: View) -> dict[str, Any]:
-            assert view.scope is not None
-            return {"posts": screens.moderation(cur, view.scope, status), "shown": status}
-
-        return await asyncio.to_thread(screen, request, "moderation", read)
-
-    @app.get("/alerts")
-    async def alerts_page(request: Request) -> Response:
-        def read(cur: Any, view: View) -> dict[str, Any]:
-            assert view.scope is not None
-            return {"alerts": screens.alerts(cur, view.scope)}
-
-        return await asyncio.to_thread(screen, request, "alerts", read)
-
-    @app.get("/sources")
-    async def sources_page(request: Request) -> Response:
-        def read(cur: Any, view: View) -> dict[str, Any]:
-            return {"runs": screens.source_health(cur)}
-
-        return await asyncio.to_thread(screen, request, "sources", read)
+        app.add_api_route(path, show, methods=["GET"], name=name)
 
     @app.get("/alerts/{alert_id}/email")
     async def alert_email(request: Request, alert_id: str) -> Response:
@@ -411,7 +389,7 @@ def create_app(settings: WebSettings) -> FastAPI:
                 view = View.of(request, user, cur)
             return page(
                 request, "team.html", view=view, screen="team", users=list_users(users),
-                activity=recent_reviews(settings.db_path), problem=None,
+                activity=recent_reviews(settings.db_path),
             )  # fmt: skip
 
         return await asyncio.to_thread(read)
