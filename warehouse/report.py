@@ -29,6 +29,7 @@ import duckdb
 import jinja2
 
 from veille.core.config import Brand, BrandsFile
+from warehouse.alerts.emails import web_link
 from warehouse.db import writer
 from warehouse.i18n import Formats, translations
 from warehouse.mail import SmtpSettings, save_email, send_email
@@ -62,6 +63,7 @@ def _environment(locale: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["link"] = lambda url: web_link(url) or "#"  # web pages only, no javascript:
     return env
 
 

@@ -299,3 +299,14 @@ def test_an_admin_manages_the_team_and_sees_who_decided_what(web: str):
         == 303
     )
     assert max_.get("/").status_code == 303  # removed: logged out at once
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example", "/\t/evil.example",
+                                    "https://evil.example/"])  # fmt: skip
+def test_after_login_the_app_never_sends_the_user_to_another_site(web: str, target: str):
+    client = httpx.Client(base_url=web)
+    token = csrf_of(client.get("/login", params={"next": target}).text)
+    answer = client.post(
+        "/login", data={"csrf": token, "name": "zoe", "password": PASSWORD, "next": target}
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/"

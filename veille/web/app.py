@@ -52,6 +52,7 @@ from veille.web.users import (
     users_path,
 )
 from warehouse import overview as overviews
+from warehouse.alerts.emails import web_link
 from warehouse.i18n import LABELS, Formats, translations
 from warehouse.reviews import Review, ReviewError, recent_reviews, record_reviews
 
@@ -242,6 +243,8 @@ def create_app(settings: WebSettings) -> FastAPI:
             catalog = translations(locale)
             env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
             env.filters["highlight"] = highlight
+            # a post's link only when it is a web page's (never javascript: or data:)
+            env.filters["link"] = lambda url: web_link(url) or "#"
             gettext = translations(locale).gettext
             env.globals["label"] = lambda word: gettext(LABELS.get(word) or word)
             environments[locale] = env
@@ -557,8 +560,11 @@ def _first(form: dict[str, list[str]], key: str) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """A place in this app to go back to: a path, never another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A place in this app to go back to: a path, never another site (browsers read
+    "//host", "/\\host" and "/\t/host" as another site's address)."""
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return "/"
+    if any(c.isspace() or ord(c) < 32 or c == "\\" for c in target):
         return "/"
     return target
 
