@@ -220,7 +220,6 @@ def create_app(settings: WebSettings) -> FastAPI:
             await asyncio.to_thread(copy.close)
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.copy = copy
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_key(settings.home),
