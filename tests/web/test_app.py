@@ -18,6 +18,7 @@ from tests.factories import load_mentions, scored_mention, warehouse_rows
 from tests.web.server import PASSWORD, add_test_users, csrf_of, logged_in, serve_web
 from veille.core.config import BrandsFile
 from veille.core.record import write_mentions
+from veille.web.users import add_user, users_path
 from warehouse.reviews import journaled
 
 SCRIPT_TEXT = "<script>alert('pwned')</script> Fibrelia répond enfin"
@@ -310,3 +311,11 @@ def test_after_login_the_app_never_sends_the_user_to_another_site(web: str, targ
         "/login", data={"csrf": token, "name": "zoe", "password": PASSWORD, "next": target}
     )
     assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(web: str, warehouse: Path):
+    zoe = logged_in(web, "zoe")
+    assert zoe.get("/").status_code == 200
+    add_user(users_path(warehouse.parent), "zoe", "analyst", "a new password", replace=True)
+    assert zoe.get("/").status_code == 303
+    assert logged_in(web, "zoe", "a new password").get("/").status_code == 200

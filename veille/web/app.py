@@ -281,9 +281,14 @@ def create_app(settings: WebSettings) -> FastAPI:
         return {key: form.getlist(key) for key in form}
 
     def current_user(request: Request, need: str = "viewer") -> User:
-        name = request.session.get("user")
+        name, token = request.session.get("user"), request.session.get("session")
         user = find_user(users, name) if isinstance(name, str) else None
-        if user is None:
+        # a removed user, or a password changed since: the session has ended
+        if (
+            user is None
+            or not isinstance(token, str)
+            or not secrets.compare_digest(token, user.session)
+        ):
             raise LoginNeeded()
         if not user.can(need):
             raise Forbidden()
@@ -343,6 +348,7 @@ def create_app(settings: WebSettings) -> FastAPI:
             )  # fmt: skip
         request.session.clear()
         request.session["user"] = result.user.name
+        request.session["session"] = result.user.session
         request.session["csrf"] = secrets.token_urlsafe(32)
         return RedirectResponse(target, status_code=303)
 

@@ -12,6 +12,7 @@ acknowledges alerts); an admin also manages users.
 from __future__ import annotations
 
 import re
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -36,7 +37,10 @@ CREATE TABLE IF NOT EXISTS users (
     password_hash TEXT NOT NULL,     -- argon2id
     created_at    TEXT NOT NULL,
     failures      INTEGER NOT NULL DEFAULT 0,  -- failed logins in a row
-    failed_at     TEXT                         -- the last one
+    failed_at     TEXT,                        -- the last one
+    session       TEXT NOT NULL DEFAULT ''     -- in each of the user's session cookies;
+                                               -- a new password draws a new one, which
+                                               -- ends the sessions opened before
 );
 """
 
@@ -51,6 +55,7 @@ class UserError(ValueError):
 class User:
     name: str
     role: str
+    session: str = ""  # the token the user's session cookies must hold
 
     def can(self, need: str) -> bool:
         """Whether this user's role is at least `need` (viewer < analyst < admin)."""
@@ -87,13 +92,15 @@ def add_user(path: Path, name: str, role: str, password: str, *, replace: bool =
         exists = con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone()
         if exists and not replace:
             raise UserError(f"user {name!r} exists already: pass --replace to change it")
+        session = secrets.token_urlsafe(16)
         con.execute(
-            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
-            "password_hash = excluded.password_hash, failures = 0, failed_at = NULL",
-            [name, role, hashed, now],
+            "INSERT INTO users (name, role, password_hash, created_at, session) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
+            "password_hash = excluded.password_hash, failures = 0, failed_at = NULL, "
+            "session = excluded.session",
+            [name, role, hashed, now, session],
         )
-    return User(name, role)
+    return User(name, role, session)
 
 
 def set_role(path: Path, name: str, role: str) -> bool:
@@ -122,7 +129,7 @@ def find_user(path: Path, name: str) -> User | None:
     if not path.exists():
         return None
     with _store(path) as con:
-        row = con.execute("SELECT name, role FROM users WHERE name = ?", [name]).fetchone()
+        row = con.execute("SELECT name, role, session FROM users WHERE name = ?", [name]).fetchone()
     return User(*row) if row else None
 
 
@@ -146,13 +153,14 @@ def check_login(
     now = datetime.now(UTC)
     with _store(path) as con, con:
         row = con.execute(
-            "SELECT role, password_hash, failures, failed_at FROM users WHERE name = ?", [name]
+            "SELECT role, password_hash, failures, failed_at, session FROM users WHERE name = ?",
+            [name],
         ).fetchone()
         if row is None:
             # Hash anyway: an unknown name costs as much time as a known one.
             _hasher.hash(password)
             return LoginResult(None, base_wait_s)
-        role, hashed, failures, failed_at = row
+        role, hashed, failures, failed_at, session = row
         if failed_at:
             waited = (now - datetime.fromisoformat(failed_at)).total_seconds()
             left = _wait_after(failures, base_wait_s) - waited
@@ -172,4 +180,4 @@ def check_login(
             updates += ", password_hash = ?"
             params.append(_hasher.hash(password))
         con.execute(f"UPDATE users SET {updates} WHERE name = ?", [*params, name])
-        return LoginResult(User(name, role), 0.0)
+        return LoginResult(User(name, role, session), 0.0)
