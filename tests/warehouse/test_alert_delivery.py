@@ -5,6 +5,7 @@ cannot be emailed does not stop the others; brand names are drawn literally."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -250,6 +251,7 @@ def test_the_alert_email_speaks_the_brands_language(tmp_path: Path):
     db = tmp_path / "home" / "veille.duckdb"
     french = BrandsFile.model_validate(
         {"brands": [{"name": "Fibrelia", "queries": ["x"], "locale": "fr",
+                     "timezone": "Europe/Paris",
                      "alerts": {"recipients": ["cm@fibrelia.test"]}},
                     {"name": "Kalio", "queries": ["x"], "locale": "en",
                      "alerts": {"recipients": ["cm@kalio.test"]}}]}
@@ -270,6 +272,8 @@ def test_the_alert_email_speaks_the_brands_language(tmp_path: Path):
     fr_html = fr.get_body(("html",)).get_content()
     assert "Les messages en cause" in fr_html and 'lang="fr"' in fr_html
     assert "12, dont 12 négatives" in fr_html
+    # the posts' times in the brand's zone, as a French reader writes them
+    assert re.search(r"\d{1,2} (nov|déc)\. 2026, \d\d:\d\d", fr_html)
     # English, as the alert history stores it.
     assert str(en["Subject"]) == f"[Veille] {deliveries[1].summary}"
     assert "The posts that drove it" in en.get_body(("html",)).get_content()

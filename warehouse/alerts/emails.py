@@ -82,12 +82,12 @@ class AlertItem:
     chart: bytes | None = None  # the chart, when drawn already (else drawn with the email)
 
 
-def _shown_posts(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _shown_posts(posts: list[dict[str, Any]], fmt: Formats) -> list[dict[str, Any]]:
     return [
         {
             **post,
             "excerpt": _excerpt(post["text"]),
-            "published": pd.Timestamp(post["published_at"]).strftime("%Y-%m-%d %H:%M UTC"),
+            "published": fmt.moment(pd.Timestamp(post["published_at"]).to_pydatetime()),
             "link": web_link(post.get("url")),
         }
         for post in posts
@@ -117,13 +117,15 @@ def build_email(
     sender: str,
     recipients: list[str],
     locale: str = "en",
+    timezone: str = "UTC",
 ) -> EmailMessage:
     """HTML (every piece of post text escaped by the template engine) with a chart per
-    alert inline, and a plain-text alternative, in `locale`."""
+    alert inline, and a plain-text alternative, in `locale`, times in `timezone`."""
     catalog = translations(locale)
+    fmt = Formats(locale, timezone)
     _ = catalog.gettext
     shown: list[dict[str, Any]] = [
-        {"item": item, "posts": _shown_posts(item.posts),
+        {"item": item, "posts": _shown_posts(item.posts, fmt),
          "chart_cid": make_msgid(domain="veille.local")[1:-1]}
         for item in items
     ]  # fmt: skip
@@ -135,7 +137,7 @@ def build_email(
     environment.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     html = environment.get_template("alert_email.html").render(
         title=title, subject=subject, entries=shown, baseline_days=BASELINE_DAYS,
-        locale=locale, fmt=Formats(locale),
+        locale=locale, fmt=fmt,
     )  # fmt: skip
     lines = [title, ""]
     for entry in shown:
@@ -178,7 +180,12 @@ def build_email(
 
 
 def build_alert_email(
-    item: AlertItem, *, sender: str, recipients: list[str], locale: str = "en"
+    item: AlertItem,
+    *,
+    sender: str,
+    recipients: list[str],
+    locale: str = "en",
+    timezone: str = "UTC",
 ) -> EmailMessage:
     """One alert's email: the subject says the brand, what moved, by how much and since
     when."""
@@ -190,11 +197,18 @@ def build_alert_email(
         sender=sender,
         recipients=recipients,
         locale=locale,
+        timezone=timezone,
     )
 
 
 def build_digest_email(
-    items: list[AlertItem], *, day: date, sender: str, recipients: list[str], locale: str = "en"
+    items: list[AlertItem],
+    *,
+    day: date,
+    sender: str,
+    recipients: list[str],
+    locale: str = "en",
+    timezone: str = "UTC",
 ) -> EmailMessage:
     """The day's alerts in one email, for those who set `digest: true`."""
     catalog = translations(locale)
@@ -209,13 +223,16 @@ def build_digest_email(
         sender=sender,
         recipients=recipients,
         locale=locale,
+        timezone=timezone,
     )
 
 
-def brand_locale(con: duckdb.DuckDBPyConnection, brand: str) -> str:
-    """The language of the brand's emails (brands.yaml locale, as last loaded)."""
-    row = con.execute("SELECT locale FROM brands WHERE brand = ?", [brand]).fetchone()
-    return row[0] if row and row[0] in UI_LOCALES else "en"
+def brand_voice(con: duckdb.DuckDBPyConnection, brand: str) -> dict[str, str]:
+    """The language and time zone of the brand's emails (brands.yaml locale and
+    timezone, as last loaded): keyword arguments of the email builders."""
+    row = con.execute("SELECT locale, timezone FROM brands WHERE brand = ?", [brand]).fetchone()
+    locale, timezone = row if row else (None, None)
+    return {"locale": locale if locale in UI_LOCALES else "en", "timezone": timezone or "UTC"}
 
 
 def alert_item(con: duckdb.DuckDBPyConnection, alert: BrandAlert, frame: pd.DataFrame) -> AlertItem:
@@ -293,7 +310,7 @@ def deliver_alert(
             alert_item(con, alert, frame),
             sender=settings.sender,
             recipients=list(recipients) or [settings.sender],
-            locale=brand_locale(con, alert.brand),
+            **brand_voice(con, alert.brand),
         )
     except Exception as err:  # one alert's bad data must not stop the others
         delivery.problem = not_built(err)
@@ -357,7 +374,7 @@ def deliver_digests(
             message = build_digest_email(
                 items, day=today, sender=settings.sender,
                 recipients=list(recipients) or [settings.sender],
-                locale=brand_locale(con, items[0].alert.brand),
+                **brand_voice(con, items[0].alert.brand),
             )  # fmt: skip
         except Exception as err:  # e.g. a header that cannot be written
             for delivery in shown:
