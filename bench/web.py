@@ -59,9 +59,9 @@ SCREENS = [
      "JOIN mentions m USING (mention_id) WHERE b.brand = 'Fibrelia' "
      "AND m.published_at >= TIMESTAMPTZ '2026-11-07' GROUP BY ALL"),
     ("topics", "/topics?brand=Fibrelia",
-     "SELECT unnest(m.topics) AS topic, count(*) FROM mention_brands b "
+     "SELECT topic, count(*) FROM (SELECT unnest(m.topics) AS topic FROM mention_brands b "
      "JOIN mentions m USING (mention_id) WHERE b.brand = 'Fibrelia' "
-     "AND m.published_at >= TIMESTAMPTZ '2026-11-30' GROUP BY 1"),
+     "AND m.published_at >= TIMESTAMPTZ '2026-11-30') GROUP BY 1"),
     ("moderation", "/moderation?brand=Fibrelia",
      "SELECT * FROM mentions WHERE len(moderation_flags) > 0 "
      "AND published_at >= TIMESTAMPTZ '2026-11-07' ORDER BY published_at DESC LIMIT 200"),

@@ -179,6 +179,23 @@ def test_backtest_replays_a_brand_over_the_demo_warehouse(first_run):
     ), calm.stderr
 
 
+def test_the_duckdb_cli_opens_the_demo_warehouse(first_run):
+    home, _ = first_run
+    db = home / "demo" / "veille.duckdb"
+    done = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "duckdb"), "-readonly", "-csv", str(db), "-c",
+         "SELECT count(*) FROM brand_mentions WHERE brand = 'Fibrelia'"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    [(fibrelia,)] = con.execute(
+        "SELECT count(*) FROM brand_mentions WHERE brand = 'Fibrelia'"
+    ).fetchall()
+    con.close()
+    assert done.stdout.split()[-1] == str(fibrelia) and fibrelia > 0
+
+
 def test_the_backtest_reads_the_verdicts_given_in_veille_web(first_run):
     home, _ = first_run
     db = home / "demo" / "veille.duckdb"

@@ -55,7 +55,6 @@ READ_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
     "allow_persistent_secrets": False,
-    "allow_extension_repositories": "forbidden",
 }
 
 # DuckDB's messages for a file that is not (or no longer) a database it can read.
