@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import veille.web.snapshot as veille_snapshot
 from tests.factories import load_mentions, scored_mention, warehouse_rows
 from veille.core.record import BrandMatch, write_mentions
 from veille.web.snapshot import WarehouseCopy
@@ -109,3 +110,30 @@ def test_a_load_is_seen_after_it_and_never_waits_for_the_app(copy, warehouse: Pa
             assert cur.execute("SELECT count(*) FROM brand_mentions").fetchone() == (8,)
     assert copy.refresh()
     assert copy.problem is None
+
+
+def test_a_decision_made_while_a_copy_is_taken_is_in_the_new_copy(
+    copy, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A decision that comes after the warehouse's file was copied but before the new
+    copy replaces the old one is in neither the copied file nor (once the app wrote it
+    to the warehouse) the journal: the new copy gets it all the same."""
+    [review] = record_reviews(warehouse, [Review("correction", "m00001", "positive", "zoe")])
+    with writer(warehouse) as con:
+        con.execute("UPDATE mentions SET crawled_at = crawled_at")  # the warehouse changed
+
+    def journal_emptied_meanwhile(db: Path, *, pending_only: bool = False):
+        copy.apply([review])  # the app writes it into the old copy...
+        while journaled(db, pending_only=True):  # ...and into the warehouse (apply's
+            copy.push()  # own push may be the one that does)
+            time.sleep(0.05)
+        return journaled(db, pending_only=pending_only)
+
+    # read by refresh() once the file is copied
+    monkeypatch.setattr(veille_snapshot, "journaled", journal_emptied_meanwhile)
+    assert copy.refresh()
+    with copy.cursor() as cur:
+        assert cur.execute(
+            "SELECT sentiment, corrected FROM brand_mentions WHERE mention_id = 'm00001'"
+        ).fetchall() == [("positive", True)]
+        assert differences(cur, "brand_mentions") == []

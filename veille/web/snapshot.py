@@ -96,6 +96,14 @@ def _recompute_brand_mentions(con: duckdb.DuckDBPyConnection, mention_ids: list[
         raise
 
 
+def _write_decisions(con: duckdb.DuckDBPyConnection, reviews: list[Review]) -> None:
+    """Decisions into a copy, and the kept brand_mentions of the posts they change."""
+    insert_reviews(con, reviews)
+    changed = [r.target for r in reviews if r.kind != "alert"]
+    if changed:
+        _recompute_brand_mentions(con, changed)
+
+
 def _alive(pid: str) -> bool:
     try:
         os.kill(int(pid), 0)
@@ -136,6 +144,9 @@ class WarehouseCopy:
         self._current: _Copy | None = None
         self._numbers = itertools.count(1)
         self._stop = threading.Event()
+        # decisions written into the current copy since the last refresh began: a copy
+        # being taken meanwhile may lack them, so they are written into it too
+        self._applied: list[Review] = []
         self._thread: threading.Thread | None = None
         self.problem: str | None = None  # why there is no copy yet, for the page that says so
 
@@ -182,8 +193,12 @@ class WarehouseCopy:
         source = signature(self.db_path)
         current = self._current
         if current is not None and current.source == source:
+            with self._lock:
+                self._applied.clear()  # no copy being taken: the current one has them
             return False
         self.folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._applied.clear()
         path = self.folder / f"copy-{next(self._numbers)}.duckdb"
         try:
             copy_between_loads(self.db_path, path, wait_s=0)
@@ -204,6 +219,9 @@ class WarehouseCopy:
             raise
         replacement = _Copy(path, con, source)
         with self._lock:
+            if self._applied:  # made while this copy was taken: it may lack them
+                _write_decisions(con, self._applied)
+                self._applied.clear()
             previous, self._current = self._current, replacement
             if previous is not None:
                 previous.retired = True
@@ -241,12 +259,10 @@ class WarehouseCopy:
             if current is not None:
                 cursor = current.con.cursor()
                 try:
-                    insert_reviews(cursor, reviews)
-                    changed = [r.target for r in reviews if r.kind != "alert"]
-                    if changed:
-                        _recompute_brand_mentions(cursor, changed)
+                    _write_decisions(cursor, reviews)
                 finally:
                     cursor.close()
+            self._applied.extend(reviews)
         threading.Thread(target=self.push, name="warehouse-push", daemon=True).start()
 
     def push(self) -> int:
