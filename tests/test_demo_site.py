@@ -357,3 +357,30 @@ def test_the_demo_prints_a_long_subject_on_one_line():
         raws.append(message.as_bytes(policy=SMTP))
         assert b"\r\n " in raws[-1].split(b"\r\n\r\n")[0]  # folded, as sent
     assert Inbox(raws).subjects() == subjects
+
+
+def test_veille_demo_serve_serves_the_site_alone_until_ctrl_c(tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "veille.cli", "demo", "serve", "--port", "0"],
+        stdout=subprocess.PIPE, text=True, cwd=REPO,
+        env={**os.environ, "VEILLE_HOME": str(tmp_path)},
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        url = first.split()[2]
+        assert first.startswith("demo site: http://127.0.0.1:") and url.endswith("/")
+        assert "VEILLE_DEMO_URL=" in server.stdout.readline()
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            assert answer.status == 200 and b"Forum Box &amp; Fibre" in answer.read()
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=20) == 0
+    assert not any(tmp_path.iterdir())  # nothing crawled or stored

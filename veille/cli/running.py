@@ -4,6 +4,7 @@ and the config it runs on."""
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(demo_home(veille_home()), reset=args.reset, as_of=as_of)
 
 
+def cmd_demo_serve(args: argparse.Namespace) -> int:
+    """The demo site alone, until Ctrl-C: for a crawl run by hand or by Airflow."""
+    import contextlib
+    import threading
+
+    from veille.demo.run import DEMO_CONFIG
+    from veille.demo.site import DemoSite
+
+    with DemoSite(port=args.port) as site:
+        print(f"demo site: {site.base_url}/ (Ctrl-C stops it)")
+        print(f"its config: VEILLE_DEMO_URL={site.base_url} VEILLE_CONFIG={DEMO_CONFIG}")
+        sys.stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
 def cmd_sources_check(args: argparse.Namespace) -> int:
     directory = _config_folder(args)
     config = load_checked_config(directory)
@@ -114,6 +132,18 @@ def register(commands: Any) -> None:
         help="date the demo's posts as of this ISO 8601 time (default: now), for reproducible runs",
     )
     demo.set_defaults(func=cmd_demo)
+    what = demo.add_subparsers(dest="demo_command", required=False, metavar="serve")
+    serve = what.add_parser(
+        "serve",
+        help="only serve the demo site, until Ctrl-C",
+        description="Serve the bundled demo blogs and forum on 127.0.0.1 and print their "
+        "address and the settings that point the demo's config at them, for a crawl run "
+        "by hand or by Airflow. Nothing is crawled or stored.",
+    )
+    serve.add_argument(
+        "--port", type=int, help="the port (default: 8641, or any free one when taken)"
+    )
+    serve.set_defaults(func=cmd_demo_serve)
 
     init = commands.add_parser(
         "init",
