@@ -12,6 +12,7 @@ from typing import Any
 
 from veille.core.record import SENTIMENT_LABELS
 from warehouse.db import connect, writer
+from warehouse.reviews import Review, insert_reviews
 
 
 class CorrectionError(ValueError):
@@ -67,18 +68,11 @@ def record_correction(
             reason=reason,
             corrected_at=now,
         )
-        con.execute(
-            "INSERT INTO corrections VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                correction.correction_id,
-                mention_id,
-                brand,
-                sentiment,
-                corrected_by,
-                reason,
-                now,
-            ],
-        )
+        # the one INSERT into corrections, shared with the web app's decisions
+        insert_reviews(con, [Review(
+            "correction", mention_id, sentiment, corrected_by, brand=brand, reason=reason,
+            review_id=correction.correction_id, done_at=now,
+        )])  # fmt: skip
     return correction
 
 

@@ -63,6 +63,11 @@ def brands(cur: duckdb.DuckDBPyConnection) -> list[BrandInfo]:
     ]
 
 
+def brand_info(cur: duckdb.DuckDBPyConnection, name: str) -> BrandInfo | None:
+    """One brand as brands() gives it (its locale and timezone), None when unknown."""
+    return next((b for b in brands(cur) if b.name == name), None)
+
+
 def last_day(cur: duckdb.DuckDBPyConnection, brand: str) -> date | None:
     row = cur.execute("SELECT max(day) FROM brand_mentions WHERE brand = ?", [brand]).fetchone()
     return row[0] if row else None

@@ -33,7 +33,16 @@ from warehouse.alerts.emails import web_link
 from warehouse.db import writer
 from warehouse.i18n import Formats, translations
 from warehouse.mail import SmtpSettings, save_email, send_email
-from warehouse.overview import Scope, brands, charts, last_day, overview, rows_as_dicts
+from warehouse.overview import (
+    BrandInfo,
+    Scope,
+    brand_info,
+    brands,
+    charts,
+    last_day,
+    overview,
+    rows_as_dicts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +107,7 @@ def render_report(
         "ORDER BY sentiment_score, published_at DESC LIMIT 5",
         [brand_name, since, end],
     )
-    subject = gettext("Morning report: %(brand)s, %(day)s") % {
-        "brand": brand_name,
-        "day": fmt.day(end),
-    }
+    subject = report_subject(brand_name, brand, end)
     html = (
         _environment(brand.locale)
         .get_template("report.html")
@@ -247,7 +253,7 @@ def email_reports(
             try:
                 written = Written(
                     Path(html), Path(pdf) if pdf else None, day, since,
-                    _subject_of(con, brand_name, day),
+                    report_subject(brand_name, brand_info(con, brand_name), day),
                 )  # fmt: skip
                 message = build_email(written, list(recipients) or [settings.sender],
                                       settings.sender)  # fmt: skip
@@ -267,11 +273,12 @@ def email_reports(
     return deliveries
 
 
-def _subject_of(con: duckdb.DuckDBPyConnection, brand_name: str, day: date) -> str:
-    info = {b.name: b for b in brands(con)}.get(brand_name)
-    locale = info.locale if info else "en"
-    fmt = Formats(locale, info.timezone if info else "UTC")
+def report_subject(brand_name: str, brand: BrandInfo | None, day: date) -> str:
+    """The report's title and email subject, in the brand's language (English for a
+    brand no longer in the warehouse's brands)."""
+    locale = brand.locale if brand else "en"
+    day_shown = Formats(locale, brand.timezone if brand else "UTC").day(day)
     return translations(locale).gettext("Morning report: %(brand)s, %(day)s") % {
         "brand": brand_name,
-        "day": fmt.day(day),
+        "day": day_shown,
     }

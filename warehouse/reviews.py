@@ -142,6 +142,12 @@ def record_reviews(db_path: Path, reviews: Iterable[Review]) -> list[Review]:
     return checked
 
 
+# A decision as _row_review reads it back.
+_SELECT = (
+    "SELECT review_id, kind, target, action, brand, tag, reason, done_by, done_at FROM reviews"
+)
+
+
 def _row_review(row: tuple[str, ...]) -> Review:
     review_id, kind, target, action, brand, tag, reason, done_by, done_at = row
     return Review(
@@ -164,10 +170,7 @@ def journaled(db_path: Path, *, pending_only: bool = False) -> list[Review]:
         return []
     where = "WHERE copied_at IS NULL" if pending_only else ""
     with _journal(db_path) as con:
-        rows = con.execute(
-            "SELECT review_id, kind, target, action, brand, tag, reason, done_by, done_at "
-            f"FROM reviews {where} ORDER BY done_at, review_id"
-        ).fetchall()
+        rows = con.execute(f"{_SELECT} {where} ORDER BY done_at, review_id").fetchall()
     return [_row_review(row) for row in rows]
 
 
@@ -177,8 +180,7 @@ def recent_reviews(db_path: Path, limit: int = 100) -> list[Review]:
         return []
     with _journal(db_path) as con:
         rows = con.execute(
-            "SELECT review_id, kind, target, action, brand, tag, reason, done_by, done_at "
-            "FROM reviews ORDER BY done_at DESC, review_id DESC LIMIT ?",
+            f"{_SELECT} ORDER BY done_at DESC, review_id DESC LIMIT ?",
             [limit],
         ).fetchall()
     return [_row_review(row) for row in rows]

@@ -7,6 +7,7 @@ views shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -205,6 +206,7 @@ def alert_exists(cur: duckdb.DuckDBPyConnection, alert_id: str) -> bool:
 # --- communities and sources ---------------------------------------------------------
 
 
+@cache  # the view's file is read once, not on every request
 def scoped_view(name: str) -> str:
     """A warehouse view's own SQL (warehouse/views/), reading only the posts of one brand
     and days: parameters brand, first day, last day. So that a screen counts over its

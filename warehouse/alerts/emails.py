@@ -16,11 +16,11 @@ import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from veille.core.config import UI_LOCALES
 from warehouse.alerts.rules import BASELINE_DAYS, BrandAlert, bucket_rows
 from warehouse.alerts.store import driving_posts, growing_topics
 from warehouse.i18n import Formats, translations
 from warehouse.mail import SmtpSettings, save_email, send_email
+from warehouse.overview import brand_info
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 EXCERPT_CHARS = 280
@@ -230,9 +230,8 @@ def build_digest_email(
 def brand_voice(con: duckdb.DuckDBPyConnection, brand: str) -> dict[str, str]:
     """The language and time zone of the brand's emails (brands.yaml locale and
     timezone, as last loaded): keyword arguments of the email builders."""
-    row = con.execute("SELECT locale, timezone FROM brands WHERE brand = ?", [brand]).fetchone()
-    locale, timezone = row if row else (None, None)
-    return {"locale": locale if locale in UI_LOCALES else "en", "timezone": timezone or "UTC"}
+    info = brand_info(con, brand)
+    return {"locale": info.locale, "timezone": info.timezone} if info else {}
 
 
 def alert_item(con: duckdb.DuckDBPyConnection, alert: BrandAlert, frame: pd.DataFrame) -> AlertItem:
