@@ -2,12 +2,15 @@
 moderation flags from scoring to the moderation queue."""
 
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import duckdb
 
+from tests.conftest import REPO
 from tests.factories import NOW, scored_mention
 from veille.core.config import BrandsFile
 from veille.core.record import write_mentions
@@ -128,6 +131,65 @@ def test_an_alert_pending_for_longer_than_the_lookback_still_goes_out_once(tmp_p
     assert sent.alert_id == pending.alert_id and sent.sent_now and len(inbox.messages) == 1
     assert alert_step(db, BRANDS, home, smtp=up, as_of=later) == []
     assert len(inbox.messages) == 1
+
+
+def test_a_past_day_sees_only_the_days_up_to_it_as_its_daily_run_did(tmp_path: Path, smtp):
+    # A backfill (or a cleared run) of yesterday, with today's crisis already loaded:
+    # yesterday's run saw no crisis, and neither does its re-run.
+    inbox, port = smtp
+    home = tmp_path / "home"
+    db = home / "veille.duckdb"
+    load_step(crisis_batch(tmp_path / "batch.jsonl"), db)
+    up = SmtpSettings(host="127.0.0.1", port=port)
+    first_complaint = NOW - timedelta(days=0.11)
+    yesterday = first_complaint.date() - timedelta(days=1)
+    assert alert_step(db, BRANDS, home, smtp=up, as_of=yesterday) == []
+    [today] = alert_step(db, BRANDS, home, smtp=up, as_of=NOW.date())
+    assert today.sent_now and len(inbox.messages) == 1
+
+
+class WriterProbe:
+    """An SMTP handler that, while it receives an email, opens the warehouse's writer
+    from another process without waiting, as a load started then would."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.answers: list[str] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        probe = (
+            "from pathlib import Path\n"
+            "from warehouse.db import writer\n"
+            f"with writer(Path({str(self.db)!r}), wait_s=0) as con:\n"
+            "    con.execute('SELECT count(*) FROM alerts').fetchone()\n"
+            "print('opened')"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
+        )
+        self.answers.append(done.stdout.strip() or done.stderr.strip().splitlines()[-1])
+        return "250 OK"
+
+
+def test_a_load_can_write_while_the_alert_email_is_being_sent(tmp_path: Path):
+    from aiosmtpd.controller import Controller
+
+    home = tmp_path / "home"
+    db = home / "veille.duckdb"
+    load_step(crisis_batch(tmp_path / "batch.jsonl"), db)
+    probe = WriterProbe(db)
+    port = free_port()
+    controller = Controller(probe, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        [delivery] = alert_step(db, BRANDS, home, smtp=SmtpSettings(host="127.0.0.1", port=port))
+    finally:
+        controller.stop()
+    assert probe.answers == ["opened"]
+    assert delivery.sent_now
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM alerts WHERE sent_at IS NOT NULL").fetchone() == (1,)
+    con.close()
 
 
 def test_scored_posts_carry_moderation_flags_into_the_moderation_queue(tmp_path: Path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from io import BytesIO
@@ -282,16 +282,29 @@ def not_built(err: Exception) -> str:
     )
 
 
-def deliver_alert(
+@dataclass
+class Outgoing:
+    """An email built and saved (.eml) inside the alert step's transaction, sent after
+    it, so that a slow mail server never holds the warehouse's writer."""
+
+    deliveries: list[Delivery]  # the alerts it carries (one, or a digest's)
+    message: EmailMessage
+
+    @property
+    def alert_ids(self) -> list[str]:
+        return [d.alert_id for d in self.deliveries]
+
+
+def prepare_alert(
     con: duckdb.DuckDBPyConnection,
     alert: BrandAlert,
     frame: pd.DataFrame,
     settings: SmtpSettings,
     emails_dir: Path,
-) -> Delivery:
-    """Email a recorded alert unless it went out before: the message is saved as .eml,
-    then sent, then marked sent. When the email cannot be built or sent, the alert stays
-    pending, to be sent by the next run, and the Delivery says why (`problem`)."""
+) -> tuple[Delivery, Outgoing | None]:
+    """A recorded alert's email, built and saved as .eml, unless it went out before
+    (then no Outgoing). When the email cannot be built the alert stays pending, to be
+    sent by the next run, and the Delivery says why (`problem`)."""
     row = con.execute(
         "SELECT sent_at, email_path, recipients FROM alerts WHERE alert_id = ?", [alert.alert_id]
     ).fetchone()
@@ -303,7 +316,7 @@ def deliver_alert(
         Path(email_path) if email_path else None, sent=sent_at is not None,
     )  # fmt: skip
     if delivery.sent:
-        return delivery
+        return delivery, None
     try:
         message = build_alert_email(
             alert_item(con, alert, frame),
@@ -313,23 +326,24 @@ def deliver_alert(
         )
     except Exception as err:  # one alert's bad data must not stop the others
         delivery.problem = not_built(err)
-        return delivery
-    _send([delivery], message, emails_dir / f"{alert.day}-{alert.alert_id}.eml", settings, con)
-    return delivery
+        return delivery, None
+    path = emails_dir / f"{alert.day}-{alert.alert_id}.eml"
+    return delivery, _saved(con, [delivery], message, path)
 
 
-def deliver_digests(
+def prepare_digests(
     con: duckdb.DuckDBPyConnection,
     pending: list[tuple[BrandAlert, pd.DataFrame]],
     settings: SmtpSettings,
     emails_dir: Path,
     today: date,
-) -> list[Delivery]:
+) -> tuple[list[Delivery], list[Outgoing]]:
     """The day's digest for each list of recipients: every pending digest alert in one
     email, sent at most once a day (alerts raised after it wait for tomorrow's). An
     alert that cannot be shown (its posts or chart fail) is left out, pending, with its
-    problem; a digest that cannot be built or sent leaves all of its alerts pending."""
+    problem; a digest that cannot be built leaves all of its alerts pending."""
     deliveries: list[Delivery] = []
+    outgoing: list[Outgoing] = []
     groups: dict[tuple[str, ...], list[tuple[BrandAlert, pd.DataFrame, Delivery]]] = {}
     for alert, frame in pending:
         delivery = Delivery(alert.alert_id, alert.brand, safe_summary(alert), None, sent=False,
@@ -381,35 +395,48 @@ def deliver_digests(
             continue
         key = hashlib.sha256("\n".join([*recipients, today.isoformat()]).encode()).hexdigest()
         path = emails_dir / f"{today}-digest-{key[:12]}.eml"
-        _send(shown, message, path, settings, con)
-    return deliveries
+        outgoing.append(_saved(con, shown, message, path))
+    return deliveries, outgoing
 
 
-def _send(
-    deliveries: list[Delivery],
-    message: EmailMessage,
-    path: Path,
-    settings: SmtpSettings,
-    con: duckdb.DuckDBPyConnection,
-) -> None:
-    """Save, send, then mark sent: the outbox's three steps, for the alerts one email
-    carries (one, or a digest's)."""
-    ids = [d.alert_id for d in deliveries]
+def _saved(
+    con: duckdb.DuckDBPyConnection, deliveries: list[Delivery], message: EmailMessage, path: Path
+) -> Outgoing:
+    """The outbox's first step: the email saved, and its path recorded with its alerts."""
     saved = save_email(message, path)
+    ids = [d.alert_id for d in deliveries]
     con.execute(
         "UPDATE alerts SET email_path = ? WHERE list_contains(?, alert_id)", [str(saved), ids]
     )
     for delivery in deliveries:
         delivery.email_path = saved
-    try:
-        send_email(message, settings)
-    except Exception as err:  # OSError mostly (smtplib's errors), but any means not sent
-        for delivery in deliveries:
-            delivery.problem = f"email not sent ({err}); it stays pending and is retried next run"
-    else:
+    return Outgoing(deliveries, message)
+
+
+def send_outgoing(outgoing: list[Outgoing], settings: SmtpSettings) -> list[str]:
+    """The outbox's second step, with no connection to the warehouse held: each email
+    sent; one that fails leaves its alerts pending (their `problem` says why) and the
+    others go on. Returns the ids of the alerts sent, to be marked (mark_sent)."""
+    sent: list[str] = []
+    for email in outgoing:
+        try:
+            send_email(email.message, settings)
+        except Exception as err:  # OSError mostly (smtplib's errors), but any means not sent
+            for delivery in email.deliveries:
+                delivery.problem = (
+                    f"email not sent ({err}); it stays pending and is retried next run"
+                )
+        else:
+            sent += email.alert_ids
+            for delivery in email.deliveries:
+                delivery.sent = delivery.sent_now = True
+    return sent
+
+
+def mark_sent(con: duckdb.DuckDBPyConnection, alert_ids: list[str], at: datetime) -> None:
+    """The outbox's last step. An email sent whose mark is lost (a crash just before) goes
+    out again on the next run, with the same Message-ID (message_id)."""
+    if alert_ids:
         con.execute(
-            "UPDATE alerts SET sent_at = ? WHERE list_contains(?, alert_id)",
-            [datetime.now(UTC), ids],
+            "UPDATE alerts SET sent_at = ? WHERE list_contains(?, alert_id)", [at, alert_ids]
         )
-        for delivery in deliveries:
-            delivery.sent = delivery.sent_now = True

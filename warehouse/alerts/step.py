@@ -7,13 +7,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pandas as pd
+
 from veille.core.config import BrandsFile
 from warehouse.alerts.emails import (
     Delivery,
-    deliver_alert,
-    deliver_digests,
+    Outgoing,
+    mark_sent,
     not_built,
+    prepare_alert,
+    prepare_digests,
     safe_summary,
+    send_outgoing,
 )
 from warehouse.alerts.rules import BrandAlert, detect_brand_alerts
 from warehouse.alerts.store import pending_alerts, previous_alerts, read_buckets, record_alert
@@ -41,12 +47,24 @@ def run_alerts(
     Each brand and each alert is on its own: one that fails (its detection, its email's
     building or sending) is logged with its brand and the reason and returned with
     `problem` set (`Delivery.failed`), its alert stays pending in the outbox, and the
-    others go on."""
+    others go on.
+
+    With `as_of` (a past day: an Airflow run's data interval, a backfill) only the days
+    up to it are read, so the alerts are those a run on that day found. The warehouse's
+    writer is held only to detect, record and build the emails; they are sent after it
+    is let go (a slow mail server holds up no load), then marked sent in a second short
+    transaction."""
     settings = smtp or SmtpSettings.from_env()
     deliveries: list[Delivery] = []
+    outgoing: list[Outgoing] = []
+
+    def buckets(con: duckdb.DuckDBPyConnection, bucket: str) -> pd.DataFrame:
+        frame = read_buckets(con, bucket)
+        return frame if as_of is None else frame[frame["day"] <= as_of].reset_index(drop=True)
+
     with writer(db_path) as con:
         needed = {"day"} | {b.alerts.bucket for b in brands.brands if b.role == "brand"}
-        frames = {bucket: read_buckets(con, bucket) for bucket in sorted(needed)}
+        frames = {bucket: buckets(con, bucket) for bucket in sorted(needed)}
         if frames["day"].empty:
             log.info("alert: no mentions in the warehouse yet")
             return []
@@ -94,27 +112,35 @@ def run_alerts(
             try:
                 frame = frames.get(alert.bucket)
                 if frame is None:  # the brand has changed buckets since: read them
-                    frame = frames[alert.bucket] = read_buckets(con, alert.bucket)
+                    frame = frames[alert.bucket] = buckets(con, alert.bucket)
                 if how == "digest":
                     if alert.alert_id in unsent:
                         digest.append((alert, frame))
                     continue
-                delivery = deliver_alert(con, alert, frame, settings, emails_dir)
+                delivery, email = prepare_alert(con, alert, frame, settings, emails_dir)
+                if email is not None:
+                    outgoing.append(email)
             except Exception as err:  # it stays pending; the other alerts go on
                 delivery = Delivery(alert.alert_id, alert.brand, safe_summary(alert), None,
                                     sent=False, problem=not_built(err))  # fmt: skip
-            new = ", new" if alert.alert_id in new_ids else ""
-            log.log(_level(delivery), f"alert: {delivery.summary} ({delivery.state}{new})")
             deliveries.append(delivery)
+        today = datetime.now(UTC).date()
         try:
-            digested = deliver_digests(con, digest, settings, emails_dir, datetime.now(UTC).date())
+            digested, digests = prepare_digests(con, digest, settings, emails_dir, today)
+            outgoing += digests
         except Exception as err:  # every digest alert stays pending
             digested = [Delivery(alert.alert_id, alert.brand, safe_summary(alert), None, sent=False,
                                  problem=not_built(err), digest=True)
                         for alert, _ in digest]  # fmt: skip
-        for delivery in digested:
-            log.log(_level(delivery), f"alert: {delivery.summary} ({delivery.state})")
-            deliveries.append(delivery)
+        deliveries += digested
+    # The emails go out with the warehouse let go; the marks come back in a short write.
+    sent = send_outgoing(outgoing, settings)
+    if sent:
+        with writer(db_path) as con:
+            mark_sent(con, sent, datetime.now(UTC))
+    for delivery in deliveries:
+        new = ", new" if delivery.alert_id in new_ids else ""
+        log.log(_level(delivery), f"alert: {delivery.summary} ({delivery.state}{new})")
     if not deliveries:
         log.info("alert: no reputation drop detected")
     return deliveries
