@@ -17,7 +17,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -154,14 +154,31 @@ def write_report(
     day: date | None = None,
 ) -> Written:
     """The report as `folder/report-BRAND-DAY.html` and `.pdf`."""
+    return printed(write_html(con, brand_name, folder, days=days, day=day))
+
+
+def write_html(
+    con: duckdb.DuckDBPyConnection,
+    brand_name: str,
+    folder: Path,
+    *,
+    days: int = 1,
+    day: date | None = None,
+) -> Written:
+    """The report as `folder/report-BRAND-DAY.html`, not printed yet (printed)."""
     html, subject, end, since = render_report(con, brand_name, days=days, day=day)
     folder.mkdir(parents=True, exist_ok=True)
     stem = "report-" + "".join(c if c.isalnum() else "-" for c in brand_name) + f"-{end}"
     html_path = folder / f"{stem}.html"
     html_path.write_text(html, encoding="utf-8")
-    pdf_path = folder / f"{stem}.pdf"
-    printed = print_pdf(html_path, pdf_path)
-    return Written(html_path, pdf_path if printed else None, end, since, subject)
+    return Written(html_path, None, end, since, subject)
+
+
+def printed(written: Written) -> Written:
+    """The report with its PDF beside its HTML (unchanged when no Chromium is here). It
+    needs no connection: the emailing step prints with the warehouse let go."""
+    pdf_path = written.html.with_suffix(".pdf")
+    return replace(written, pdf=pdf_path) if print_pdf(written.html, pdf_path) else written
 
 
 # --- the morning email ---------------------------------------------------------------
@@ -223,6 +240,9 @@ def email_reports(
     now = now or datetime.now(UTC)
     deliveries: list[ReportDelivery] = []
     wanted = [b for b in brands_file.brands if b.role == "brand" and b.report.email]
+    # Three short writes, with the PDFs printed and the emails sent between them: a slow
+    # Chromium or mail server holds up no load.
+    made: list[tuple[Brand, date, Written]] = []
     with writer(db_path) as con:
         for brand in wanted:
             day = _today(brand, now)
@@ -231,15 +251,24 @@ def email_reports(
             ).fetchone():
                 continue  # today's is made (sent, or pending below)
             try:
-                written = write_report(
-                    con, brand.name, reports_dir, days=brand.report.days, day=day
-                )
+                html = write_html(con, brand.name, reports_dir, days=brand.report.days, day=day)
             except Exception as err:  # the other brands go on
                 deliveries.append(ReportDelivery(brand.name, day, problem=f"not made: {err}"))
                 continue
+            made.append((brand, day, html))
+    ready: list[tuple[Brand, date, Written]] = []
+    for brand, day, html in made:
+        try:
+            ready.append((brand, day, printed(html)))
+        except Exception as err:  # the other brands go on
+            deliveries.append(ReportDelivery(brand.name, day, problem=f"not made: {err}"))
+    outgoing: list[tuple[str, ReportDelivery, EmailMessage]] = []
+    with writer(db_path) as con:
+        for brand, day, written in ready:
             recipients = list(brand.report.recipients or brand.alerts.recipients)
             con.execute(
-                "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)",
+                "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL) "
+                "ON CONFLICT DO NOTHING",
                 [report_id(brand.name, day), brand.name, day, written.since, recipients,
                  str(written.html), str(written.pdf) if written.pdf else None, now],
             )  # fmt: skip
@@ -261,15 +290,28 @@ def email_reports(
                 save_email(message, path)
                 con.execute("UPDATE reports SET email_path = ? WHERE report_id = ?",
                             [str(path), rid])  # fmt: skip
-                send_email(message, settings)
             except Exception as err:  # it stays pending; the next run sends it
                 delivery.problem = f"email not sent ({err}); it stays pending for the next run"
                 log.warning(f"report: {brand_name} {day}: {delivery.problem}")
                 continue
-            con.execute("UPDATE reports SET sent_at = ? WHERE report_id = ?",
-                        [datetime.now(UTC), rid])  # fmt: skip
-            delivery.sent = True
-            log.info(f"report: {brand_name} {day} emailed to {', '.join(recipients)}")
+            outgoing.append((rid, delivery, message))
+    sent: list[str] = []
+    for rid, delivery, message in outgoing:
+        try:
+            send_email(message, settings)
+        except Exception as err:  # it stays pending; the next run sends it
+            delivery.problem = f"email not sent ({err}); it stays pending for the next run"
+            log.warning(f"report: {delivery.brand} {delivery.day}: {delivery.problem}")
+            continue
+        sent.append(rid)
+        delivery.sent = True
+        log.info(f"report: {delivery.brand} {delivery.day} emailed")
+    if sent:
+        with writer(db_path) as con:
+            con.execute(
+                "UPDATE reports SET sent_at = ? WHERE list_contains(?, report_id)",
+                [datetime.now(UTC), sent],
+            )
     return deliveries
 
 
