@@ -243,3 +243,30 @@ def test_the_summary_says_how_old_the_reputation_index_is_when_no_post_is_recent
     assert f"the 7 days to {newest}" in lines[at]
     assert lines[at + 1] == f"  (no post since {newest}: 10 days ago)"
     assert lines[at + 2].split()[0] == "Fibrelia"
+
+
+def test_batches_split_for_the_score_tasks_merge_back_with_their_topic_vectors(tmp_path: Path):
+    import numpy as np
+
+    from veille.core.record import read_mentions
+    from veille.pipeline import merge_step, split_step
+    from warehouse.topics import read_topic_vectors, save_topic_vectors
+
+    mentions = [scored_mention(i) for i in range(5)]
+    write_mentions(tmp_path / "mentions.jsonl", mentions)
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "part-0009.jsonl").write_text("")  # an earlier try's: replaced
+    parts = split_step(tmp_path / "mentions.jsonl", tmp_path / "parts", size=2)
+    assert [p.name for p in parts] == ["part-0000.jsonl", "part-0001.jsonl", "part-0002.jsonl"]
+    assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == [p.name for p in parts]
+    assert [len(list(read_mentions(p))) for p in parts] == [2, 2, 1]
+    for n, part in enumerate(parts):  # as score_step saves them
+        ids = [m.mention_id for m in read_mentions(part)]
+        save_topic_vectors(part, ids, np.full((len(ids), 3), n, dtype=np.float32))
+    merged = merge_step(list(reversed(parts)), tmp_path / "scored.jsonl")
+    assert [m.mention_id for m in read_mentions(merged)] == [m.mention_id for m in mentions]
+    vectors = read_topic_vectors(merged)
+    assert [int(vectors[m.mention_id][0]) for m in mentions] == [0, 0, 1, 1, 2]
+    write_mentions(tmp_path / "nothing.jsonl", [])
+    [empty] = split_step(tmp_path / "nothing.jsonl", tmp_path / "none", size=2)
+    assert empty.read_text() == ""  # one empty batch: the load still runs

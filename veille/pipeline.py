@@ -34,9 +34,19 @@ log = logging.getLogger(__name__)
 
 
 def new_run_dir(home: Path, now: datetime | None = None) -> Path:
+    """A fresh folder for a run started by hand (`veille run`), named from the moment."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     path = runs_dir(home) / stamp
     path.mkdir(parents=True, exist_ok=False)
+    return path
+
+
+def interval_run_dir(home: Path, start: datetime, end: datetime) -> Path:
+    """The folder of a scheduled run, named from its data interval (UTC), so that a
+    retried, cleared or re-run task of that interval rewrites the same files."""
+    stamps = [moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") for moment in (start, end)]
+    path = runs_dir(home) / "_".join(stamps)
+    path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -84,6 +94,16 @@ def read_crawl_results(run_dir: Path) -> list[CrawlResult]:
     """The results the run's crawls saved, by source id."""
     paths = sorted((run_dir / "crawl").glob("*.result.json"))
     return [CrawlResult.from_json(p.read_text(encoding="utf-8")) for p in paths]
+
+
+def crawled_files(run_dir: Path) -> list[Path]:
+    """The crawl files of the run's sources that found posts, failed or not (the posts
+    of a source whose pages mostly failed are kept)."""
+    return [
+        r.path
+        for r in read_crawl_results(run_dir)
+        if r.path is not None and r.path.exists() and (r.ok or r.posts)
+    ]
 
 
 # --- source health: every run's crawls recorded, failing sources told -------------
@@ -217,6 +237,56 @@ def select_step(crawl_files: list[Path], brands: BrandsFile, out_path: Path) -> 
 
 
 # --- score -------------------------------------------------------------------------
+
+
+def split_step(in_path: Path, out_dir: Path, size: int) -> list[Path]:
+    """The selected mentions in batches of `size` (`out_dir/part-NNNN.jsonl`), one score
+    task each, so that scoring spreads over the workers. Parts an earlier try of the same
+    run left are replaced."""
+    if size < 1:
+        raise ValueError(f"batch size {size}: give at least 1")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("part-*"):
+        old.unlink()
+    parts: list[Path] = []
+    batch: list[Mention] = []
+
+    def flush() -> None:
+        parts.append(out_dir / f"part-{len(parts):04d}.jsonl")
+        write_mentions(parts[-1], batch)
+        batch.clear()
+
+    total = 0
+    for mention in read_mentions(in_path):
+        total += 1
+        batch.append(mention)
+        if len(batch) == size:
+            flush()
+    if batch or not parts:
+        flush()  # an empty selection is one empty part: the load still runs
+    log.info(f"select: {total} mentions in {len(parts)} batches of at most {size}")
+    return parts
+
+
+def merge_step(parts: list[Path], out_path: Path) -> Path:
+    """The scored batches as one file, with their topic vectors, for one load (one
+    transaction)."""
+    from warehouse.topics import read_topic_vectors, save_topic_vectors, topic_vectors_path
+
+    mentions: list[Mention] = []
+    vectors: dict[str, Any] = {}
+    for part in sorted(parts):
+        mentions += read_mentions(part)
+        vectors.update(read_topic_vectors(part))
+    write_mentions(out_path, mentions)
+    if vectors:
+        import numpy as np
+
+        ids = [m.mention_id for m in mentions if m.mention_id in vectors]
+        save_topic_vectors(out_path, ids, np.stack([vectors[i] for i in ids]))
+    else:  # none from this try's batches: none from an earlier try either
+        topic_vectors_path(out_path).unlink(missing_ok=True)
+    return out_path
 
 
 def score_step(in_path: Path, out_path: Path) -> Path:
