@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha1sum | cut -c1-16)
 # The demo keeps its warehouse, crawl state and emails in the checkout (git-ignored).
 export VEILLE_HOME ?= $(CURDIR)/.veille
 
-.PHONY: install browser demo web test test-fast check lint typecheck imports pytest bench train-sentiment \
+.PHONY: install browser demo web airflow test test-fast check lint typecheck imports pytest bench train-sentiment \
 	clean
 
 install: $(STAMP)
@@ -32,6 +32,11 @@ demo: install
 web: install
 	@test -f $(VEILLE_HOME)/demo/veille.duckdb || $(BIN)/veille demo
 	$(BIN)/veille web --demo-login
+
+# Veille's DAG under Airflow standalone, on the demo site, with an SMTP sink; one run
+# followed to its end; Ctrl-C stops it all. UI: http://127.0.0.1:8080 (login printed).
+airflow: install
+	$(BIN)/veille demo airflow
 
 # The web app's browser tests drive Debian's Chromium, never a downloaded browser. It is
 # installed when missing and the machine allows (root, or sudo without a password);

@@ -99,6 +99,23 @@ def cmd_demo_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_airflow(args: argparse.Namespace) -> int:
+    """Airflow standalone with Veille's DAG on the demo site: 0 when its run succeeded."""
+    from veille.demo.airflow import AirflowDemoError, run_airflow_demo
+
+    home = veille_home()
+    try:
+        return run_airflow_demo(
+            home / "airflow-demo", demo_home(home), port=args.port, until_done=args.until_done
+        )
+    except KeyboardInterrupt:
+        print("stopped")
+        return 0
+    except AirflowDemoError as err:
+        print(f"veille demo airflow: {err}", file=sys.stderr)
+        return 1
+
+
 def cmd_sources_check(args: argparse.Namespace) -> int:
     directory = _config_folder(args)
     config = load_checked_config(directory)
@@ -132,7 +149,7 @@ def register(commands: Any) -> None:
         help="date the demo's posts as of this ISO 8601 time (default: now), for reproducible runs",
     )
     demo.set_defaults(func=cmd_demo)
-    what = demo.add_subparsers(dest="demo_command", required=False, metavar="serve")
+    what = demo.add_subparsers(dest="demo_command", required=False, metavar="serve | airflow")
     serve = what.add_parser(
         "serve",
         help="only serve the demo site, until Ctrl-C",
@@ -144,6 +161,21 @@ def register(commands: Any) -> None:
         "--port", type=int, help="the port (default: 8641, or any free one when taken)"
     )
     serve.set_defaults(func=cmd_demo_serve)
+    airflow = what.add_parser(
+        "airflow",
+        help="Veille's DAG under Airflow standalone on the demo site, until Ctrl-C",
+        description="Serve the demo site and an SMTP sink, start Airflow standalone with "
+        "Veille's DAGs (data: $VEILLE_HOME/airflow-demo, Airflow's files in its airflow/), "
+        "create the veille_warehouse pool, trigger one run, print the UI's address and "
+        "login and follow the run. Ctrl-C stops everything it started.",
+    )
+    airflow.add_argument(
+        "--port", type=int, default=8080, help="the Airflow UI's and API's port (default: 8080)"
+    )
+    airflow.add_argument(
+        "--until-done", action="store_true", help="stop once the run has ended (for scripts)"
+    )
+    airflow.set_defaults(func=cmd_demo_airflow)
 
     init = commands.add_parser(
         "init",
