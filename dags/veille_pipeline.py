@@ -37,8 +37,6 @@ from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current
 
 # The tasks that write the DuckDB file: one at a time.
 WAREHOUSE_POOL = "veille_warehouse"
-# Mentions per score task: a few minutes of a worker's two cores.
-SCORE_BATCH = 500
 
 
 def data_interval() -> tuple[datetime, datetime]:
@@ -136,6 +134,7 @@ def veille_pipeline() -> None:
 
         from veille.checks import load_checked_config
         from veille.core.config import config_dir
+        from veille.core.settings import settings
         from veille.pipeline import crawled_files, select_step, split_step
 
         run = Path(run_dir)
@@ -144,7 +143,9 @@ def veille_pipeline() -> None:
             raise RuntimeError("every crawl failed: nothing to select; see the crawl tasks")
         brands = load_checked_config(config_dir(None)).brands
         selected = select_step(files, brands, run / "mentions.jsonl")
-        return [str(p) for p in split_step(selected, run / "mentions", SCORE_BATCH)]
+        # VEILLE_SCORE_BATCH mentions a task (500: a few minutes of a worker's two cores)
+        batches = split_step(selected, run / "mentions", settings().score_batch)
+        return [str(p) for p in batches]
 
     @task
     def score(batch: str) -> str:

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     threads: int | None = Field(default=None, ge=1, description="encoder threads")
     precision: str | None = Field(default=None, description="auto, fp32 or bf16")
     sentiment_model: str | None = Field(default=None, description="e5-ft or e5-lr")
+    score_batch: int = Field(default=500, ge=1, description="mentions per Airflow score task")
     # read by warehouse/db.py write_wait_s, which warns about a value that is no number
     # and waits the default: a typo there must not stop the run
     write_wait_s: str | None = Field(default=None, description="a writer's wait, seconds")
