@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha1sum | cut -c1-16)
 # The demo keeps its warehouse, crawl state and emails in the checkout (git-ignored).
 export VEILLE_HOME ?= $(CURDIR)/.veille
 
-.PHONY: install browser demo web airflow test test-fast check lint typecheck imports pytest bench train-sentiment \
+.PHONY: install browser services demo web airflow test test-fast check lint typecheck imports pytest bench train-sentiment \
 	clean
 
 install: $(STAMP)
@@ -51,11 +51,30 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q chromium \
 	    || echo "chromium could not be installed: the browser tests will be skipped"; }
 
-test: install browser check pytest
+# The servers the tests start of their own (tests/services.py): PostgreSQL (DuckLake's
+# catalog, Airflow's database under Celery) and Redis (Celery's broker). Installed from
+# Debian's packages when missing and the machine allows; otherwise those tests are
+# skipped and say how to install them.
+services:
+	@missing=; \
+	  { command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } \
+	    || missing="$$missing postgresql"; \
+	  command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then sudo=; \
+	    elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	    else echo "missing and not installable here:$$missing (apt-get install$$missing)"; \
+	      exit 0; fi; \
+	    $$sudo apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends \
+	      $$missing || echo "$$missing could not be installed: the tests that need them are skipped"; \
+	  fi
+
+test: install browser services check pytest
 
 # The same checks without the end-to-end runs (demo, DAG, killed runs), on every core
 # (pytest-xdist): two or three minutes on 2 cores.
-test-fast: install browser check
+test-fast: install browser services check
 	$(BIN)/python -m pytest -m "not slow" -n auto
 
 check: lint typecheck imports

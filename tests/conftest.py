@@ -58,3 +58,27 @@ def smtp() -> Iterator[tuple[object, int]]:
 
     with smtp_server() as (inbox, port):
         yield inbox, port
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A real PostgreSQL server of the tests' own (tests/services.py)."""
+    from tests.services import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed: `make services` (apt-get install postgresql)")
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real Redis server of the tests' own (tests/services.py)."""
+    import shutil
+
+    from tests.services import redis_server
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("Redis is not installed: `make services` (apt-get install redis-server)")
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server

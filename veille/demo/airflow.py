@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -168,6 +169,59 @@ def standalone(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen
         yield process
     finally:
         _stop(process)
+
+
+def worker_name() -> str:
+    """Airflow's `hostname_callable` for several workers on one machine: each is named by
+    VEILLE_AIRFLOW_WORKER (else the machine's name), so the UI shows which ran a task."""
+    return os.environ.get("VEILLE_AIRFLOW_WORKER") or socket.getfqdn()
+
+
+def celery_environment(env: dict[str, str], database_url: str, broker_url: str) -> dict[str, str]:
+    """`env` with Airflow on the CeleryExecutor: its database on PostgreSQL (a SQLAlchemy
+    URL), Redis as the broker, one task at a time per worker."""
+    return {
+        **env,
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url,
+        "AIRFLOW__CELERY__BROKER_URL": broker_url,
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + database_url,
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "veille.demo.airflow.worker_name",
+    }
+
+
+@contextlib.contextmanager
+def airflow_services(
+    env: dict[str, str], log_dir: Path, *, workers: int = 0
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Airflow's API server, scheduler and DAG processor, and `workers` Celery workers
+    (named worker-1, worker-2, …), each in its own process group with its log in
+    `log_dir`; all stopped after."""
+    airflow = str(Path(sys.executable).parent / "airflow")
+    commands = {
+        "api-server": [airflow, "api-server"],
+        "scheduler": [airflow, "scheduler"],
+        "dag-processor": [airflow, "dag-processor"],
+    }
+    for n in range(1, workers + 1):
+        # Their logs are read from the shared folder: no log server of their own.
+        commands[f"worker-{n}"] = [airflow, "celery", "worker", "--skip-serve-logs",
+                                   "--celery-hostname", f"worker-{n}@%h"]  # fmt: skip
+    log_dir.mkdir(parents=True, exist_ok=True)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for name, command in commands.items():
+            with (log_dir / f"{name}.log").open("ab") as output:
+                process = subprocess.Popen(
+                    command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+                    env={**env, "VEILLE_AIRFLOW_WORKER": name},
+                )  # fmt: skip
+            processes.append(process)
+        yield processes
+    finally:
+        for process in processes:
+            _stop(process)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
