@@ -128,8 +128,9 @@ def run_size(n: int, batch: int, queue: Any) -> None:
     import warehouse.load as load_module
     from nlp import duplicates
     from nlp.topics import TopicIndex
-    from warehouse.db import VIEWS_DIR, connect
+    from warehouse.db import connect
     from warehouse.load import mention_frame
+    from warehouse.migrations import VIEWS_DIR
 
     def load_mentions(path: Path, db: Path, config: Any) -> Any:
         # as the pipeline loads (veille/pipeline.py load_step): nlp finds copies and topics

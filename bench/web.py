@@ -28,7 +28,8 @@ import httpx
 from veille.demo.run import free_port
 from veille.web.app import WebSettings, serving
 from veille.web.users import add_user, users_path
-from warehouse.db import connect, migrate
+from warehouse.db import connect
+from warehouse.migrations import migrate
 
 END = "2026-12-06"
 DAYS = 730

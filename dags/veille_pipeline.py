@@ -114,14 +114,14 @@ def veille_pipeline() -> None:
 
         from veille.checks import load_checked_config
         from veille.core.config import config_dir
-        from veille.core.home import veille_home, warehouse_path
+        from veille.core.home import veille_home, warehouse_location
         from veille.pipeline import read_crawl_results, source_health_step
         from warehouse.mail import smtp_settings
 
         home = veille_home()
         operator = load_checked_config(config_dir(None)).sources.operator
         healths = source_health_step(
-            read_crawl_results(Path(run_dir)), Path(run_dir), warehouse_path(home), operator,
+            read_crawl_results(Path(run_dir)), Path(run_dir), warehouse_location(home), operator,
             home, smtp=smtp_settings("smtp_default"),
         )  # fmt: skip
         return [f"{h.source_id}: {h.problem}" for h in healths if h.failed]
@@ -163,12 +163,12 @@ def veille_pipeline() -> None:
 
         from veille.checks import load_checked_config
         from veille.core.config import config_dir
-        from veille.core.home import veille_home, warehouse_path
+        from veille.core.home import veille_home, warehouse_location
         from veille.pipeline import load_step, merge_step
 
         brands = load_checked_config(config_dir(None)).brands
         merged = merge_step([Path(p) for p in scored], Path(run_dir) / "scored.jsonl")
-        return load_step(merged, warehouse_path(veille_home()), brands=brands)
+        return load_step(merged, warehouse_location(veille_home()), brands=brands)
 
     @task
     def remember(run_dir: str, load_report: dict[str, int], failed: list[str]) -> int:
@@ -189,21 +189,21 @@ def veille_pipeline() -> None:
         left pending go out too."""
         from veille.checks import load_checked_config
         from veille.core.config import config_dir
-        from veille.core.home import veille_home, warehouse_path
+        from veille.core.home import veille_home, warehouse_exists, warehouse_location
         from veille.pipeline import alert_step, report_step
         from warehouse.mail import smtp_settings
 
         home = veille_home()
-        if not warehouse_path(home).exists():
+        if not warehouse_exists(warehouse_location(home)):
             return []
         brands = load_checked_config(config_dir(None)).brands
         # The interval's last day: the day a run on schedule alerts about.
         day = (data_interval()[1] - timedelta(microseconds=1)).date()
         smtp = smtp_settings("smtp_default")
-        deliveries = alert_step(warehouse_path(home), brands, home, smtp=smtp, as_of=day)
+        deliveries = alert_step(warehouse_location(home), brands, home, smtp=smtp, as_of=day)
         failed = [f"{d.summary}: {d.problem}" for d in deliveries if d.failed]
         # then the morning reports brands.yaml asks for (once a day)
-        reports = report_step(warehouse_path(home), brands, home, smtp=smtp)
+        reports = report_step(warehouse_location(home), brands, home, smtp=smtp)
         failed += [f"report {r.brand} {r.day}: {r.problem}" for r in reports if r.failed]
         if failed:
             # Everything else went out; the task fails so that Airflow shows it (and its

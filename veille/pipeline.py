@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 from crawlers.run import crawl_source
 from veille.core.config import BrandsFile, Config, Source
 from veille.core.crawl_result import CrawlResult
-from veille.core.home import emails_dir, reports_dir, runs_dir, state_dir, warehouse_path
+from veille.core.home import (
+    Warehouse,
+    emails_dir,
+    reports_dir,
+    runs_dir,
+    state_dir,
+    warehouse_exists,
+    warehouse_location,
+)
 from veille.core.progress import every
 from veille.core.record import Mention, read_mentions, write_mentions
 
@@ -112,7 +120,7 @@ def crawled_files(run_dir: Path) -> list[Path]:
 def source_health_step(
     results: list[CrawlResult],
     run_dir: Path,
-    db_path: Path,
+    db_path: Warehouse,
     operator: OperatorSettings,
     home: Path,
     *,
@@ -338,7 +346,9 @@ def moderation_heads(model: Any) -> ModerationHeads | None:
 # --- load --------------------------------------------------------------------------
 
 
-def load_step(in_path: Path, db_path: Path, brands: BrandsFile | None = None) -> dict[str, int]:
+def load_step(
+    in_path: Path, db_path: Warehouse, brands: BrandsFile | None = None
+) -> dict[str, int]:
     """Validate the batch and load it; rows that fail the checks are quarantined. The
     brands (and their competitors, for share of voice) are recorded with it."""
     from nlp import duplicates
@@ -386,7 +396,7 @@ def remember_step(crawl_files: list[Path], home: Path) -> int:
 
 
 def alert_step(
-    db_path: Path,
+    db_path: Warehouse,
     brands: BrandsFile,
     home: Path,
     *,
@@ -405,7 +415,7 @@ def alert_step(
 
 
 def report_step(
-    db_path: Path, brands: BrandsFile, home: Path, *, smtp: Any = None
+    db_path: Warehouse, brands: BrandsFile, home: Path, *, smtp: Any = None
 ) -> list[ReportDelivery]:
     """The morning reports brands.yaml asks for, made once a day and emailed (see
     warehouse.report.email_reports), kept under the data folder."""
@@ -420,7 +430,7 @@ def report_step(
 @dataclass
 class RunReport:
     run_dir: Path
-    db_path: Path
+    db_path: Warehouse
     crawls: list[CrawlResult] = field(default_factory=list)
     load: dict[str, int] = field(default_factory=dict)
     alerts: list[Delivery] = field(default_factory=list)
@@ -442,7 +452,7 @@ class RunReport:
 def run_pipeline(config: Config, home: Path, *, smtp: Any = None) -> RunReport:
     """Every step, in one process (the crawls in subprocesses, one at a time)."""
     run_dir = new_run_dir(home)
-    db_path = warehouse_path(home)
+    db_path = warehouse_location(home)
     report = RunReport(run_dir=run_dir, db_path=db_path)
     contact = config.sources.user_agent_contact
     for source in config.sources.sources:
@@ -464,7 +474,7 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None) -> RunReport:
         log.info(
             f"no source could be crawled: nothing to load; see the logs in {run_dir / 'crawl'}"
         )
-    if db_path.exists():  # alerts left pending by an earlier run still go out
+    if warehouse_exists(db_path):  # alerts left pending by an earlier run still go out
         report.alerts = alert_step(db_path, config.brands, home, smtp=smtp)
         report.reports = report_step(db_path, config.brands, home, smtp=smtp)
     (run_dir / "report.json").write_text(
@@ -513,7 +523,7 @@ def run_pipeline(config: Config, home: Path, *, smtp: Any = None) -> RunReport:
     return report
 
 
-def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
+def iter_summary(db_path: Warehouse, report: RunReport) -> Iterator[str]:
     """The lines a community manager reads at the end of a run: what this run added,
     then the warehouse as it stands."""
     load = report.load
@@ -525,7 +535,7 @@ def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
         )
     else:
         yield "This run: nothing loaded"
-    if db_path.exists():
+    if warehouse_exists(db_path):
         yield from _warehouse_summary(db_path)
     else:
         yield "Warehouse: none yet, nothing was loaded"
@@ -552,7 +562,7 @@ def iter_summary(db_path: Path, report: RunReport) -> Iterator[str]:
     yield f"Run files: {report.run_dir}"
 
 
-def _warehouse_summary(db_path: Path) -> Iterator[str]:
+def _warehouse_summary(db_path: Warehouse) -> Iterator[str]:
     from warehouse.db import connect
 
     con = connect(db_path, read_only=True)

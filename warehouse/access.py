@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from veille.core.home import Lake, Warehouse
 from warehouse.db import WarehouseCorrupt, connect, write_lock
 
 # What `veille export --parquet` writes: one folder per view, partitioned by day.
@@ -29,7 +30,7 @@ EXPORT_MARKER = ".veille-export"
 
 
 def open_warehouse(
-    path: Path | str | None = None, *, snapshot: bool = False
+    path: Warehouse | str | None = None, *, snapshot: bool = False
 ) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse (default: $VEILLE_HOME's, or the demo's
     before `veille run` made one: veille/core/home.py warehouse_in_use). It sees the
@@ -37,11 +38,14 @@ def open_warehouse(
 
     An open connection makes loads wait for it to close. With snapshot=True it reads a
     private copy instead, taken between loads, and never holds up a load: for notebooks
-    and other long sessions."""
+    and other long sessions. A DuckLake (VEILLE_WAREHOUSE) is read as of the moment each
+    query starts and never holds up a load."""
     if path is None:
         from veille.core.home import veille_home, warehouse_in_use
 
         path = warehouse_in_use(veille_home())
+    if isinstance(path, Lake):
+        return connect(path, read_only=True)
     path = Path(path)
     if not snapshot:
         return connect(path, read_only=True)
@@ -114,13 +118,13 @@ class ExportError(ValueError):
     """The export cannot go where it was asked to; nothing was deleted."""
 
 
-def export_parquet(warehouse: Path, directory: Path) -> dict[str, int]:
+def export_parquet(warehouse: Warehouse, directory: Path) -> dict[str, int]:
     """Each exported view as Parquet under directory/VIEW/day=YYYY-MM-DD/, replacing an
     earlier export; returns the rows written per view. Written beside the target first,
     so a failed export leaves the earlier one whole. Only a folder an earlier export
     wrote (it holds EXPORT_MARKER and Parquet partitions only) is replaced: anything
     else is refused with an ExportError and left as it is."""
-    if not warehouse.exists():
+    if isinstance(warehouse, Path) and not warehouse.exists():
         raise FileNotFoundError(
             f"{warehouse}: no warehouse here yet; run `veille run` or `veille demo`"
         )

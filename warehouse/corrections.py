@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from veille.core.home import Warehouse
 from veille.core.record import SENTIMENT_LABELS
 from warehouse.db import connect, writer
 from warehouse.reviews import Review, insert_reviews
@@ -31,7 +32,7 @@ class Correction:
 
 
 def record_correction(
-    db_path: Path,
+    db_path: Warehouse,
     mention_id: str,
     sentiment: str,
     *,

@@ -22,22 +22,9 @@ from typing import IO
 
 import duckdb
 
+from veille.core.home import Lake, Warehouse
 from veille.core.settings import settings
-
-SCHEMA_DIR = Path(__file__).parent / "schema"
-VIEWS_DIR = Path(__file__).parent / "views"
-
-
-# Created before any migration runs, so it lives here rather than in schema/.
-SCHEMA_VERSION_SQL = """
--- One row per migration applied; key: version.
-CREATE TABLE IF NOT EXISTS schema_version (
-    version    INTEGER PRIMARY KEY,  -- the NNN of warehouse/schema/NNN_name.sql
-    name       VARCHAR NOT NULL,     -- the file applied
-    applied_at TIMESTAMPTZ NOT NULL  -- when
-);
-"""
-
+from warehouse.migrations import migrate
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +67,24 @@ class WarehouseCorrupt(RuntimeError):
 
 
 def connect(
-    path: Path, *, read_only: bool = False, export_dir: Path | None = None
+    path: Warehouse, *, read_only: bool = False, export_dir: Path | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse. Read-only connections are locked down (READ_CONFIG)
-    and can read nothing but this file; `export_dir` lets one write under that folder
-    only, for the Parquet export (whose queries are ours, never a user's)."""
+    """A connection to the warehouse. Read-only connections to the DuckDB file are locked
+    down (READ_CONFIG) and can read nothing but this file; `export_dir` lets one write
+    under that folder only, for the Parquet export (whose queries are ours, never a
+    user's). A DuckLake is attached read-only (warehouse/lake.py)."""
+    if isinstance(path, Lake):
+        from warehouse.lake import connect_lake
+
+        lake = connect_lake(path, read_only=read_only)
+        if read_only:  # attached: now no file but its data's, no setting changed
+            allowed = [] if export_dir is None else [f"{export_dir.resolve()}/"]
+            if "://" not in path.data_path:  # (object storage is left reachable)
+                allowed.append(f"{Path(path.data_path).resolve()}/")
+                lake.execute("SET allowed_directories = ?", [allowed])
+                lake.execute("SET enable_external_access = false")
+            lake.execute("SET lock_configuration = true")
+        return lake
     if read_only and not path.exists():
         raise FileNotFoundError(f"{path}: no warehouse here yet; run `veille run` or `veille demo`")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -172,44 +172,6 @@ def _command_line(pid: int) -> str:
     # One line: a `python -c` script's newlines would split the message.
     command = " ".join(raw.replace(b"\0", b" ").decode(errors="replace").split())
     return command if len(command) <= 120 else command[:117] + "..."
-
-
-def migrations() -> list[tuple[int, Path]]:
-    found = []
-    for path in sorted(SCHEMA_DIR.glob("*.sql")):
-        number = path.name.split("_", 1)[0]
-        if not number.isdigit():
-            raise RuntimeError(f"{path}: migration files are named NNN_description.sql")
-        found.append((int(number), path))
-    return found
-
-
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the migrations not yet applied, each in its own transaction, then rebuild
-    the views. Returns the versions applied."""
-    con.execute(SCHEMA_VERSION_SQL)
-    rows = con.execute("SELECT version FROM schema_version").fetchall()
-    done = {row[0] for row in rows}
-    applied = []
-    for version, path in migrations():
-        if version in done:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(path.read_text(encoding="utf-8"))
-            con.execute(
-                "INSERT INTO schema_version VALUES (?, ?, ?)",
-                [version, path.name, datetime.now(UTC)],
-            )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        applied.append(version)
-    # Views are created in name order: a view may read the views named before it.
-    for path in sorted(VIEWS_DIR.glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
-    return applied
 
 
 def _lock_path(path: Path) -> Path:
@@ -328,11 +290,23 @@ def write_lock(path: Path, *, wait_s: float | None = None, doing: str = "") -> I
 
 
 @contextmanager
-def writer(path: Path, *, wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The one read-write connection. It waits up to `wait_s` seconds (default
-    $VEILLE_WRITE_WAIT_S, else 5 minutes) for another writer, or for readers that keep
-    the file open, to let go, retrying every second; then WarehouseBusy names the
-    process in the way."""
+def writer(path: Warehouse, *, wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one read-write connection to the DuckDB file. It waits up to `wait_s` seconds
+    (default $VEILLE_WRITE_WAIT_S, else 5 minutes) for another writer, or for readers
+    that keep the file open, to let go, retrying every second; then WarehouseBusy names
+    the process in the way. On a DuckLake, one of many writers: no lock is taken, each
+    transaction is retried when another writer's commit conflicts with it
+    (warehouse/lake.py)."""
+    if isinstance(path, Lake):
+        from warehouse.lake import connect_lake, migrate_lake
+
+        lake = connect_lake(path)
+        try:
+            migrate_lake(lake)
+            yield lake
+        finally:
+            lake.close()
+        return
     patience_s = write_wait_s(wait_s)
     started = time.monotonic()
     with write_lock(path, wait_s=patience_s):

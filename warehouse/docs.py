@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warehouse.db import SCHEMA_DIR, SCHEMA_VERSION_SQL, VIEWS_DIR
+from warehouse.migrations import SCHEMA_DIR, SCHEMA_VERSION_SQL, VIEWS_DIR
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "warehouse-reference.md"
 

@@ -18,8 +18,10 @@ import duckdb
 import pandas as pd
 
 from veille.core.config import DEFAULT_LANGUAGES, BrandsFile
+from veille.core.home import Lake, Warehouse
 from veille.core.record import Mention, raised_flags, read_mentions
 from warehouse.db import writer
+from warehouse.lake import claim, retrying, rollback, upsert_sql
 from warehouse.quality import validate_mentions
 from warehouse.reviews import copy_journal
 from warehouse.topics import TopicIndexFactory, TopicReport, assign_topics, read_topic_vectors
@@ -33,6 +35,9 @@ MENTION_COLUMNS = [
     "moderation_flags", "moderation_version", "content_hash",
 ]  # fmt: skip
 BRAND_PROBABILITIES = ["prob_negative", "prob_neutral", "prob_positive"]
+QUARANTINE_COLUMNS = [
+    "quarantine_id", "mention_id", "source_file", "reasons", "record", "quarantined_at",
+]  # fmt: skip
 BRAND_COLUMNS = [
     "mention_id", "brand", "terms", "sentiment", "sentiment_score", *BRAND_PROBABILITIES,
     "match",
@@ -256,9 +261,59 @@ def fingerprint_stored_posts(con: duckdb.DuckDBPyConnection, copies: CopyFinder)
     return len(missing)
 
 
+def write_batch(con: duckdb.DuckDBPyConnection, now: datetime, *, with_brands: bool) -> None:
+    """The batch registered on `con` (batch_mentions, batch_groups, batch_bands,
+    batch_brands, batch_quarantine, and config_brands `with_brands`) written, inside the
+    load's transaction: upserts on each table's key, so a re-load changes nothing."""
+    updates = ", ".join(
+        f"{c} = excluded.{c}" for c in MENTION_COLUMNS if c not in ("mention_id", "topics")
+    )
+    columns = ", ".join(MENTION_COLUMNS)
+    con.execute(
+        upsert_sql(
+            "mentions",
+            [*MENTION_COLUMNS, "loaded_at", "updated_at", "duplicate_group"],
+            source=f"SELECT {columns}, $now AS loaded_at, $now AS updated_at, "
+            "g.duplicate_group FROM batch_mentions JOIN batch_groups AS g "
+            "USING (mention_id)",
+            # An edited post keeps the topic it was given at load (warehouse/topics.py).
+            update=f"{updates}, topics = CASE WHEN len(excluded.topics) > 0 "
+            "THEN excluded.topics ELSE mentions.topics END, "
+            "updated_at = excluded.updated_at, duplicate_group = excluded.duplicate_group",
+            update_when="mentions.content_hash <> excluded.content_hash",
+        ),
+        {"now": now},
+    )
+    con.execute(
+        "DELETE FROM mention_bands WHERE mention_id IN (SELECT mention_id FROM batch_bands)"
+    )
+    con.execute("INSERT INTO mention_bands SELECT * FROM batch_bands")
+    # Brands no longer matched by an edited post are removed.
+    con.execute(
+        "DELETE FROM mention_brands WHERE mention_id IN "
+        "(SELECT mention_id FROM batch_mentions) AND NOT EXISTS (SELECT 1 FROM "
+        "batch_brands AS b WHERE b.mention_id = mention_brands.mention_id "
+        "AND b.brand = mention_brands.brand)"
+    )
+    con.execute(
+        upsert_sql(
+            "mention_brands",
+            BRAND_COLUMNS,
+            source="SELECT * FROM batch_brands",
+            update=BRAND_COLUMNS[2:],
+        )
+    )
+    con.execute(
+        upsert_sql("quarantine", QUARANTINE_COLUMNS, source="SELECT * FROM batch_quarantine")
+    )
+    if with_brands:
+        con.execute("DELETE FROM brands")
+        con.execute("INSERT INTO brands SELECT * FROM config_brands")
+
+
 def load_mentions(
     batch: Path,
-    db_path: Path,
+    db_path: Warehouse,
     brands: BrandsFile | None = None,
     *,
     copies: CopyFinder | None = None,
@@ -294,14 +349,7 @@ def load_mentions(
             }
             for i, reasons in sorted(failures.items())
         ],
-        columns=[
-            "quarantine_id",
-            "mention_id",
-            "source_file",
-            "reasons",
-            "record",
-            "quarantined_at",
-        ],
+        columns=QUARANTINE_COLUMNS,
     )
     good_ids = set(good["mention_id"])
     brand_rows = pd.DataFrame(
@@ -327,79 +375,55 @@ def load_mentions(
     vectors = read_topic_vectors(batch)
     bands = band_rows(keys)
     with writer(db_path) as con:
-        # decisions made in `veille web` while no writer was free reach the warehouse now
-        copy_journal(con, db_path)
+        if isinstance(db_path, Path):
+            # decisions made in `veille web` while no writer was free reach the warehouse now
+            copy_journal(con, db_path)
         con.register("batch_mentions", good)
         con.register("batch_bands", bands)
         con.register("batch_brands", brand_rows)
         con.register("batch_quarantine", quarantine)
         if brands is not None:
             con.register("config_brands", brand_frame(brands, now))
-        con.execute("BEGIN TRANSACTION")
-        try:
-            known = dict(
-                con.execute(
-                    "SELECT m.mention_id, m.content_hash FROM mentions AS m "
-                    "JOIN batch_mentions AS b USING (mention_id)"
-                ).fetchall()
-            )
-            if copies is not None:
-                fingerprint_stored_posts(con, copies)  # posts loaded before bands existed
-            groups = pd.DataFrame(
-                {
-                    "mention_id": good["mention_id"],
-                    "duplicate_group": duplicate_groups(con, good, keys, copies),
-                }
-            )
-            con.register("batch_groups", groups)
-            updates = ", ".join(
-                f"{c} = excluded.{c}" for c in MENTION_COLUMNS if c not in ("mention_id", "topics")
-            )
-            columns = ", ".join(MENTION_COLUMNS)
-            con.execute(
-                f"INSERT INTO mentions ({columns}, loaded_at, updated_at, duplicate_group) "
-                f"SELECT {columns}, $now, $now, g.duplicate_group "
-                "FROM batch_mentions JOIN batch_groups AS g USING (mention_id) "
-                f"ON CONFLICT (mention_id) DO UPDATE SET {updates}, "
-                # An edited post keeps the topic it was given at load (warehouse/topics.py).
-                "topics = CASE WHEN len(excluded.topics) > 0 THEN excluded.topics "
-                "ELSE mentions.topics END, "
-                "updated_at = excluded.updated_at, duplicate_group = excluded.duplicate_group "
-                "WHERE mentions.content_hash <> excluded.content_hash",
-                {"now": now},
-            )
-            con.execute(
-                "DELETE FROM mention_bands WHERE mention_id IN (SELECT mention_id FROM batch_bands)"
-            )
-            con.execute("INSERT INTO mention_bands SELECT * FROM batch_bands")
-            # Brands no longer matched by an edited post are removed.
-            con.execute(
-                "DELETE FROM mention_brands WHERE mention_id IN "
-                "(SELECT mention_id FROM batch_mentions) AND NOT EXISTS (SELECT 1 FROM "
-                "batch_brands AS b WHERE b.mention_id = mention_brands.mention_id "
-                "AND b.brand = mention_brands.brand)"
-            )
-            brand_columns = ", ".join(BRAND_COLUMNS)
-            brand_updates = ", ".join(f"{c} = excluded.{c}" for c in BRAND_COLUMNS[2:])
-            con.execute(
-                f"INSERT INTO mention_brands ({brand_columns}) SELECT {brand_columns} "
-                f"FROM batch_brands ON CONFLICT (mention_id, brand) DO UPDATE SET {brand_updates}"
-            )
-            con.execute(
-                "INSERT INTO quarantine SELECT * FROM batch_quarantine ON CONFLICT DO NOTHING"
-            )
-            if brands is not None:
-                con.execute("DELETE FROM brands")
-                con.execute("INSERT INTO brands SELECT * FROM config_brands")
-            topics = None
-            if vectors and topic_index is not None:
-                untopical = [str(m) for m, t in zip(good["mention_id"], good["topics"], strict=True)
-                             if m not in known and not len(t)]  # fmt: skip
-                topics = assign_topics(con, untopical, vectors, now, topic_index)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+
+        def transaction() -> tuple[dict[str, str], TopicReport | None]:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                known = dict(
+                    con.execute(
+                        "SELECT m.mention_id, m.content_hash FROM mentions AS m "
+                        "JOIN batch_mentions AS b USING (mention_id)"
+                    ).fetchall()
+                )
+                if copies is not None:
+                    fingerprint_stored_posts(con, copies)  # posts loaded before bands existed
+                groups = pd.DataFrame(
+                    {
+                        "mention_id": good["mention_id"],
+                        "duplicate_group": duplicate_groups(con, good, keys, copies),
+                    }
+                )
+                con.register("batch_groups", groups)
+                write_batch(con, now, with_brands=brands is not None)
+                topics = None
+                if vectors and topic_index is not None:
+                    untopical = [str(m) for m, t in zip(good["mention_id"], good["topics"],
+                                                        strict=True)
+                                 if m not in known and not len(t)]  # fmt: skip
+                    topics = assign_topics(con, untopical, vectors, now, topic_index)
+                if isinstance(db_path, Lake):
+                    claim(con)
+                con.execute("COMMIT")
+            except BaseException:
+                rollback(con)
+                raise
+            return known, topics
+
+        # On a DuckLake, a load that lost a race with another writer's is loaded again.
+        known, topics = (
+            retrying(f"load {batch.name}", transaction)
+            if isinstance(db_path, Lake)
+            else transaction()
+        )
     hashes = dict(zip(good["mention_id"], good["content_hash"], strict=True))
     inserted = sum(1 for i in hashes if i not in known)
     updated = sum(1 for i, h in hashes.items() if i in known and known[i] != h)

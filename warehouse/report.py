@@ -29,9 +29,11 @@ import duckdb
 import jinja2
 
 from veille.core.config import Brand, BrandsFile
+from veille.core.home import Warehouse
 from warehouse.alerts.emails import web_link
 from warehouse.db import writer
 from warehouse.i18n import Formats, translations
+from warehouse.lake import upsert_sql
 from warehouse.mail import SmtpSettings, save_email, send_email
 from warehouse.overview import (
     BrandInfo,
@@ -225,7 +227,7 @@ def _today(brand: Brand, now: datetime) -> date:
 
 
 def email_reports(
-    db_path: Path,
+    db_path: Warehouse,
     brands_file: BrandsFile,
     reports_dir: Path,
     emails_dir: Path,
@@ -267,10 +269,9 @@ def email_reports(
         for brand, day, written in ready:
             recipients = list(brand.report.recipients or brand.alerts.recipients)
             con.execute(
-                "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL) "
-                "ON CONFLICT DO NOTHING",
+                upsert_sql("reports"),
                 [report_id(brand.name, day), brand.name, day, written.since, recipients,
-                 str(written.html), str(written.pdf) if written.pdf else None, now],
+                 str(written.html), str(written.pdf) if written.pdf else None, None, now, None],
             )  # fmt: skip
         pending = con.execute(
             "SELECT report_id, brand, day, since, recipients, html_path, pdf_path, email_path "

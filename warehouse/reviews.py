@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from veille.core.record import SENTIMENT_LABELS
+from warehouse.lake import upsert_sql
 
 # What a decision does, by what it is about.
 MENTION_ACTIONS = ("not_about", "about", "tag", "untag", "handled", "unhandled")
@@ -191,17 +192,17 @@ def insert_reviews(con: duckdb.DuckDBPyConnection, reviews: Iterable[Review]) ->
     for r in reviews:
         if r.kind == "correction":
             con.execute(
-                "INSERT INTO corrections VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                upsert_sql("corrections"),
                 [r.review_id, r.target, r.brand, r.action, r.done_by, r.reason, r.done_at],
             )
         elif r.kind == "mention":
             con.execute(
-                "INSERT INTO mention_reviews VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                upsert_sql("mention_reviews"),
                 [r.review_id, r.target, r.action, r.brand, r.tag, r.done_by, r.done_at],
             )
         else:
             con.execute(
-                "INSERT INTO alert_reviews VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                upsert_sql("alert_reviews"),
                 [r.review_id, r.target, r.action, r.done_by, r.done_at],
             )
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from veille.core.crawl_result import CrawlResult
+from warehouse.lake import upsert_sql
 
 if TYPE_CHECKING:
     from veille.core.config import OperatorSettings
@@ -67,6 +68,13 @@ def no_posts_problem(
     )
 
 
+# What record_runs writes of each run (source_runs' columns, its key first).
+RUN_COLUMNS = [
+    "run_id", "source_id", "started_at", "finished_at", "pages_fetched", "pages_unchanged",
+    "pages_failed", "posts", "posts_without_date", "problem", "log_path", "recorded_at",
+]  # fmt: skip
+
+
 def record_runs(
     con: duckdb.DuckDBPyConnection, run_id: str, results: Iterable[CrawlResult]
 ) -> None:
@@ -78,20 +86,7 @@ def record_runs(
         for r in results:
             started = r.started_at or now
             con.execute(
-                """
-                INSERT INTO source_runs (run_id, source_id, started_at, finished_at,
-                    pages_fetched, pages_unchanged, pages_failed, posts, posts_without_date,
-                    problem, log_path, recorded_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (run_id, source_id) DO UPDATE SET
-                    started_at = excluded.started_at, finished_at = excluded.finished_at,
-                    pages_fetched = excluded.pages_fetched,
-                    pages_unchanged = excluded.pages_unchanged,
-                    pages_failed = excluded.pages_failed, posts = excluded.posts,
-                    posts_without_date = excluded.posts_without_date,
-                    problem = excluded.problem, log_path = excluded.log_path,
-                    recorded_at = excluded.recorded_at
-                """,
+                upsert_sql("source_runs", RUN_COLUMNS, update=RUN_COLUMNS[2:]),
                 [run_id, r.source_id, started, r.finished_at or started, r.fetched, r.unchanged,
                  r.failed, r.posts, r.posts_without_date, r.problem,
                  str(r.log_path) if r.log_path else None, now],

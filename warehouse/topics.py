@@ -18,6 +18,8 @@ from typing import Any, Protocol
 import duckdb
 import numpy as np
 
+from warehouse.lake import upsert_sql
+
 PENDING_DAYS = 30  # a post that found no company in a month is left alone
 
 
@@ -119,21 +121,25 @@ def assign_topics(
     if waiting:
         con.executemany(
             # a post without a date waits from its crawl
-            "INSERT INTO topic_pending SELECT mention_id, ?, coalesce(published_at, crawled_at) "
-            "FROM mentions "
-            "WHERE mention_id = ? ON CONFLICT DO NOTHING",
+            upsert_sql(
+                "topic_pending",
+                ["mention_id", "vector", "published_at"],
+                source="SELECT mention_id, CAST(? AS FLOAT[]) AS vector, "
+                "coalesce(published_at, crawled_at) AS published_at FROM mentions "
+                "WHERE mention_id = ?",
+            ),
             [[vectors[m].tolist(), m] for m in waiting],
         )
     grown = {a for a in assigned if a is not None}
     for position, row in enumerate(index.to_rows()):
+        update = "label = excluded.label, keywords = excluded.keywords, size = excluded.size, "
+        update += "centroid = excluded.centroid, terms = excluded.terms"
+        if row["topic_id"] in grown:
+            update += ", updated_at = excluded.updated_at"
         con.execute(
-            "INSERT INTO topics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic_id) DO "
-            "UPDATE SET label = excluded.label, keywords = excluded.keywords, "
-            "size = excluded.size, centroid = excluded.centroid, terms = excluded.terms, "
-            "updated_at = CASE WHEN ? THEN excluded.updated_at ELSE topics.updated_at END",
+            upsert_sql("topics", update=update),
             [row["topic_id"], row["label"], row["keywords"], row["size"], row["centroid"],
-             json.dumps(row["terms"], ensure_ascii=False), position, now, now,
-             row["topic_id"] in grown],
+             json.dumps(row["terms"], ensure_ascii=False), position, now, now],
         )  # fmt: skip
     still = con.execute("SELECT count(*) FROM topic_pending").fetchone()
     return TopicReport(

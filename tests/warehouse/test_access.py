@@ -15,7 +15,7 @@ from tests.conftest import REPO
 from tests.factories import load_mentions, sample_warehouse, scored_mention
 from veille.core.record import write_mentions
 from warehouse.access import open_warehouse
-from warehouse.db import migrations
+from warehouse.migrations import migrations
 
 
 def veille(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ from tests.factories import PROBABILITIES, load_mentions
 from tests.test_thread_context import REPLIES, brands, iphone_thread
 from veille.core.record import read_mentions, write_mentions
 from veille.pipeline import select_step
-from warehouse.db import SCHEMA_VERSION_SQL, migrate, migrations
+from warehouse.migrations import SCHEMA_VERSION_SQL, migrate, migrations
 
 
 def scored_batch(tmp_path: Path) -> Path:

@@ -8,8 +8,9 @@ import duckdb
 import pytest
 
 from veille.core.record import MODERATION_FLAGS, BrandMatch, Mention
-from warehouse.db import connect, migrate
+from warehouse.db import connect
 from warehouse.docs import REFERENCE, reference, relations
+from warehouse.migrations import migrate
 
 # Kept by the warehouse about a row, not carried by the record.
 # published_offset_minutes is the record's published_at offset, which TIMESTAMPTZ drops
@@ -85,7 +86,7 @@ def test_an_existing_warehouse_is_upgraded_in_place(tmp_path: Path):
     """A warehouse at version 3 (before duplicate groups) gets the column, filled."""
     from datetime import UTC, datetime
 
-    from warehouse.db import SCHEMA_VERSION_SQL, migrations
+    from warehouse.migrations import SCHEMA_VERSION_SQL, migrations
 
     path = tmp_path / "w.duckdb"
     con = duckdb.connect(str(path))

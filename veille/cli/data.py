@@ -17,7 +17,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
     from warehouse.corrections import CorrectionError, record_correction
 
     db_path = warehouse_arg(args)
-    if not db_path.exists():
+    if isinstance(db_path, Path) and not db_path.exists():
         raise UsageError(f"{db_path}: no warehouse here; give --warehouse PATH")
     try:
         correction = record_correction(
@@ -39,7 +39,8 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
 
 def cmd_db_migrate(args: argparse.Namespace) -> int:
-    from warehouse.db import migrations, writer
+    from warehouse.db import writer
+    from warehouse.migrations import migrations
 
     db_path = warehouse_arg(args)
     with writer(db_path) as con:  # the writer applies what is missing

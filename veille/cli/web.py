@@ -10,7 +10,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from veille.cli.common import UsageError, add_warehouse_option, warehouse_arg
+from veille.cli.common import UsageError, add_warehouse_option, duckdb_file_arg
 from veille.core.home import reports_dir, veille_home
 
 DEFAULT_PORT = 8642
@@ -24,7 +24,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     from veille.web.users import add_user, list_users, users_path
 
     home = veille_home()
-    db_path = warehouse_arg(args)
+    db_path = duckdb_file_arg(args, "veille web")
     users = users_path(home)
     if args.demo_login:
         password = secrets.token_urlsafe(9)
@@ -75,7 +75,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     found = re.fullmatch(r"(\d+)d", args.since.strip())
     if not found or not 1 <= int(found.group(1)) <= 31:
         raise UsageError(f"--since {args.since!r}: give days, 1d to 31d (1d: since yesterday)")
-    db_path = warehouse_arg(args)
+    db_path = duckdb_file_arg(args, "veille report")
     folder = args.out or reports_dir(veille_home())
     con = connect(db_path, read_only=True)
     try:

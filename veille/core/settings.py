@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # read by warehouse/db.py write_wait_s, which warns about a value that is no number
     # and waits the default: a typo there must not stop the run
     write_wait_s: str | None = Field(default=None, description="a writer's wait, seconds")
+    # A DuckLake warehouse instead of the DuckDB file (veille/core/home.py Lake)
+    warehouse: str | None = Field(default=None, description="ducklake:CATALOG, or unset")
+    warehouse_data: str | None = Field(default=None, description="a DuckLake's data folder")
     smtp_host: str | None = None
     smtp_port: int | None = Field(default=None, ge=1, le=65535)
     smtp_from: str | None = None

@@ -14,7 +14,7 @@ import duckdb
 
 from warehouse.alerts.rules import BrandAlert
 from warehouse.alerts.store import STORED_FIELDS
-from warehouse.db import VIEWS_DIR
+from warehouse.migrations import VIEWS_DIR
 from warehouse.overview import MODERATION_FROM, Scope
 from warehouse.overview import rows_as_dicts as _dicts
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import duckdb
 
 from warehouse.access import copy_between_loads
-from warehouse.db import READ_CONFIG, VIEWS_DIR, WarehouseBusy, connect, migrate, write_lock
+from warehouse.db import READ_CONFIG, WarehouseBusy, connect, write_lock
+from warehouse.migrations import VIEWS_DIR, migrate
 from warehouse.reviews import Review, copy_journal, insert_reviews, journaled
 
 log = logging.getLogger(__name__)

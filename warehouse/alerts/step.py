@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from veille.core.config import BrandsFile
+from veille.core.home import Warehouse
 from warehouse.alerts.emails import (
     Delivery,
     Outgoing,
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def run_alerts(
-    db_path: Path,
+    db_path: Warehouse,
     brands: BrandsFile,
     emails_dir: Path,
     *,

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.alerts.rules import BUCKETS, BrandAlert
+from warehouse.lake import upsert_sql
 
 
 def read_buckets(con: duckdb.DuckDBPyConnection, bucket: str = "day") -> pd.DataFrame:
@@ -76,6 +77,14 @@ def pending_alerts(con: duckdb.DuckDBPyConnection) -> list[tuple[BrandAlert, str
     ]
 
 
+# What record_alert writes of each alert (the rest is set when it is sent or reviewed).
+ALERT_COLUMNS = [
+    "alert_id", "brand", "day", "hour", "metrics", "mentions", "negative", "net_sentiment",
+    "baseline_net", "net_z", "baseline_negative", "volume_z", "reputation_index",
+    "baseline_index", "index_z", "summary", "detected_at", "recipients", "delivery",
+]  # fmt: skip
+
+
 def record_alert(
     con: duckdb.DuckDBPyConnection,
     alert: BrandAlert,
@@ -85,12 +94,10 @@ def record_alert(
 ) -> bool:
     """Store the alert in the history (the outbox: it is sent from there); False when it
     was already there. `delivery`: "email" (its own) or "digest" (the day's digest)."""
-    inserted = con.execute(
-        "INSERT INTO alerts (alert_id, brand, day, hour, metrics, mentions, negative, "
-        "net_sentiment, baseline_net, net_z, baseline_negative, volume_z, reputation_index, "
-        "baseline_index, index_z, summary, detected_at, recipients, delivery) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT DO NOTHING RETURNING 1",
+    if con.execute("SELECT 1 FROM alerts WHERE alert_id = ?", [alert.alert_id]).fetchone():
+        return False
+    con.execute(
+        upsert_sql("alerts", ALERT_COLUMNS),
         [
             alert.alert_id,
             alert.brand,
@@ -112,5 +119,5 @@ def record_alert(
             recipients,
             delivery,
         ],
-    ).fetchall()
-    return bool(inserted)
+    )
+    return True
