@@ -29,9 +29,12 @@ def run_demo(home: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         cwd=REPO,
-        env={**os.environ, "VEILLE_HOME": str(home)},
+        # A DuckLake named in the environment (here one that cannot be reached): the demo
+        # keeps to its own DuckDB file all the same.
+        env={**os.environ, "VEILLE_HOME": str(home),
+             "VEILLE_WAREHOUSE": "ducklake:postgres:host=127.0.0.1 port=1 dbname=none"},
         timeout=900,
-    )
+    )  # fmt: skip
 
 
 def table_counts(db: Path) -> dict[str, int]:

@@ -449,10 +449,13 @@ class RunReport:
         )
 
 
-def run_pipeline(config: Config, home: Path, *, smtp: Any = None) -> RunReport:
-    """Every step, in one process (the crawls in subprocesses, one at a time)."""
+def run_pipeline(
+    config: Config, home: Path, *, smtp: Any = None, warehouse: Warehouse | None = None
+) -> RunReport:
+    """Every step, in one process (the crawls in subprocesses, one at a time), into
+    `warehouse` (default: VEILLE_WAREHOUSE's DuckLake, else the data folder's file)."""
     run_dir = new_run_dir(home)
-    db_path = warehouse_location(home)
+    db_path = warehouse or warehouse_location(home)
     report = RunReport(run_dir=run_dir, db_path=db_path)
     contact = config.sources.user_agent_contact
     for source in config.sources.sources:

@@ -69,8 +69,10 @@ def airflow_environment(
             "extra": {"disable_ssl": True, "disable_tls": True,
                       "from_email": "veille-demo@localhost"}}  # fmt: skip
     bin_dir = str(Path(sys.executable).parent)
+    # The demo loads its own DuckDB file, never a DuckLake the environment names.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_WAREHOUSE")}
     return {
-        **os.environ,
+        **inherited,
         # The venv's `airflow` for the processes standalone starts, wherever it is run from.
         "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
         "AIRFLOW_HOME": str(airflow_home),

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from veille.checks import load_checked_config
+from veille.core.home import warehouse_path
 from veille.pipeline import iter_summary, run_pipeline
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ def run_demo(home: Path, *, reset: bool = False, as_of: datetime | None = None) 
         os.environ["VEILLE_DEMO_URL"] = site.base_url
         config = load_checked_config(DEMO_CONFIG)
         smtp = SmtpSettings(host="127.0.0.1", port=port, sender="veille-demo@localhost")
-        report = run_pipeline(config, home, smtp=smtp)
+        # its own DuckDB file, whatever VEILLE_WAREHOUSE names: the demo never writes there
+        report = run_pipeline(config, home, smtp=smtp, warehouse=warehouse_path(home))
         print()
         for line in iter_summary(report.db_path, report):
             print(line)
