@@ -10,7 +10,9 @@ folders (tests/services.py), the API server, the scheduler, the DAG processor an
 then two, Celery workers on this machine (each one task at a time). For each site, each
 worker count, from an empty data folder and a new Airflow database, the DAG's scheduled
 run is timed from its start to its end (Airflow's own dag_run times), with the wall time
-of its crawl and score tasks summed and the mentions it loaded:
+of its crawl and score tasks (their count × their mean) and the mentions it loaded, for
+one worker, two workers with every core each (VEILLE_THREADS unset, as shipped), and two
+workers with half the cores each (VEILLE_THREADS, as docs/deploy.md advises):
   - the demo site (3 sources, 84 mentions);
   - a generated phpBB board of about --pages pages (bench/sitegen.py), as 4 sources of
     its forums, with one brand of the board's five in brands.yaml (about a fifth of its
@@ -111,9 +113,16 @@ def airflow(env: dict[str, str], *args: str) -> None:
 
 
 def dag_run(
-    postgres: Postgres, broker: str, folder: Path, config: Path, site_url: str, workers: int
+    postgres: Postgres,
+    broker: str,
+    folder: Path,
+    config: Path,
+    site_url: str,
+    workers: int,
+    threads: int | None,
 ) -> dict[str, Any]:
-    """One scheduled run of the DAG with `workers` Celery workers, from scratch."""
+    """One scheduled run of the DAG with `workers` Celery workers, from scratch, the
+    encoder computing with `threads` threads in each (None: every core)."""
     import duckdb
     import psycopg2
 
@@ -126,6 +135,10 @@ def dag_run(
         )  # fmt: skip
         env = celery_environment(env, postgres.url(database), broker)
         env["VEILLE_CONFIG"] = str(config)
+        if threads is not None:
+            env["VEILLE_THREADS"] = str(threads)
+        else:
+            env.pop("VEILLE_THREADS", None)
         airflow(env, "db", "migrate")
         airflow(env, "pools", "set", POOL, "1", "Veille's warehouse writer")
         con = psycopg2.connect(postgres.dsn(database))
@@ -165,8 +178,9 @@ def dag_run(
 
 def bench_dag(pages: int) -> None:
     print("== The DAG under the CeleryExecutor (PostgreSQL, Redis), this machine's 2 cores")
-    print(f"{'site':<28} {'workers':>7} {'state':>8} {'run (s)':>8} {'crawl tasks':>18} "
-          f"{'score tasks':>18} {'mentions':>9}")  # fmt: skip
+    cores = os.cpu_count() or 1
+    print(f"{'site':<24} {'workers':>7} {'threads':>7} {'state':>8} {'run (s)':>8} "
+          f"{'crawl tasks':>15} {'score tasks':>15} {'mentions':>9}")  # fmt: skip
     with (
         tempfile.TemporaryDirectory(prefix="veille-scale-") as tmp,
         postgres_server() as postgres,
@@ -185,19 +199,23 @@ def bench_dag(pages: int) -> None:
                 ),
             ]
             runs = 0
+            # One worker with every core; two with every core each (as shipped: they
+            # contend for the cores); two with their share of the cores each.
+            shapes = [(1, None), (2, None), (2, max(1, cores // 2))]
             for name, config, url in sites:
-                for workers in (1, 2):
+                for workers, threads in shapes:
                     runs += 1
                     result = dag_run(
-                        postgres, redis.url(runs), folder / f"run{runs}", config, url, workers
-                    )
+                        postgres, redis.url(runs), folder / f"run{runs}", config, url, workers,
+                        threads,
+                    )  # fmt: skip
                     crawl = result["tasks"].get("crawl", (0, 0.0, 0))
                     score = result["tasks"].get("score", (0, 0.0, 0))
                     print(
-                        f"{name:<28} {workers:>7} {result['state']:>8} "
+                        f"{name:<24} {workers:>7} {threads or cores:>7} {result['state']:>8} "
                         f"{result['wall_s']:>8.1f} "
-                        f"{f'{crawl[0]} × {crawl[1] / max(crawl[0], 1):.1f} s':>18} "
-                        f"{f'{score[0]} × {score[1] / max(score[0], 1):.1f} s':>18} "
+                        f"{f'{crawl[0]} × {crawl[1] / max(crawl[0], 1):.1f} s':>15} "
+                        f"{f'{score[0]} × {score[1] / max(score[0], 1):.1f} s':>15} "
                         f"{result['mentions']:>9,}",
                         flush=True,
                     )
