@@ -1,8 +1,5 @@
-"""The DuckDB warehouse: connections, migrations and the one-writer lock.
-
-The schema's single source of truth is the numbered SQL files in warehouse/schema/,
-applied in order and recorded in `schema_version`; views (warehouse/views/) hold no
-data and are re-created after every migration.
+"""The warehouse's connections: the DuckDB file with its one-writer lock, or a DuckLake
+(warehouse/lake.py). The schema is applied by every writer (warehouse/migrations.py).
 """
 
 from __future__ import annotations
@@ -294,9 +291,8 @@ def writer(path: Warehouse, *, wait_s: float | None = None) -> Iterator[duckdb.D
     """The one read-write connection to the DuckDB file. It waits up to `wait_s` seconds
     (default $VEILLE_WRITE_WAIT_S, else 5 minutes) for another writer, or for readers
     that keep the file open, to let go, retrying every second; then WarehouseBusy names
-    the process in the way. On a DuckLake, one of many writers: no lock is taken, each
-    transaction is retried when another writer's commit conflicts with it
-    (warehouse/lake.py)."""
+    the process in the way. On a DuckLake, one of many writers: no lock is taken; a load
+    whose commit conflicts with another writer's is loaded again (warehouse/lake.py)."""
     if isinstance(path, Lake):
         from warehouse.lake import connect_lake, migrate_lake
 

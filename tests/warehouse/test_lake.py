@@ -246,3 +246,21 @@ def test_a_reading_connection_to_a_lake_reads_it_and_nothing_else(lake: Lake, tm
                 con.execute(refused)
     finally:
         con.close()
+
+
+def test_a_lake_that_cannot_be_reached_or_a_wrong_setting_is_said_plainly(tmp_path: Path):
+    veille = str(Path(sys.executable).parent / "veille")
+    base = {**os.environ, "VEILLE_HOME": str(tmp_path / "home")}
+    down = subprocess.run(
+        [veille, "sql", "SELECT 1"], capture_output=True, text=True,
+        env={**base, "VEILLE_WAREHOUSE": "ducklake:postgres:host=127.0.0.1 port=1 dbname=x"},
+    )  # fmt: skip
+    assert down.returncode == 75, down.stderr
+    assert "cannot attach it" in down.stderr and "check VEILLE_WAREHOUSE" in down.stderr
+    assert "Traceback" not in down.stderr
+    wrong = subprocess.run(
+        [veille, "sql", "SELECT 1"], capture_output=True, text=True,
+        env={**base, "VEILLE_WAREHOUSE": "postgres:host=db"},
+    )  # fmt: skip
+    assert wrong.returncode == 2, wrong.stderr
+    assert "VEILLE_WAREHOUSE='postgres:host=db': give ducklake:CATALOG" in wrong.stderr

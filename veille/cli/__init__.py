@@ -13,7 +13,9 @@ from veille.cli.common import UsageError
 from veille.core import __version__
 from veille.core.config import ConfigError
 from veille.core.progress import show_progress
+from veille.core.settings import SettingsError
 from warehouse.db import WarehouseBusy, WarehouseCorrupt
+from warehouse.lake import LakeUnavailable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,10 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except (UsageError, FileNotFoundError, WarehouseCorrupt) as err:
+    except (UsageError, FileNotFoundError, WarehouseCorrupt, SettingsError) as err:
         print(f"veille: {err}", file=sys.stderr)
         return 2
-    except WarehouseBusy as err:
+    except (WarehouseBusy, LakeUnavailable) as err:
         print(f"veille: {err}", file=sys.stderr)
         return 75  # EX_TEMPFAIL: try again later
     except KeyboardInterrupt:
