@@ -12,7 +12,7 @@ warehouse in a temporary folder:
 2. Loads the batches one after the other with `warehouse.load.load_mentions` (given nlp's
    finder of copies and topic index, as veille/pipeline.py load_step gives them), as runs
    do: parse, Great Expectations checks, one transaction per batch with
-   `INSERT … ON CONFLICT`. Prints rows/s for the first batch (empty warehouse), for the
+   `MERGE INTO` on each table's key. Prints rows/s for the first batch (empty warehouse), for the
    last (full warehouse) and overall, with the share of the time spent in the checks.
 3. Baseline, same run, same rows: a bare `INSERT INTO … SELECT` of the whole table from
    pandas frames into a fresh file, without checks or conflict handling: the ceiling.

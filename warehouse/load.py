@@ -1,7 +1,8 @@
 """Idempotent loads of scored mentions into DuckDB.
 
-One transaction per batch. `INSERT … ON CONFLICT (mention_id)` makes a re-load a
-no-op and lets an edited post update its row; the row only changes when its content
+One transaction per batch. `MERGE INTO` on each table's key (the same on the DuckDB
+file and on a DuckLake, warehouse/lake.py upsert_sql) makes a re-load a no-op and lets
+an edited post update its row; the row only changes when its content
 hash does. Rows refused by the data-quality checks go to `quarantine` with the reasons.
 """
 
