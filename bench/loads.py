@@ -117,6 +117,18 @@ def generate(n: int, batch: int, folder: Path, seed: int = 0) -> list[Path]:
     return files
 
 
+def typical_query(con: Any, view: str, last_day: Any) -> str:
+    """An analyst's everyday question to `view`: one brand, the last 30 days (where the
+    view has a brand or days)."""
+    columns = {r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
+    where = ["brand = 'Brand0'"] if "brand" in columns else []
+    for day in ("day", "week"):
+        if day in columns and last_day is not None:
+            where.append(f"{day} >= DATE '{last_day}' - INTERVAL 30 DAY")
+            break
+    return f"SELECT * FROM {view}" + (" WHERE " + " AND ".join(where) if where else "")
+
+
 def peak_rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -210,23 +222,31 @@ def run_size(n: int, batch: int, queue: Any) -> None:
             con.execute(f"CREATE OR REPLACE TEMP TABLE t AS SELECT * FROM {view}")
             whole = time.perf_counter() - begun
             count = con.execute("SELECT count(*) FROM t").fetchone()
-            columns = {r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
-            where = []
-            if "brand" in columns:
-                where.append("brand = 'Brand0'")
-            for day in ("day", "week"):
-                if day in columns:
-                    where.append(f"{day} >= DATE '{last_day[0]}' - INTERVAL 30 DAY")
-                    break
-            query = f"SELECT * FROM {view}" + (" WHERE " + " AND ".join(where) if where else "")
             begun = time.perf_counter()
-            con.execute(query).fetchall()
+            con.execute(typical_query(con, view, last_day[0])).fetchall()
             typical = time.perf_counter() - begun
             say(f"{view:<24} {count[0] if count else 0:>10,} {whole:>10.2f} {typical:>23.2f}")
         con.close()
         size = db.stat().st_size / 2**20
     say(f"warehouse file {size:,.0f} MiB; peak RSS {peak_rss_mb():,.0f} MB")
     queue.put(out)
+
+
+def in_fresh_process(what: str, target: Any, args: tuple[Any, ...]) -> None:
+    """`target(*args, queue)` in a new process, so that its peak memory is its own; it
+    puts its lines on the queue when done."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    worker = context.Process(target=target, args=(*args, queue))
+    worker.start()
+    while True:
+        try:
+            queue.get(timeout=1)
+            break
+        except queues.Empty:
+            if not worker.is_alive():
+                sys.exit(f"{what} failed (exit code {worker.exitcode})")
+    worker.join()
 
 
 def main() -> None:
@@ -236,19 +256,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--batch", type=int, default=100_000, help="mentions per batch file")
     args = parser.parse_args()
-    context = multiprocessing.get_context("spawn")
     for n in (int(s) for s in args.sizes.split(",")):
-        queue = context.Queue()
-        worker = context.Process(target=run_size, args=(n, args.batch, queue))
-        worker.start()
-        while True:
-            try:
-                queue.get(timeout=1)
-                break
-            except queues.Empty:
-                if not worker.is_alive():
-                    sys.exit(f"the {n:,} mentions run failed (exit code {worker.exitcode})")
-        worker.join()
+        in_fresh_process(f"the {n:,} mentions run", run_size, (n, args.batch))
 
 
 if __name__ == "__main__":

@@ -36,10 +36,7 @@ about 30 minutes on 2 cores and 4 GB of memory; `--pages 500 --mentions 100000` 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import queue as queues
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,7 +50,13 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests/services.py: the servers the tests start
 
-from loads import brands, generate, peak_rss_mb  # noqa: E402
+from loads import (  # noqa: E402
+    brands,
+    generate,
+    in_fresh_process,
+    peak_rss_mb,
+    typical_query,
+)
 from sitegen import BRANDS, ForumSite  # noqa: E402
 
 from tests.services import Postgres, postgres_server, redis_server  # noqa: E402
@@ -63,6 +66,7 @@ from veille.demo.airflow import (  # noqa: E402
     airflow_environment,
     airflow_services,
     celery_environment,
+    run_airflow,
 )
 from veille.demo.run import DEMO_CONFIG, free_port, smtp_server  # noqa: E402
 from veille.demo.site import DemoSite  # noqa: E402
@@ -103,15 +107,6 @@ def board_config(folder: Path, site: ForumSite) -> Path:
     return folder
 
 
-def airflow(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "airflow"), *args],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        sys.exit(f"airflow {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-
-
 def dag_run(
     postgres: Postgres,
     broker: str,
@@ -139,8 +134,8 @@ def dag_run(
             env["VEILLE_THREADS"] = str(threads)
         else:
             env.pop("VEILLE_THREADS", None)
-        airflow(env, "db", "migrate")
-        airflow(env, "pools", "set", POOL, "1", "Veille's warehouse writer")
+        run_airflow(env, "db", "migrate")
+        run_airflow(env, "pools", "set", POOL, "1", "Veille's warehouse writer")
         con = psycopg2.connect(postgres.dsn(database))
         con.autocommit = True
         cursor = con.cursor()
@@ -267,35 +262,13 @@ def load_and_query(kind: str, target: Any, files: list[Path], queue: Any) -> Non
         begun = time.perf_counter()
         count = con.execute(f"SELECT count(*) FROM (SELECT * FROM {view})").fetchone()
         whole = time.perf_counter() - begun
-        columns = {r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
-        where = ["brand = 'Brand0'"] if "brand" in columns else []
-        for day in ("day", "week"):
-            if day in columns and last_day:
-                where.append(f"{day} >= DATE '{last_day[0]}' - INTERVAL 30 DAY")
-                break
-        query = f"SELECT * FROM {view}" + (" WHERE " + " AND ".join(where) if where else "")
         begun = time.perf_counter()
-        con.execute(query).fetchall()
+        con.execute(typical_query(con, view, last_day[0] if last_day else None)).fetchall()
         typical = time.perf_counter() - begun
         say(f"{view:<24} {count[0] if count else 0:>10,} {whole:>10.2f} {typical:>23.2f}")
     con.close()
     say(f"peak RSS {peak_rss_mb():,.0f} MB")
     queue.put(lines)
-
-
-def in_fresh_process(kind: str, target: Any, files: list[Path]) -> None:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    worker = context.Process(target=load_and_query, args=(kind, target, files, queue))
-    worker.start()
-    while True:
-        try:
-            queue.get(timeout=1)
-            break
-        except queues.Empty:
-            if not worker.is_alive():
-                sys.exit(f"{kind}: failed (exit code {worker.exitcode})")
-    worker.join()
 
 
 def bench_warehouse(mentions: int, batch: int) -> None:
@@ -307,10 +280,12 @@ def bench_warehouse(mentions: int, batch: int) -> None:
         begun = time.perf_counter()
         files = generate(mentions, batch, folder)
         print(f"generated {len(files)} batch files in {time.perf_counter() - begun:.0f} s")
-        in_fresh_process("DuckDB file (the baseline)", folder / "veille.duckdb", files)
+        kind = "DuckDB file (the baseline)"
+        in_fresh_process(kind, load_and_query, (kind, folder / "veille.duckdb", files))
         pg.create_database("lake")
         lake = Lake(f"postgres:{pg.dsn('lake')}", f"{folder / 'lake'}/")
-        in_fresh_process("DuckLake, catalog on PostgreSQL, data in a local folder", lake, files)
+        kind = "DuckLake, catalog on PostgreSQL, data in a local folder"
+        in_fresh_process(kind, load_and_query, (kind, lake, files))
         size = sum(p.stat().st_size for p in (folder / "lake").rglob("*") if p.is_file())
         print(f"DuckDB file {(folder / 'veille.duckdb').stat().st_size / 2**20:,.0f} MiB; "
               f"DuckLake's Parquet files {size / 2**20:,.0f} MiB")  # fmt: skip

@@ -5,8 +5,6 @@ at the same time."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,20 +17,13 @@ from veille.demo.airflow import (
     airflow_environment,
     airflow_services,
     celery_environment,
+    run_airflow,
 )
 from veille.demo.run import DEMO_CONFIG, free_port
 
 pytestmark = pytest.mark.slow
 
 RUN_TIMEOUT_S = 420
-
-
-def airflow(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "airflow"), *args],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def test_the_dag_runs_on_two_celery_workers(postgres, redis, demo_site, smtp, tmp_path: Path):
@@ -48,8 +39,8 @@ def test_the_dag_runs_on_two_celery_workers(postgres, redis, demo_site, smtp, tm
     # 84 demo mentions: three score tasks for the workers to share.
     env["VEILLE_SCORE_BATCH"] = "30"
     assert env["VEILLE_CONFIG"] == str(DEMO_CONFIG)
-    airflow(env, "db", "migrate")
-    airflow(env, "pools", "set", POOL, "1", "Veille's warehouse writer")
+    run_airflow(env, "db", "migrate")
+    run_airflow(env, "pools", "set", POOL, "1", "Veille's warehouse writer")
     con = psycopg2.connect(postgres.dsn("airflow"))
     con.autocommit = True
     cursor = con.cursor()

@@ -148,8 +148,9 @@ def _wait_quietly(ready: Callable[[], Any], timeout_s: float) -> Any:
     return answer
 
 
-def _airflow(env: dict[str, str], *args: str) -> None:
-    """An `airflow` command run to its end; its output shown only when it fails."""
+def run_airflow(env: dict[str, str], *args: str) -> None:
+    """An `airflow` command (this venv's) run to its end; its output shown only when it
+    fails, in the AirflowDemoError raised."""
     done = subprocess.run(
         [str(Path(sys.executable).parent / "airflow"), *args],
         env=env, capture_output=True, text=True, check=False,
@@ -264,8 +265,8 @@ def run_airflow_demo(
         )
         say(f"demo site: {site.base_url}/, SMTP sink: 127.0.0.1:{smtp_port}")
         say(f"starting Airflow (its log: {log_path}) ...")
-        _airflow(env, "db", "migrate")
-        _airflow(env, "pools", "set", POOL, "1", "Veille's warehouse writer (a DuckDB file)")
+        run_airflow(env, "db", "migrate")
+        run_airflow(env, "pools", "set", POOL, "1", "Veille's warehouse writer (a DuckDB file)")
         with standalone(env, log_path) as process:
             url = f"http://127.0.0.1:{port}"
 
