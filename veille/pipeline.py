@@ -467,7 +467,7 @@ def run_pipeline(
     )
     # A failed source whose crawl still found posts (most pages failed, not all) has
     # them stored; its crawl state is not kept (crawlers/run.py).
-    crawled = [r.path for r in report.crawls if r.path is not None and (r.ok or r.posts)]
+    crawled = crawled_files(run_dir)
     if crawled:
         selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl")
         scored = score_step(selected, run_dir / "scored.jsonl")

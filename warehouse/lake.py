@@ -181,7 +181,13 @@ def migrate_lake(con: duckdb.DuckDBPyConnection) -> bool:
     schema = reference_schema()
     if _fingerprint(con) == schema.fingerprint:
         return False
-    retrying("schema", lambda: _apply(con, schema))
+
+    def attempt() -> None:
+        # after a conflict, the writer that won may have made it already
+        if _fingerprint(con) != schema.fingerprint:
+            _apply(con, schema)
+
+    retrying("schema", attempt)
     return True
 
 
