@@ -213,15 +213,29 @@ def test_a_crisis_of_three_days_is_one_alert():
     assert [a.at for a in alerts] == [series.index[-144], series.index[-24]]
 
 
-def test_sliding_hour_on_real_tweets_catches_the_labelled_spikes():
-    # NAB's labelled windows for this series after the first week (windows.json).
-    windows = [("2015-03-09 01:02", "2015-03-10 10:02"), ("2015-03-15 10:27", "2015-03-16 19:27"),
-               ("2015-03-30 10:57", "2015-03-31 19:57")]  # fmt: skip
+def test_real_tweets_with_no_option_find_labelled_spikes_and_say_why():
+    # NAB's labelled windows for this series (windows.json).
+    windows = [
+        ("2015-03-03 04:37", "2015-03-04 13:37"),
+        ("2015-03-09 01:02", "2015-03-10 10:02"),
+        ("2015-03-15 10:27", "2015-03-16 19:27"),
+        ("2015-03-30 10:57", "2015-03-31 19:57"),
+    ]
     series = read_series(Path(__file__).parents[1] / "fixtures/timeseries/Twitter_volume_AAPL.csv")
-    alerts = series_alerts(series, bucket="1h", directions=("up",))
-    found = {k for k, (a, b) in enumerate(windows) for x in alerts if a <= str(x.at) <= b}
-    assert found == {0, 1, 2}
-    assert len(alerts) <= 12  # eight weeks of a very busy brand: a few alerts, not dozens
+    replay = series_alerts(series)
+    assert replay.profile.step == pd.Timedelta(minutes=5) and replay.profile.counts
+    assert replay.profile.season is not None and replay.profile.season.name == "week"
+    found = {k for k, (a, b) in enumerate(windows) for x in replay.alerts if a <= str(x.at) <= b}
+    assert {0, 2} <= found
+    assert len(replay.alerts) <= 8  # eight weeks of a very busy brand: a few alerts, not dozens
+    first = replay.alerts[0]
+    assert replay.explain(first).startswith(
+        "1698 is about 47 times the usual Tuesday 21:00 volume (36); 5.2 robust deviations "
+        "above the baseline, the most unusual point in 14 days"
+    )
+    # A sliding bucket is still there for whoever asks for one.
+    hourly = series_alerts(series, bucket="1h").alerts
+    assert hourly[0].value == 14014  # the hour that ends at 21:35, summed
     with pytest.raises(SeriesError, match="bucket '1 hour please'"):
         series_alerts(series, bucket="1 hour please")
 

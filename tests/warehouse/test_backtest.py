@@ -26,10 +26,6 @@ def write(tmp_path: Path, text: str) -> Path:
         ("", r"series.csv: empty; expected a header timestamp,value"),
         ("timestamp,value\n", r"series.csv: no point after the header"),
         (
-            "timestamp,value\n2026-01-01 00:00,3\n2026-01-02 00:00,4\n2026-01-01 00:00,5\n",
-            r"series.csv:4: timestamp 2026-01-01 00:00 already on line 2; give one value",
-        ),
-        (
             "timestamp,value\n2026-01-01T00:00:00.000001,1\n2026-01-01T00:00:00.000002,2\n"
             "2026-01-01T00:00:00.000003,3\n2026-01-02T00:00:00,4\n",
             r"the finest step the replay takes is one minute",
@@ -58,10 +54,21 @@ def test_times_in_summer_and_winter_offsets_are_one_series(tmp_path: Path):
 
 
 def test_the_command_line_says_what_is_wrong_without_a_traceback(tmp_path: Path):
-    path = write(tmp_path, "timestamp,value\n2026-01-01,1\n2026-01-01,2\n")
+    path = write(tmp_path, "timestamp,value\n2026-01-01,1\n2026-01-02,two\n")
     result = veille("alerts", "backtest", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert f"{path}:3: timestamp 2026-01-01 already on line 2" in result.stderr
+    assert f"{path}:3: timestamp or value unreadable" in result.stderr
+
+
+def test_a_timestamp_given_twice_is_one_point_and_said(tmp_path: Path):
+    # A clock change in an export: 02:00 given twice.
+    rows = ["timestamp,value"] + [f"2026-03-{d:02d} 02:00,{10 + d % 3}" for d in range(1, 29)]
+    rows.insert(5, "2026-03-04 02:00,7")
+    backtest = backtest_csv(write(tmp_path, "\n".join(rows) + "\n"))
+    assert (
+        "1 timestamps given more than once (the first, 2026-03-04 02:00, on line 5): "
+        "each is one point, the sum of its values" in backtest.replayed
+    )
 
 
 # Lines that look like a history: good and bad timestamps, values, separators, sizes.

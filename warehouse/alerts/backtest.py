@@ -4,17 +4,31 @@ own past before trusting it."""
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from veille.core.config import BrandsFile
 from veille.core.home import warehouse_in_use
-from warehouse.alerts.rules import THRESHOLDS, SeriesAlert, detect_brand_alerts, volume_alerts
+from warehouse.alerts.profile import (
+    MIN_SEASON_STRENGTH,
+    SEASON_CYCLES,
+    Profile,
+    Season,
+    profile_series,
+)
+from warehouse.alerts.rules import (
+    SERIES_SETTINGS,
+    SeriesAlert,
+    SeriesSettings,
+    detect_brand_alerts,
+    volume_alerts,
+)
 from warehouse.alerts.store import read_buckets
 
 
@@ -48,11 +62,22 @@ class Backtest:
 MIN_STEP = pd.Timedelta(minutes=1)
 MAX_POINTS = 1_000_000
 MAX_BASELINE_DAYS = 3650.0
+# Earlier points a point's z needs (its baseline and spread), or the whole baseline
+# window when shorter; the seasonal baseline also needs three cycles, and stands in for
+# the trailing median once it has them.
+WARM_UP_POINTS = 100
 
 
 def read_series(path: Path) -> pd.Series:
-    """A CSV with a `timestamp` and a `value` column, as a time series: one finite
-    value per timestamp, times in one zone (or all without one)."""
+    """`read_history`'s series, without its notes."""
+    return read_history(path)[0]
+
+
+def read_history(path: Path) -> tuple[pd.Series, list[str]]:
+    """A CSV with a `timestamp` and a `value` column, as a time series in time order
+    (finite values, times in one zone or all without one), and notes on what reading it
+    changed: a timestamp given more than once (an export's clock change, a bucket split
+    in two) becomes one point, the sum of counts or the mean of levels."""
     try:
         with warnings.catch_warnings():
             # More fields than the header: pandas would drop them with a warning.
@@ -85,15 +110,24 @@ def read_series(path: Path) -> pd.Series:
         raise SeriesError(
             f"{path}:{line}: timestamp or value unreadable: {frame.loc[bad[0]].to_dict()}"
         )
-    again = times.duplicated()
-    if again.any():
-        second = int(frame.index[again][0])
-        first = int(frame.index[times == times.loc[second]][0])
-        raise SeriesError(
-            f"{path}:{second + 2}: timestamp {frame['timestamp'].loc[second]} already on line "
-            f"{first + 2}; give one value per timestamp (add up the counts)"
-        )
-    return pd.Series(values.to_numpy(), index=pd.DatetimeIndex(times)).sort_index()
+    series = pd.Series(values.to_numpy(), index=pd.DatetimeIndex(times))
+    return _combine_repeats(series, frame["timestamp"])
+
+
+def _combine_repeats(series: pd.Series, written: pd.Series) -> tuple[pd.Series, list[str]]:
+    """One point per timestamp, and a note when some were given more than once."""
+    again = series.index.duplicated(keep=False)
+    if not again.any():
+        return series.sort_index(), []
+    counts = bool((series >= 0).all() and (series == series.round()).all())
+    combined = series.groupby(level=0).sum() if counts else series.groupby(level=0).mean()
+    first = int(np.flatnonzero(again)[0])
+    note = (
+        f"{len(series.index[again].unique()):,} timestamps given more than once (the first, "
+        f"{written.iloc[first]}, on line {int(written.index[first]) + 2}): each is one "
+        f"point, the {'sum' if counts else 'mean'} of its values"
+    )
+    return combined.sort_index(), [note]
 
 
 def _finite(value: float) -> bool:
@@ -141,30 +175,89 @@ def _step(series: pd.Series) -> pd.Timedelta:
     return step
 
 
+@dataclass(frozen=True)
+class Replay:
+    """The alerts of a replayed history, with what the replay found the history to be."""
+
+    alerts: list[SeriesAlert]
+    profile: Profile
+    baseline_days: float
+    bucket: pd.Timedelta | None  # sliding sums over this width, when asked
+
+    def explain(self, alert: SeriesAlert) -> str:
+        """The alert in plain words: how unusual, against what, and which rule fired."""
+        noun = "volume" if self.profile.counts else "value"
+        usual = f"the usual {_moment(alert.at, self.profile)}{noun}"
+        value, base = alert.value, alert.baseline
+        if value > 0 and base > 0:
+            ratio = value / base
+            if ratio >= 1.5 or ratio <= 1 / 1.5:
+                times = f"{ratio:.0f}" if ratio >= 2.5 else f"{ratio:.1f}"
+                how = f"about {times} times" if ratio > 1 else f"about {ratio:.0%} of"
+            else:
+                how = f"{ratio - 1:+.0%} against"
+            words = f"{value:.4g} is {how} {usual} ({base:.4g})"
+        else:
+            words = f"{value:.4g} against {usual} of {base:.4g}"
+        side = "above" if alert.direction == "up" else "below"
+        why = f"{abs(alert.zscore):.1f} robust deviations {side} the baseline"
+        if alert.record_buckets:
+            days = alert.record_buckets * self.profile.step / pd.Timedelta(days=1)
+            why += f", the most unusual point in {days:.0f} days"
+        return f"{words}; {why}"
+
+    def baseline_words(self) -> str:
+        season = self.profile.season
+        if season is None:
+            return f"median of the last {self.baseline_days:g} days"
+        return f"median of the same {_moment_kind(season)} over the last weeks"
+
+
+def _moment(at: pd.Timestamp, profile: Profile) -> str:
+    """Which moment the baseline compares with: "Tuesday 18:00 ", "18:05 ", or ""."""
+    season = profile.season
+    if season is None:
+        return ""
+    clock = "" if profile.step >= pd.Timedelta(days=1) else f" {at:%H:%M}"
+    return f"{at:%A}{clock} " if season.name == "week" else f"{clock.strip()} "
+
+
+def _moment_kind(season: Season) -> str:
+    return "time of day" if season.name == "day" else "time of the week"
+
+
 def series_alerts(
     series: pd.Series,
     *,
     bucket: str | None = None,
     sensitivity: str = "balanced",
+    settings: SeriesSettings | None = None,
     baseline_days: float | None = None,
-    cooldown_hours: float = 24.0,
+    cooldown_hours: float | None = None,
     min_value: float = 5.0,
     directions: tuple[str, ...] = ("up", "down"),
-) -> list[SeriesAlert]:
-    """The alert rule over a history of counts at a regular step.
+    min_season_strength: float = MIN_SEASON_STRENGTH,
+) -> Replay:
+    """The alert rule over a history at its own cadence, with the season and scale its
+    profile shows (`profile_series`): no option needed.
 
-    `bucket` (e.g. "1h", "1D"), when longer than the step, makes each point the sum of
-    the bucket that ends at it: a sliding bucket, so that an alert fires at the first
-    point that makes the last hour unusual rather than when a clock hour ends. The
-    season is the day for steps under a day (the same hour on earlier days) and the
-    week for daily steps; the baseline spans 14 days, or 28 for daily steps (four of
-    each weekday)."""
+    `bucket` (e.g. "1h", "1D"), when longer than the step, makes each point the sum (the
+    mean, for levels) of the bucket that ends at it: a sliding bucket, so that an alert
+    fires at the first point that makes the last hour unusual rather than when a clock
+    hour ends. The baseline spans 14 days, or 28 for daily steps, and at least three
+    cycles of the season found. `settings` (the bench's cross-validation) replace the
+    sensitivity's."""
     step = _step(series)
     if baseline_days is not None and not 1 <= baseline_days <= MAX_BASELINE_DAYS:
         raise SeriesError(f"baseline of {baseline_days} days: give 1 to {MAX_BASELINE_DAYS:.0f}")
-    if not 0 <= cooldown_hours <= MAX_BASELINE_DAYS * 24:
+    if cooldown_hours is not None and not 0 <= cooldown_hours <= MAX_BASELINE_DAYS * 24:
         raise SeriesError(f"cool-down of {cooldown_hours} hours: give 0 to 87600")
-    regular = series.resample(step).sum()  # missing points count as zero
+    chosen = settings or SERIES_SETTINGS[sensitivity]
+    profile = profile_series(series, step, min_strength=min_season_strength)
+    # A missing point is unknown, not zero: exports leave out hours when a collector was
+    # down as often as hours without a post.
+    regular = series.resample(step).mean()
+    width = None
     if bucket:
         try:
             width = pd.Timedelta(bucket)
@@ -173,19 +266,43 @@ def series_alerts(
         if width > step * len(regular):
             raise SeriesError(f"bucket {bucket!r} is longer than the whole history")
         if width > step:
-            regular = regular.rolling(width).sum().iloc[int(width / step) - 1 :]
-    daily_steps = step >= pd.Timedelta(days=1)
-    days = baseline_days or (28.0 if daily_steps else 14.0)
-    season = 7 if daily_steps else int(pd.Timedelta(days=1) / step)
-    return volume_alerts(
+            sliding = regular.rolling(width)
+            regular = (sliding.sum() if profile.counts else sliding.mean()).iloc[
+                int(width / step) - 1 :
+            ]
+        else:
+            width = None
+    days = baseline_days or (28.0 if step >= pd.Timedelta(days=1) else 14.0)
+    window = max(3, int(pd.Timedelta(days=days) / step))
+    season = None
+    if profile.season is not None and profile.season.period > step:
+        season = int(profile.season.period / step)
+        window = max(window, SEASON_CYCLES * season)
+    record = None
+    if chosen.record_days:
+        record = max(1, int(pd.Timedelta(days=chosen.record_days) / step))
+    cooldown = chosen.cooldown_hours if cooldown_hours is None else cooldown_hours
+    needed = min(WARM_UP_POINTS, window)
+    alerts = volume_alerts(
         regular,
-        window=max(3, int(pd.Timedelta(days=days) / step)),
-        season=season if season > 1 else None,
-        threshold=THRESHOLDS[sensitivity],
+        window=window,
+        season=season,
+        threshold=chosen.threshold,
         min_value=min_value,
-        cooldown=pd.Timedelta(hours=cooldown_hours),
+        cooldown=pd.Timedelta(hours=cooldown),
         directions=directions,
+        record=record,
+        counts=profile.counts,
+        log_scale=profile.log_scale,
+        resolution=profile.resolution,
+        min_periods=needed,
     )
+    if regular.notna().sum() <= needed:
+        profile = replace(profile, notes=(*profile.notes, (
+            f"{regular.notna().sum():,} points: too short to know what is usual; the rule "
+            f"needs more than {needed:,} before it compares; no alert"
+        )))  # fmt: skip
+    return Replay(alerts, profile, window * step / pd.Timedelta(days=1), width)
 
 
 def backtest_csv(
@@ -194,12 +311,12 @@ def backtest_csv(
     metric: str = "volume",
     sensitivity: str = "balanced",
     baseline_days: float | None = None,
-    cooldown_hours: float = 24.0,
+    cooldown_hours: float | None = None,
     bucket: str | None = None,
     min_value: float = 5.0,
 ) -> Backtest:
-    series = read_series(path)
-    alerts = series_alerts(
+    series, read_notes = read_history(path)
+    replay = series_alerts(
         series,
         bucket=bucket,
         sensitivity=sensitivity,
@@ -207,6 +324,7 @@ def backtest_csv(
         cooldown_hours=cooldown_hours,
         min_value=min_value,
     )
+    season = replay.profile.season
     rows = [
         {
             "at": alert.at.isoformat(),
@@ -215,14 +333,23 @@ def backtest_csv(
             "value": alert.value,
             "baseline": alert.baseline,
             "zscore": alert.zscore,
+            "rule": "record" if alert.record_buckets else "threshold",
+            "baseline_kind": replay.baseline_words(),
+            "season": season.name if season else None,
+            "explanation": replay.explain(alert),
         }
-        for alert in alerts
+        for alert in replay.alerts
     ]
+    step = _step(series)
     replayed = (
         f"{len(series):,} points of {path.name} ({metric}), {_span(series.index)}, one every "
-        f"{_duration(_step(series))}{f', summed over sliding {bucket} buckets' if bucket else ''}; "
+        f"{_duration(step)}"
+        f"{f', summed over sliding {bucket} buckets' if replay.bucket is not None else ''}; "
+        f"read as {replay.profile.describe()}; baseline: {replay.baseline_words()}; "
         f"sensitivity {sensitivity}"
     )
+    for note in [*read_notes, *replay.profile.notes]:
+        replayed += f"\nnote: {note}"
     return Backtest(rows, replayed)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -28,9 +29,29 @@ import pandas as pd
 
 from warehouse.i18n import Formats, translations
 
-# z from which each sensitivity alerts (brands.yaml `alerts.sensitivity`). "balanced"
-# is the best F1 on the labelled brand volumes of bench/alerts.py.
+# z from which each sensitivity alerts on a brand's buckets (brands.yaml
+# `alerts.sensitivity`).
 THRESHOLDS = {"fewer": 5.0, "balanced": 4.0, "more": 3.0}
+
+
+@dataclass(frozen=True)
+class SeriesSettings:
+    """How a replayed history alerts at one sensitivity."""
+
+    threshold: float  # |z| from which a point is unusual
+    record_days: float | None  # and the most unusual of these last days (None: any)
+    cooldown_hours: float  # quiet after an alert, then until back to usual
+
+
+# Chosen by cross-validation over NAB's seven categories of labelled series (bench/alerts.py
+# prints the choice of each fold and the figures on the series it was not made on):
+# "balanced" is the best F1 with at most one false alarm per series per two weeks;
+# "more" and "fewer" move the threshold one step either way.
+SERIES_SETTINGS = {
+    "fewer": SeriesSettings(threshold=6.0, record_days=14.0, cooldown_hours=24.0),
+    "balanced": SeriesSettings(threshold=5.0, record_days=14.0, cooldown_hours=24.0),
+    "more": SeriesSettings(threshold=4.0, record_days=14.0, cooldown_hours=24.0),
+}
 # Expected count per bucket from which the noise is taken to be multiplicative.
 LOG_SCALE_FROM = 30.0
 BASELINE_DAYS = 28
@@ -45,13 +66,29 @@ class SeriesAlert:
     value: float
     baseline: float
     zscore: float
+    # How many buckets back the value is the most unusual (None: no record rule).
+    record_buckets: int | None = None
+
+
+def warm_up(window: int, season: int | None) -> int:
+    """Buckets of history `standard_scores` needs before its first z: a quarter of the
+    baseline window, or one cycle of the season when that is shorter."""
+    quarter = max(3, window // 4)
+    return max(3, min(season, quarter)) if season and window >= 3 * season else quarter
 
 
 def standard_scores(
-    values: pd.Series, *, window: int, season: int | None = None
+    values: pd.Series,
+    *,
+    window: int,
+    season: int | None = None,
+    counts: bool = True,
+    log_scale: bool = False,
+    resolution: float = 0.0,
+    min_periods: int | None = None,
 ) -> tuple[pd.Series, pd.Series]:
-    """(expected, z) for every bucket of a count series, each from the buckets before it
-    only (a spike never hides itself).
+    """(expected, z) for every bucket of a series, each from the buckets before it only
+    (a spike never hides itself). Buckets without a value (NaN) get no z.
 
     Expected value: without a season, the trailing `window` buckets' median; with one
     (24 for hourly buckets, the day's rhythm; 7 for daily buckets, the week's), the
@@ -59,26 +96,37 @@ def standard_scores(
     each of the last 14 days), so that a usual evening peak or a usual quiet Sunday is
     not news. Medians, so that past crises do not raise the baseline.
 
-    Spread, on the scale where the noise lives: below LOG_SCALE_FROM a bucket, counts
-    (the noise is Poisson-like: z = departure / max(IQR / 1.349 of the trailing
-    departures, √expected), so that two posts on a flat, quiet series are no crisis);
-    from there on, logarithms (the noise of large audiences is multiplicative: the same
-    z for +50% at noon and +50% at 3 a.m.; spread IQR / 1.349 of the trailing
-    log-departures, floored at the Poisson 1/√expected)."""
+    Spread, on the scale where the noise lives, IQR / 1.349 of the trailing departures
+    (which past spikes do not inflate), floored:
+    - counts (`counts`) below LOG_SCALE_FROM a bucket: the noise is Poisson-like, the
+      floor √expected, so that two posts on a flat, quiet series are no crisis; from
+      there on, logarithms (the noise of large audiences is multiplicative: the same z
+      for +50% at noon and +50% at 3 a.m.), floored at the Poisson 1/√expected;
+    - levels (a CPU load, a price): on the log scale when `log_scale`, else as they are,
+      floored at the data's `resolution` (the smallest step between two values), so that
+      a series that barely moves does not alert on its last digit."""
     values = values.astype(float)
-    min_periods = max(3, window // 4)
-    expected = values.shift(1).rolling(window, min_periods=min_periods).median()
+    trailing_from = min_periods or max(3, window // 4)
+    expected = values.shift(1).rolling(window, min_periods=trailing_from).median()
     if season and window >= 3 * season:
         lagged = pd.concat([values.shift(season * k) for k in range(1, window // season + 1)],
                            axis=1)  # fmt: skip
         # Until three cycles exist (a young brand), the trailing median stands in.
         expected = lagged.median(axis=1).where(lagged.count(axis=1) >= 3, expected)
-        min_periods = max(3, min(season, min_periods))
+    min_periods = min_periods or warm_up(window, season)
 
     def robust_spread(departures: pd.Series) -> pd.Series:
         trailing = departures.shift(1).rolling(window, min_periods=min_periods)
         return (trailing.quantile(0.75) - trailing.quantile(0.25)) / 1.349
 
+    if not counts:
+        if log_scale:  # all values positive (profile_series)
+            departure = np.log(values) - np.log(expected)
+            floor = max(resolution, 1e-12) / expected.abs().clip(lower=1e-12)
+        else:
+            departure = values - expected
+            floor = pd.Series(max(resolution, 1e-12), index=values.index)
+        return expected, departure / np.maximum(robust_spread(departure), floor)
     departure = values - expected
     count_z = departure / np.maximum(robust_spread(departure), np.sqrt(np.maximum(expected, 1)))
     log_departure = np.log1p(values) - np.log1p(expected)
@@ -95,19 +143,40 @@ def volume_alerts(
     min_value: float = 5,
     cooldown: pd.Timedelta = ONE_DAY,
     directions: tuple[str, ...] = ("up", "down"),
+    record: int | None = None,
+    counts: bool = True,
+    log_scale: bool = False,
+    resolution: float = 0.0,
+    min_periods: int | None = None,
 ) -> list[SeriesAlert]:
     """Buckets of a regular series (DatetimeIndex) whose value departs from what the
     trailing `window` buckets lead to expect (`standard_scores`) by `threshold` scales or
-    more. An upward alert needs the value itself to reach `min_value`; a downward one
-    needs the expected value to, so that a quiet series never alerts. After an alert,
-    its direction stays quiet for `cooldown`, and then until the series has come back
-    to its expected value: a crisis that lasts three days is one alert, not three."""
+    more. For counts, an upward alert needs the value itself to reach `min_value` and a
+    downward one needs the expected value to, so that a quiet series never alerts.
+
+    With `record`, a bucket alerts only when it is also the most unusual of the last
+    `record` buckets (its |z| at least every earlier one's, past alerts included): a
+    series whose normal life is bursty alerts on its largest bursts, not on each.
+
+    After an alert, its direction stays quiet for `cooldown`, and then until the series
+    has come back to its expected value: a crisis that lasts three days is one alert,
+    not three, and a new normal alerts once, then becomes the baseline."""
     values = series.astype(float)
-    expected, zscores = standard_scores(values, window=window, season=season)
+    expected, zscores = standard_scores(
+        values, window=window, season=season, counts=counts, log_scale=log_scale,
+        resolution=resolution, min_periods=min_periods,
+    )  # fmt: skip
     alerts: list[SeriesAlert] = []
     last: dict[str, pd.Timestamp] = {}
     settled = {"up": True, "down": True}
-    for at, value, base, z in zip(values.index, values, expected, zscores, strict=True):
+    # The largest |z| of the last `record` buckets, as a decreasing deque of (i, |z|).
+    largest: deque[tuple[int, float]] = deque()
+    for i, (at, value, base, z) in enumerate(
+        zip(values.index, values, expected, zscores, strict=True)
+    ):
+        if record:
+            while largest and largest[0][0] <= i - record:
+                largest.popleft()
         if math.isnan(z):
             continue
         # One crisis, one alert: a direction re-arms when, the cool-down over, the
@@ -115,16 +184,23 @@ def volume_alerts(
         for side, back in (("up", z <= 0), ("down", z >= 0)):
             if back and (side not in last or at - last[side] >= cooldown):
                 settled[side] = True
-        if z >= threshold and "up" in directions and value >= min_value:
+        unusual = not largest or abs(z) >= largest[0][1]
+        if record:
+            while largest and largest[-1][1] <= abs(z):
+                largest.pop()
+            largest.append((i, abs(z)))
+        if z >= threshold and "up" in directions and (not counts or value >= min_value):
             direction = "up"
-        elif z <= -threshold and "down" in directions and base >= min_value:
+        elif z <= -threshold and "down" in directions and (not counts or base >= min_value):
             direction = "down"
         else:
             continue
-        if not settled[direction]:
+        if not settled[direction] or not unusual:
             continue
         last[direction], settled[direction] = at, False
-        alerts.append(SeriesAlert(at, direction, float(value), float(base), round(float(z), 2)))
+        alerts.append(
+            SeriesAlert(at, direction, float(value), float(base), round(float(z), 2), record)
+        )
     return alerts
 
 

@@ -1,0 +1,154 @@
+"""What a history is like, read from the history itself, so that nobody has to say it:
+its cadence, whether it counts things, the scale its noise lives on, its season, and
+what is unusual about it (too short, constant, gaps, a level that moved).
+
+The season is found by autocorrelation at a day and at a week, on ranks (a few huge
+spikes must not decide the rhythm of a series) of hourly means (so that 5-minute noise
+does not hide a daily rhythm). A seasonal decomposition (STL or MSTL from statsmodels)
+was considered for the baseline itself; it fits a whole series at once, so each alert
+would see the future, and refitting it at every point of a replay costs a fit per point
+(16,000 on eight weeks of 5-minute counts). The seasonal median of `standard_scores`
+is causal, robust to past crises and cheap; the autocorrelation only decides which
+season it uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DAY = pd.Timedelta(days=1)
+WEEK = pd.Timedelta(days=7)
+HOUR = pd.Timedelta(hours=1)
+# Rank autocorrelation from which a rhythm counts as a season. Chosen with the other
+# settings by cross-validation over NAB's categories (bench/alerts.py).
+MIN_SEASON_STRENGTH = 0.5
+# A season needs three cycles of history before it can be told from chance.
+SEASON_CYCLES = 3
+# Values that span more than this ratio (largest / smallest, all positive) vary by
+# multiples: their noise is compared on the log scale.
+LOG_RANGE = 50.0
+
+
+@dataclass(frozen=True)
+class Season:
+    name: str  # "day" or "week"
+    period: pd.Timedelta
+    strength: float  # rank autocorrelation of hourly means at the period
+
+    def describe(self) -> str:
+        daily = self.name == "day"
+        same = "time of day on earlier days" if daily else "time on earlier weeks"
+        return (
+            f"{'daily' if daily else 'weekly'} season (the same {same}; rank "
+            f"autocorrelation {self.strength:.2f})"
+        )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A history's shape, as the alert rule uses it."""
+
+    step: pd.Timedelta  # the cadence: the median gap between points
+    counts: bool  # non-negative whole numbers: missing points are zeros, noise is Poisson
+    log_scale: bool  # positive levels over a wide range: departures compared as ratios
+    season: Season | None
+    resolution: float  # the smallest gap between two distinct values (0 when constant)
+    points: int
+    notes: tuple[str, ...]  # what is unusual about the history, and what was done
+
+    def describe(self) -> str:
+        kind = "counts" if self.counts else "levels"
+        scale = ", compared on the log scale" if self.log_scale else ""
+        season = self.season.describe() if self.season else "no season"
+        return f"{kind}{scale}, {season}"
+
+
+def rank_autocorrelation(values: np.ndarray, lag: int) -> float:
+    """Spearman's correlation between the series and itself `lag` points later (NaN when
+    it cannot be told: too short, or one side constant)."""
+    if lag >= len(values) - 2:
+        return float("nan")
+    first, second = values[:-lag], values[lag:]
+    both = ~np.isnan(first) & ~np.isnan(second)
+    if both.sum() < 10:
+        return float("nan")
+    first = pd.Series(first[both]).rank().to_numpy()
+    second = pd.Series(second[both]).rank().to_numpy()
+    if first.std() == 0 or second.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(first, second)[0, 1])
+
+
+def find_season(
+    values: pd.Series, step: pd.Timedelta, *, min_strength: float = MIN_SEASON_STRENGTH
+) -> Season | None:
+    """The day's or the week's rhythm, whichever is stronger (the week only when clearly
+    so: it needs three times the history), when it reaches `min_strength`."""
+    hourly = values.resample(HOUR).mean() if step < HOUR else values
+    unit = max(step, HOUR)
+    span = values.index[-1] - values.index[0]
+    best: Season | None = None
+    for name, period in (("day", DAY), ("week", WEEK)):
+        if period <= unit or span < SEASON_CYCLES * period:
+            continue
+        strength = rank_autocorrelation(hourly.to_numpy(dtype=float), int(period / unit))
+        if np.isnan(strength) or strength < min_strength:
+            continue
+        if best is None or strength > best.strength + 0.05:
+            best = Season(name, period, round(strength, 3))
+    return best
+
+
+def profile_series(
+    series: pd.Series, step: pd.Timedelta, *, min_strength: float = MIN_SEASON_STRENGTH
+) -> Profile:
+    """The profile of a history read by `read_series`, at its regular `step`."""
+    values = series.to_numpy(dtype=float)
+    counts = bool((values >= 0).all() and np.allclose(values, np.round(values)))
+    positive = values[values > 0]
+    log_scale = bool(
+        not counts and (values > 0).all() and positive.max() / positive.min() > LOG_RANGE
+    )
+    distinct = np.unique(values)
+    resolution = float(np.diff(distinct).min()) if len(distinct) > 1 else 0.0
+    notes = []
+    expected_points = int((series.index[-1] - series.index[0]) / step) + 1
+    missing = expected_points - len(series)
+    if missing > 0:
+        notes.append(
+            f"{missing:,} of {expected_points:,} points missing: left out, neither counted "
+            "as 0 nor compared"
+        )
+    if len(distinct) == 1:
+        notes.append(
+            f"every value is {distinct[0]:g}: nothing is unusual until it moves, and the "
+            "first move alerts"
+        )
+    regular = series.resample(step).mean()
+    season = find_season(regular, step, min_strength=min_strength)
+    notes.extend(_level_shift(regular))
+    return Profile(step, counts, log_scale, season, resolution, len(series), tuple(notes))
+
+
+def _level_shift(values: pd.Series) -> list[str]:
+    """A note when the last third's median is far from the first third's, in their
+    robust spread: a new normal, which alerts once and then becomes the baseline."""
+    clean = values.dropna()
+    if len(clean) < 30:
+        return []
+    third = len(clean) // 3
+    first, last = clean.iloc[:third], clean.iloc[-third:]
+    spread = max(
+        float(first.quantile(0.75) - first.quantile(0.25)),
+        float(last.quantile(0.75) - last.quantile(0.25)),
+    )
+    before, after = float(first.median()), float(last.median())
+    if spread <= 0 or abs(after - before) < 3 * spread:
+        return []
+    return [
+        f"the level moved from about {before:.3g} to about {after:.3g}: a new normal alerts "
+        "once, then becomes the baseline as the baseline window fills with it"
+    ]
