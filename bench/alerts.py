@@ -69,10 +69,12 @@ PUBLISHED = {"Twitter ADVec": 47.1, "Windowed Gaussian": 39.6, "Numenta HTM": 70
 
 # What the cross-validation chooses among.
 GRID = {
-    "threshold": [4.0, 5.0, 6.0],
-    "record_days": [None, 14.0, 28.0],
+    "threshold": [4.5, 5.0, 5.5],
+    "record_days": [14.0, 28.0],
+    "margin": [1.0, 1.1, 1.2],
     "cooldown_hours": [6.0, 24.0],
-    "min_season_strength": [0.3, 0.5],
+    "wide_threshold": [6.0, 8.0],
+    "min_season_strength": [0.5],
 }
 # 1.0: only the points where the score rounds to 1 (z beyond about 8.3).
 GAUSSIAN_GRID = [0.9999, 0.999999, 0.99999999, 1.0]
@@ -332,8 +334,8 @@ HEADER = (
 def settings_name(settings: SeriesSettings, strength: float) -> str:
     record = f"{settings.record_days:g}d" if settings.record_days else "off"
     return (
-        f"z {settings.threshold:g}, record {record}, cool-down {settings.cooldown_hours:g}h, "
-        f"season {strength:g}"
+        f"z {settings.threshold:g}, wide z {settings.wide_threshold:g}, record {record} "
+        f"x{settings.margin:g}, cool-down {settings.cooldown_hours:g}h, season {strength:g}"
     )
 
 
@@ -353,8 +355,8 @@ def main() -> None:
 
     started = time.perf_counter()
     candidates: dict[str, dict[str, Score]] = {}
-    for threshold, record, cooldown, strength in itertools.product(*GRID.values()):
-        settings = SeriesSettings(threshold, record, cooldown)
+    for threshold, record, margin, cooldown, wide, strength in itertools.product(*GRID.values()):
+        settings = SeriesSettings(threshold, record, margin, cooldown, wide)
         candidates[settings_name(settings, strength)] = run(veille(settings, strength), series)
     grid_seconds = time.perf_counter() - started
     chosen, inside, outside, folds = cross_validate(candidates, series)

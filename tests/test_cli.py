@@ -128,8 +128,10 @@ def test_alerts_backtest_prints_json_lines():
     # What was replayed goes to stderr, stdout keeping only the JSON lines.
     assert (
         f"{len(alerts)} alerts: replayed 15,902 points of Twitter_volume_AAPL.csv (volume), "
-        "2015-02-26 21:42 to 2015-04-23 02:47, one every 5 minutes; sensitivity balanced"
+        "2015-02-26 21:42 to 2015-04-23 02:47, one every 5 minutes; read as counts, compared "
+        "on the log scale, weekly season"
     ) in result.stderr
+    assert all(a["explanation"] for a in alerts)
 
 
 def test_sources_check_good_and_bad(demo_config: Path, tmp_path: Path):

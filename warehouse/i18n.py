@@ -91,6 +91,10 @@ class Formats:
     def day(self, value: date | None, form: str = "medium") -> str:
         return "" if value is None else dates.format_date(value, form, locale=self.locale)
 
+    def weekday(self, value: date) -> str:
+        """The day of the week: "Saturday", "samedi"."""
+        return dates.format_date(value, "EEEE", locale=self.locale)
+
     def short_day(self, value: date | None) -> str:
         """ "6 déc." / "Dec 6": chart labels."""
         if value is None:

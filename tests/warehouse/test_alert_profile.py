@@ -34,7 +34,7 @@ def test_the_season_is_read_from_the_history(
 ):
     series = rhythmic(freq, periods, period)
     profile = profile_series(series, pd.Timedelta(freq if freq[0].isdigit() else f"1{freq}"))
-    assert profile.counts and not profile.log_scale
+    assert profile.counts and profile.noise == "log1p"
     assert profile.season is not None and profile.season.name == season
     # The usual rhythm is not news: at most one alert (chance) on all of it.
     assert len(series_alerts(series).alerts) <= 1
@@ -54,7 +54,7 @@ def test_a_spike_on_a_quiet_hour_alerts_and_says_against_what(tmp_path: Path):
     alert = backtest.alerts[0]
     assert alert["season"] == "day" and alert["rule"] == "record"
     assert alert["explanation"].startswith("200 is about 5 times the usual 21:00 volume (")
-    assert "read as counts, daily season" in backtest.replayed
+    assert "read as counts, compared on the log scale, daily season" in backtest.replayed
 
 
 def test_a_new_normal_alerts_once_then_becomes_the_baseline():
@@ -72,7 +72,7 @@ def test_levels_are_compared_on_their_own_scale():
     index = pd.date_range("2026-01-01", periods=288 * 6, freq="5min")
     noise = np.random.default_rng(4).normal(0, 0.002, len(index))
     values = pd.Series(0.1 + noise, index=index)
-    assert not profile_series(values, pd.Timedelta(minutes=5)).counts
+    assert profile_series(values, pd.Timedelta(minutes=5)).noise == "linear"
     assert series_alerts(values).alerts == []
     values.iloc[-10] = 0.5
     assert [a.at for a in series_alerts(values).alerts] == [index[-10]]

@@ -62,7 +62,8 @@ def register(commands: Any) -> None:
         help="replay the alert rule over a history",
         description="Replay the alert rule over a CSV history (timestamp,value) or over a "
         "brand's history in the warehouse, and print one JSON line per alert it would "
-        "have raised (at, direction, value, baseline, zscore).",
+        "have raised (at, direction, value, baseline, zscore, explanation). A CSV's "
+        "cadence, season and scale are read from it: no option is needed.",
     )
     backtest.add_argument("series", type=Path, nargs="?", metavar="SERIES.csv")
     backtest.add_argument("--metric", default="volume", choices=["volume"])
@@ -76,7 +77,9 @@ def register(commands: Any) -> None:
     backtest.add_argument(
         "--baseline-days", type=float, help="trailing baseline (default 14 days, 28 for daily)"
     )
-    backtest.add_argument("--cooldown-hours", type=float, default=24.0)
+    backtest.add_argument(
+        "--cooldown-hours", type=float, help="quiet after an alert (default 24 hours)"
+    )
     backtest.add_argument(
         "--bucket", help="alert on each point's last 1h, 1D… (a sliding sum) instead of the point"
     )

@@ -24,6 +24,7 @@ from warehouse.alerts.profile import (
 )
 from warehouse.alerts.rules import (
     SERIES_SETTINGS,
+    WIDE_SPANS,
     SeriesAlert,
     SeriesSettings,
     detect_brand_alerts,
@@ -187,6 +188,10 @@ class Replay:
     def explain(self, alert: SeriesAlert) -> str:
         """The alert in plain words: how unusual, against what, and which rule fired."""
         noun = "volume" if self.profile.counts else "value"
+        subject = f"{alert.value:.4g}"
+        if alert.span is not None:
+            noun = f"{_duration(alert.span)}'s {'volume' if self.profile.counts else 'mean'}"
+            subject = f"the last {noun}, {subject},"
         usual = f"the usual {_moment(alert.at, self.profile)}{noun}"
         value, base = alert.value, alert.baseline
         if value > 0 and base > 0:
@@ -196,9 +201,9 @@ class Replay:
                 how = f"about {times} times" if ratio > 1 else f"about {ratio:.0%} of"
             else:
                 how = f"{ratio - 1:+.0%} against"
-            words = f"{value:.4g} is {how} {usual} ({base:.4g})"
+            words = f"{subject} is {how} {usual} ({base:.4g})"
         else:
-            words = f"{value:.4g} against {usual} of {base:.4g}"
+            words = f"{subject} against {usual} of {base:.4g}"
         side = "above" if alert.direction == "up" else "below"
         why = f"{abs(alert.zscore):.1f} robust deviations {side} the baseline"
         if alert.record_buckets:
@@ -266,10 +271,7 @@ def series_alerts(
         if width > step * len(regular):
             raise SeriesError(f"bucket {bucket!r} is longer than the whole history")
         if width > step:
-            sliding = regular.rolling(width)
-            regular = (sliding.sum() if profile.counts else sliding.mean()).iloc[
-                int(width / step) - 1 :
-            ]
+            regular = _sliding(regular, width, profile)
         else:
             width = None
     days = baseline_days or (28.0 if step >= pd.Timedelta(days=1) else 14.0)
@@ -281,28 +283,59 @@ def series_alerts(
     record = None
     if chosen.record_days:
         record = max(1, int(pd.Timedelta(days=chosen.record_days) / step))
-    cooldown = chosen.cooldown_hours if cooldown_hours is None else cooldown_hours
-    needed = min(WARM_UP_POINTS, window)
-    alerts = volume_alerts(
-        regular,
-        window=window,
-        season=season,
-        threshold=chosen.threshold,
-        min_value=min_value,
-        cooldown=pd.Timedelta(hours=cooldown),
-        directions=directions,
-        record=record,
-        counts=profile.counts,
-        log_scale=profile.log_scale,
-        resolution=profile.resolution,
-        min_periods=needed,
+    cooldown = pd.Timedelta(
+        hours=chosen.cooldown_hours if cooldown_hours is None else cooldown_hours
     )
+    needed = min(WARM_UP_POINTS, window)
+    scales: list[tuple[pd.Series, pd.Timedelta | None, float]] = [
+        (regular, width, chosen.threshold)
+    ]
+    if width is None:  # besides each point, the sums (means) over wider spans
+        for span in WIDE_SPANS:
+            if span > step and span * 3 < step * len(regular):
+                scales.append((_sliding(regular, span, profile), span, chosen.wide_threshold))
+    alerts: list[SeriesAlert] = []
+    for values, span, threshold in scales:
+        per_point = 1 if span is None or profile.counts else int(span / step)
+        alerts += volume_alerts(
+            values,
+            window=window,
+            season=season,
+            threshold=threshold,
+            min_value=min_value if profile.counts else None,
+            cooldown=cooldown,
+            directions=directions,
+            record=record,
+            margin=chosen.margin,
+            noise=profile.noise,
+            resolution=profile.resolution / per_point,
+            min_periods=needed,
+            span=span,
+        )
+    alerts = _one_per_crisis(sorted(alerts, key=lambda a: a.at), cooldown)
     if regular.notna().sum() <= needed:
         profile = replace(profile, notes=(*profile.notes, (
             f"{regular.notna().sum():,} points: too short to know what is usual; the rule "
             f"needs more than {needed:,} before it compares; no alert"
         )))  # fmt: skip
     return Replay(alerts, profile, window * step / pd.Timedelta(days=1), width)
+
+
+def _sliding(values: pd.Series, span: pd.Timedelta, profile: Profile) -> pd.Series:
+    """Each point's last `span`: the sum of counts, the mean of levels."""
+    points = int(span / profile.step)
+    sliding = values.rolling(points, min_periods=points)
+    return (sliding.sum() if profile.counts else sliding.mean()).iloc[points - 1 :]
+
+
+def _one_per_crisis(alerts: list[SeriesAlert], cooldown: pd.Timedelta) -> list[SeriesAlert]:
+    """The alerts of all scales, in time order, with those that come within the cool-down
+    of a kept one left out: a spike seen at the point and over the hour is one alert."""
+    kept: list[SeriesAlert] = []
+    for alert in alerts:
+        if not kept or alert.at - kept[-1].at >= cooldown:
+            kept.append(alert)
+    return kept
 
 
 def backtest_csv(

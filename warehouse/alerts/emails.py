@@ -142,7 +142,11 @@ def build_email(
     lines = [title, ""]
     for entry in shown:
         alert = entry["item"].alert
-        lines += [alert.summary(locale) + ".", "", _("The posts that drove it") + ":"]
+        lines += [alert.summary(locale) + "."]
+        reasons = alert.reasons(locale)
+        if reasons:
+            lines += ["", _("Why") + ":", *(f"- {reason}" for reason in reasons)]
+        lines += ["", _("The posts that drove it") + ":"]
         for post in entry["posts"]:
             author = post["author"] or _("anonymous")
             lines += [

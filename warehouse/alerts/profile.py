@@ -52,8 +52,8 @@ class Profile:
     """A history's shape, as the alert rule uses it."""
 
     step: pd.Timedelta  # the cadence: the median gap between points
-    counts: bool  # non-negative whole numbers: missing points are zeros, noise is Poisson
-    log_scale: bool  # positive levels over a wide range: departures compared as ratios
+    counts: bool  # non-negative whole numbers (posts, tweets)
+    noise: str  # the scale of `standard_scores`: poisson, log1p, log or linear
     season: Season | None
     resolution: float  # the smallest gap between two distinct values (0 when constant)
     points: int
@@ -61,7 +61,12 @@ class Profile:
 
     def describe(self) -> str:
         kind = "counts" if self.counts else "levels"
-        scale = ", compared on the log scale" if self.log_scale else ""
+        scale = {
+            "poisson": ", compared with Poisson noise as the least",
+            "log1p": ", compared on the log scale",
+            "log": ", compared on the log scale",
+            "linear": "",
+        }[self.noise]
         season = self.season.describe() if self.season else "no season"
         return f"{kind}{scale}, {season}"
 
@@ -109,9 +114,13 @@ def profile_series(
     values = series.to_numpy(dtype=float)
     counts = bool((values >= 0).all() and np.allclose(values, np.round(values)))
     positive = values[values > 0]
-    log_scale = bool(
-        not counts and (values > 0).all() and positive.max() / positive.min() > LOG_RANGE
-    )
+    if counts:
+        # Counts of a busy source vary by multiples; a quiet one's by a post or two.
+        noise = "log1p" if np.median(values) >= 1 else "poisson"
+    elif (values > 0).all() and positive.max() / positive.min() > LOG_RANGE:
+        noise = "log"
+    else:
+        noise = "linear"
     distinct = np.unique(values)
     resolution = float(np.diff(distinct).min()) if len(distinct) > 1 else 0.0
     notes = []
@@ -130,7 +139,7 @@ def profile_series(
     regular = series.resample(step).mean()
     season = find_season(regular, step, min_strength=min_strength)
     notes.extend(_level_shift(regular))
-    return Profile(step, counts, log_scale, season, resolution, len(series), tuple(notes))
+    return Profile(step, counts, noise, season, resolution, len(series), tuple(notes))
 
 
 def _level_shift(values: pd.Series) -> list[str]:

@@ -39,19 +39,24 @@ class SeriesSettings:
     """How a replayed history alerts at one sensitivity."""
 
     threshold: float  # |z| from which a point is unusual
-    record_days: float | None  # and the most unusual of these last days (None: any)
+    record_days: float | None  # and more unusual than any of these last days (None: off)
+    margin: float  # by this factor: 1.1 is 10% beyond the last days' largest |z|
     cooldown_hours: float  # quiet after an alert, then until back to usual
+    wide_threshold: float  # the same for the means over WIDE_SPANS
 
 
 # Chosen by cross-validation over NAB's seven categories of labelled series (bench/alerts.py
 # prints the choice of each fold and the figures on the series it was not made on):
 # "balanced" is the best F1 with at most one false alarm per series per two weeks;
-# "more" and "fewer" move the threshold one step either way.
+# "more" and "fewer" move the thresholds one step either way.
 SERIES_SETTINGS = {
-    "fewer": SeriesSettings(threshold=6.0, record_days=14.0, cooldown_hours=24.0),
-    "balanced": SeriesSettings(threshold=5.0, record_days=14.0, cooldown_hours=24.0),
-    "more": SeriesSettings(threshold=4.0, record_days=14.0, cooldown_hours=24.0),
+    "fewer": SeriesSettings(6.0, 14.0, 1.1, 6.0, 9.0),
+    "balanced": SeriesSettings(5.0, 14.0, 1.1, 6.0, 8.0),
+    "more": SeriesSettings(4.0, 14.0, 1.1, 6.0, 7.0),
 }
+# Besides each point, a series finer than these is also judged on its mean over each of
+# them (sliding): a rise of the whole evening that no single point shows.
+WIDE_SPANS = (pd.Timedelta(hours=1), pd.Timedelta(hours=6))
 # Expected count per bucket from which the noise is taken to be multiplicative.
 LOG_SCALE_FROM = 30.0
 BASELINE_DAYS = 28
@@ -68,6 +73,7 @@ class SeriesAlert:
     zscore: float
     # How many buckets back the value is the most unusual (None: no record rule).
     record_buckets: int | None = None
+    span: pd.Timedelta | None = None  # the value is the mean over this span (wide scales)
 
 
 def warm_up(window: int, season: int | None) -> int:
@@ -82,8 +88,7 @@ def standard_scores(
     *,
     window: int,
     season: int | None = None,
-    counts: bool = True,
-    log_scale: bool = False,
+    noise: str = "poisson",
     resolution: float = 0.0,
     min_periods: int | None = None,
 ) -> tuple[pd.Series, pd.Series]:
@@ -96,15 +101,17 @@ def standard_scores(
     each of the last 14 days), so that a usual evening peak or a usual quiet Sunday is
     not news. Medians, so that past crises do not raise the baseline.
 
-    Spread, on the scale where the noise lives, IQR / 1.349 of the trailing departures
-    (which past spikes do not inflate), floored:
-    - counts (`counts`) below LOG_SCALE_FROM a bucket: the noise is Poisson-like, the
-      floor √expected, so that two posts on a flat, quiet series are no crisis; from
-      there on, logarithms (the noise of large audiences is multiplicative: the same z
-      for +50% at noon and +50% at 3 a.m.), floored at the Poisson 1/√expected;
-    - levels (a CPU load, a price): on the log scale when `log_scale`, else as they are,
-      floored at the data's `resolution` (the smallest step between two values), so that
-      a series that barely moves does not alert on its last digit."""
+    Spread, on the scale where the noise lives (`noise`), IQR / 1.349 of the trailing
+    departures (which past spikes do not inflate), floored:
+    - "poisson" (a brand's counts): below LOG_SCALE_FROM a bucket the noise is
+      Poisson-like, the floor √expected, so that two posts on a flat, quiet series are no
+      crisis; from there on, logarithms (the noise of large audiences is multiplicative:
+      the same z for +50% at noon and +50% at 3 a.m.), floored at the Poisson 1/√expected;
+    - "log1p" (busy counts) and "log" (positive levels over a wide range): log(1 +
+      value) or log(value) departures, floored at the data's relative `resolution`;
+    - "linear" (levels: a CPU load, a price): departures as they are, floored at the
+      data's `resolution` (the smallest step between two values), so that a series that
+      barely moves does not alert on its last digit."""
     values = values.astype(float)
     trailing_from = min_periods or max(3, window // 4)
     expected = values.shift(1).rolling(window, min_periods=trailing_from).median()
@@ -119,14 +126,16 @@ def standard_scores(
         trailing = departures.shift(1).rolling(window, min_periods=min_periods)
         return (trailing.quantile(0.75) - trailing.quantile(0.25)) / 1.349
 
-    if not counts:
-        if log_scale:  # all values positive (profile_series)
-            departure = np.log(values) - np.log(expected)
-            floor = max(resolution, 1e-12) / expected.abs().clip(lower=1e-12)
-        else:
-            departure = values - expected
-            floor = pd.Series(max(resolution, 1e-12), index=values.index)
+    if noise in ("log", "log1p"):  # values > 0, or ≥ 0 for log1p (profile_series)
+        shift = 1.0 if noise == "log1p" else 0.0
+        departure = np.log(values + shift) - np.log(expected + shift)
+        floor = max(resolution, 1e-12) / (shift + expected.abs()).clip(lower=1e-12)
+        if noise == "log1p":  # counts: no tighter than Poisson noise
+            floor = np.maximum(floor, 1 / np.sqrt(expected + 1))
         return expected, departure / np.maximum(robust_spread(departure), floor)
+    if noise == "linear":
+        departure = values - expected
+        return expected, departure / np.maximum(robust_spread(departure), max(resolution, 1e-12))
     departure = values - expected
     count_z = departure / np.maximum(robust_spread(departure), np.sqrt(np.maximum(expected, 1)))
     log_departure = np.log1p(values) - np.log1p(expected)
@@ -140,32 +149,36 @@ def volume_alerts(
     window: int,
     season: int | None = None,
     threshold: float = THRESHOLDS["balanced"],
-    min_value: float = 5,
+    min_value: float | None = 5,
     cooldown: pd.Timedelta = ONE_DAY,
     directions: tuple[str, ...] = ("up", "down"),
     record: int | None = None,
-    counts: bool = True,
-    log_scale: bool = False,
+    margin: float = 1.0,
+    noise: str = "poisson",
     resolution: float = 0.0,
     min_periods: int | None = None,
+    span: pd.Timedelta | None = None,
 ) -> list[SeriesAlert]:
     """Buckets of a regular series (DatetimeIndex) whose value departs from what the
     trailing `window` buckets lead to expect (`standard_scores`) by `threshold` scales or
-    more. For counts, an upward alert needs the value itself to reach `min_value` and a
-    downward one needs the expected value to, so that a quiet series never alerts.
+    more. An upward alert needs the value itself to reach `min_value` (for counts; None
+    for levels) and a downward one needs the expected value to, so that a quiet series
+    never alerts.
 
-    With `record`, a bucket alerts only when it is also the most unusual of the last
-    `record` buckets (its |z| at least every earlier one's, past alerts included): a
-    series whose normal life is bursty alerts on its largest bursts, not on each.
+    With `record`, a bucket alerts only when it is also more unusual than any of the
+    last `record` buckets (its |z| over `margin` times every earlier one's, past alerts
+    included): a series whose normal life is bursty alerts on its largest bursts, not on
+    each, nor on each slightly larger one.
 
     After an alert, its direction stays quiet for `cooldown`, and then until the series
     has come back to its expected value: a crisis that lasts three days is one alert,
     not three, and a new normal alerts once, then becomes the baseline."""
     values = series.astype(float)
     expected, zscores = standard_scores(
-        values, window=window, season=season, counts=counts, log_scale=log_scale,
-        resolution=resolution, min_periods=min_periods,
+        values, window=window, season=season, noise=noise, resolution=resolution,
+        min_periods=min_periods,
     )  # fmt: skip
+    floor = -math.inf if min_value is None else min_value
     alerts: list[SeriesAlert] = []
     last: dict[str, pd.Timestamp] = {}
     settled = {"up": True, "down": True}
@@ -184,14 +197,14 @@ def volume_alerts(
         for side, back in (("up", z <= 0), ("down", z >= 0)):
             if back and (side not in last or at - last[side] >= cooldown):
                 settled[side] = True
-        unusual = not largest or abs(z) >= largest[0][1]
+        unusual = not largest or abs(z) > margin * largest[0][1]
         if record:
             while largest and largest[-1][1] <= abs(z):
                 largest.pop()
             largest.append((i, abs(z)))
-        if z >= threshold and "up" in directions and (not counts or value >= min_value):
+        if z >= threshold and "up" in directions and value >= floor:
             direction = "up"
-        elif z <= -threshold and "down" in directions and (not counts or base >= min_value):
+        elif z <= -threshold and "down" in directions and base >= floor:
             direction = "down"
         else:
             continue
@@ -199,7 +212,7 @@ def volume_alerts(
             continue
         last[direction], settled[direction] = at, False
         alerts.append(
-            SeriesAlert(at, direction, float(value), float(base), round(float(z), 2), record)
+            SeriesAlert(at, direction, float(value), float(base), round(float(z), 2), record, span)
         )
     return alerts
 
@@ -226,6 +239,8 @@ class BrandAlert:
     reputation_index: float | None = None  # set with index_z
     baseline_index: float | None = None
     index_z: float | None = None  # set when the reputation-index test fired
+    # "weekday" ("hour"): the net sentiment was compared with the same weekday's (hour's)
+    season: str | None = None
 
     @property
     def alert_id(self) -> str:
@@ -252,6 +267,44 @@ class BrandAlert:
         tests = (("net_sentiment", self.net_z), ("negative_volume", self.volume_z),
                  ("reputation_index", self.index_z))  # fmt: skip
         return [name for name, z in tests if z is not None]
+
+    def reasons(self, locale: str = "en") -> list[str]:
+        """Why it fired, a line per test that did, in plain words: against what, with
+        which season, how far ("about 4 times the usual for a Saturday")."""
+        _ = translations(locale).gettext
+        fmt = Formats(locale)
+        if self.hour is None:
+            when = _("for a %(weekday)s") % {"weekday": fmt.weekday(self.day)}
+        else:
+            when = _("at %(hour)s UTC") % {"hour": f"{self.hour:02d}:00"}
+        lines = []
+        if self.volume_z is not None:
+            if self.baseline_negative >= 0.5:
+                lines.append(_("%(n)s negative mentions, about %(times)s times the usual "
+                               "%(when)s (%(usual)s)") % {
+                    "n": self.negative, "when": when,
+                    "times": _times(self.negative, self.baseline_negative, fmt),
+                    "usual": fmt.number(self.baseline_negative, 1),
+                })  # fmt: skip
+            else:
+                lines.append(_("%(n)s negative mentions, where there are usually none "
+                               "%(when)s") % {"n": self.negative, "when": when})  # fmt: skip
+        if self.net_z is not None and self.net_sentiment is not None:
+            usual_when = when if self.season else _("over the last %(days)s days") % {
+                "days": BASELINE_DAYS}  # fmt: skip
+            lines.append(_("net sentiment %(value)s, against %(usual)s usually %(when)s "
+                           "(%(z)s standard errors below)") % {
+                "value": fmt.signed(self.net_sentiment), "usual": fmt.signed(self.baseline_net),
+                "when": usual_when, "z": fmt.number(abs(self.net_z), 1),
+            })  # fmt: skip
+        if self.index_z is not None and self.reputation_index is not None:
+            lines.append(_("reputation index %(value)s over the last 7 days, against %(usual)s "
+                           "over the 28 days before (%(drop)s points lower)") % {
+                "value": fmt.number(self.reputation_index),
+                "usual": fmt.number(self.baseline_index),
+                "drop": fmt.number((self.baseline_index or 0) - self.reputation_index),
+            })  # fmt: skip
+        return lines
 
     def summary(self, locale: str = "en") -> str:
         """One line: the brand, what moved, by how much, since when (the email's subject),
@@ -287,18 +340,63 @@ class BrandAlert:
         }  # fmt: skip
 
 
-def _net_sentiment_test(bucket: pd.Series, baseline: pd.DataFrame) -> tuple[float, float] | None:
-    """(z, baseline mean): the bucket's net sentiment against the baseline mentions'
-    mean, in standard errors for the bucket's number of mentions."""
+# Mentions a bucket's own season counts as, against the whole baseline's mean: a weekday
+# with few mentions keeps close to the overall mean (shrinkage).
+SEASON_PRIOR = 20.0
+# A chi-square of the season's groups beyond its 99th percentile: the rhythm is real.
+SEASON_Z = 2.326
+
+
+def _season_key(bucket: str) -> str:
+    return "weekday" if bucket == "day" else "hour"
+
+
+def _keys(starts: pd.Series, bucket: str) -> pd.Series:
+    return starts.dt.weekday if bucket == "day" else starts.dt.hour
+
+
+def _times(value: float, usual: float, fmt: Formats) -> str:
+    """A ratio in words' figures: "4", "1.8"."""
+    ratio = value / usual
+    return fmt.number(ratio, 0 if ratio >= 2.5 else 1)
+
+
+def _net_sentiment_test(
+    row: pd.Series, baseline: pd.DataFrame, bucket: str
+) -> tuple[float, float, str | None] | None:
+    """(z, expected mean, season): the bucket's net sentiment against the baseline
+    mentions' mean, in standard errors for the bucket's number of mentions.
+
+    When the baseline shows a rhythm (its weekdays, or hours for hourly buckets, differ
+    beyond chance: a chi-square test at 1%), the expected mean is the bucket's own
+    weekday's (hour's), shrunk towards the overall mean by SEASON_PRIOR mentions: a
+    weekend whose posters are always harsher is not news."""
     n = float(baseline["mentions"].sum())
-    if n == 0 or bucket["mentions"] == 0:
+    if n == 0 or row["mentions"] == 0:
         return None
-    mean = float((baseline["positive"].sum() - baseline["negative"].sum()) / n)
+    net_sum = baseline["positive"] - baseline["negative"]
+    mean = float(net_sum.sum() / n)
     second = float((baseline["positive"].sum() + baseline["negative"].sum()) / n)
     # A floor on the variance keeps a perfectly uniform baseline from alerting on one post.
     variance = max(second - mean**2, 0.1)
-    net = float((bucket["positive"] - bucket["negative"]) / bucket["mentions"])
-    return (net - mean) / math.sqrt(variance / float(bucket["mentions"])), mean
+    expected, season = mean, None
+    keys = _keys(baseline["start"], bucket)
+    groups = pd.DataFrame({"n": baseline["mentions"], "net": net_sum}).groupby(keys).sum()
+    groups = groups[groups["n"] > 0]
+    if len(groups) >= 2:
+        chi2 = float((groups["n"] * (groups["net"] / groups["n"] - mean) ** 2).sum() / variance)
+        df = len(groups) - 1
+        # Wilson-Hilferty: the chi-square's 99th percentile without a statistics library.
+        critical = df * (1 - 2 / (9 * df) + SEASON_Z * math.sqrt(2 / (9 * df))) ** 3
+        key = _keys(pd.Series([row["start"]]), bucket).iloc[0]
+        if chi2 > critical and key in groups.index:
+            own_n, own_net = groups.loc[key, "n"], groups.loc[key, "net"]
+            weight = own_n / (own_n + SEASON_PRIOR)
+            expected = mean + (own_net / own_n - mean) * weight
+            season = _season_key(bucket)
+    net = float((row["positive"] - row["negative"]) / row["mentions"])
+    z = (net - expected) / math.sqrt(variance / float(row["mentions"]))
+    return z, expected, season
 
 
 def reputation_index(positive: float, negative: float) -> float:
@@ -324,6 +422,10 @@ def _index_test(
     return z, reputation_index(pos_r, neg_r), reputation_index(pos_b, neg_b)
 
 
+# Back to usual, after an alert: every test within one standard error of its baseline.
+USUAL_Z = 1.0
+
+
 def detect_brand_alerts(
     frame: pd.DataFrame,
     brand: str,
@@ -338,14 +440,22 @@ def detect_brand_alerts(
     """Alerts for one brand on the buckets from `since` on, from its rows of
     `daily_brand_sentiment` (bucket "day") or `hourly_brand_sentiment` ("hour"): one
     row per bucket, quiet ones included. Each bucket is tested against the 28 days
-    before it; `previous_alerts` (bucket starts) and the cool-down (3 days for daily
-    buckets, 1 day for hourly ones) keep one crisis to one alert."""
+    before it, with the week's (the day's) rhythm when the history shows one.
+
+    One crisis, one alert: after an alert (`previous_alerts`, bucket starts, or one
+    raised here), the brand is quiet for the cool-down (3 days for daily buckets, 1 day
+    for hourly ones), and then until every test is back to usual (within USUAL_Z of its
+    baseline) or a whole baseline has passed. A new normal thus alerts once, and has
+    become the baseline by the time the brand can alert again. The buckets since the last
+    alert are replayed (no alert raised for them) to know whether it is back to usual."""
     threshold = THRESHOLDS[sensitivity]
     cooldown = cooldown or (timedelta(days=COOLDOWN_DAYS) if bucket == "day" else ONE_DAY)
     rows = bucket_rows(frame, brand, bucket)
     per_day = 1 if bucket == "day" else 24
     window = BASELINE_DAYS * per_day
-    _, volume_z = standard_scores(rows["negative"], window=window, season=SEASONS[bucket])
+    expected_negative, volume_z = standard_scores(
+        rows["negative"], window=window, season=SEASONS[bucket]
+    )
     alerted = sorted(previous_alerts or [])
     crisis = pd.Series(False, index=rows.index)  # buckets of past crises
 
@@ -356,20 +466,21 @@ def detect_brand_alerts(
 
     for when in alerted:
         crisis |= (rows["start"] >= when) & (rows["start"] < when + cooldown)
+    first = datetime.combine(since, time())
+    baseline_span = timedelta(days=BASELINE_DAYS)
+    replay_from = max(alerted[-1], first - baseline_span) if alerted else first
     alerts = []
     for i, row in rows.iterrows():
         start = row["start"].to_pydatetime()
-        if start.date() < since or (alerted and start - alerted[-1] < cooldown):
+        if start < replay_from or (alerted and start - alerted[-1] < cooldown):
             continue
         baseline = calm(rows.iloc[max(0, i - window) : i])
         if len(baseline) < 7 * per_day:
             continue  # too little history to know what is usual
         net_test = None
         if row["mentions"] >= min_volume and baseline["mentions"].sum() >= min_volume:
-            net_test = _net_sentiment_test(row, baseline)
-        net_fired = net_test is not None and net_test[0] <= -threshold
+            net_test = _net_sentiment_test(row, baseline, bucket)
         z = volume_z.iloc[i]
-        volume_fired = not math.isnan(z) and z >= threshold and row["negative"] >= min_volume
         index_test = None
         if i + 1 >= (INDEX_DAYS + 7) * per_day:
             # The crisis already alerted on stays out of both windows: the index keeps it
@@ -378,6 +489,20 @@ def detect_brand_alerts(
             before = calm(rows.iloc[max(0, i + 1 - (INDEX_DAYS + BASELINE_DAYS) * per_day) :
                                     i + 1 - INDEX_DAYS * per_day])  # fmt: skip
             index_test = _index_test(recent, before, min_volume)
+        if alerted and start - alerted[-1] < baseline_span:
+            usual = (
+                (net_test is None or net_test[0] > -USUAL_Z)
+                and (math.isnan(z) or z < USUAL_Z)
+                and (index_test is None or index_test[0] > -USUAL_Z)
+            )
+            if not usual:
+                continue  # the last crisis, or a new normal not yet in the baseline
+            replay_from = start  # back to usual: armed again
+            alerted = []
+        if start.date() < since:
+            continue  # replayed only, to know whether the brand was back to usual
+        net_fired = net_test is not None and net_test[0] <= -threshold
+        volume_fired = not math.isnan(z) and z >= threshold and row["negative"] >= min_volume
         index_fired = (
             index_test is not None
             and index_test[0] <= -threshold
@@ -396,15 +521,18 @@ def detect_brand_alerts(
                 if pd.isna(row["net_sentiment"])
                 else float(row["net_sentiment"]),
                 baseline_net=net_test[1] if net_test else None,
-                baseline_negative=float(baseline["negative"].median()),
+                baseline_negative=round(float(expected_negative.iloc[i]), 1)
+                if not pd.isna(expected_negative.iloc[i])
+                else float(baseline["negative"].median()),
                 net_z=round(net_test[0], 2) if net_test and net_fired else None,
                 volume_z=round(float(z), 2) if volume_fired else None,
                 reputation_index=round(index_test[1], 1) if index_test and index_fired else None,
                 baseline_index=round(index_test[2], 1) if index_test and index_fired else None,
                 index_z=round(index_test[0], 2) if index_test and index_fired else None,
+                season=net_test[2] if net_test and net_fired else None,
             )
         )
-        alerted.append(start)
+        alerted = [start]
         crisis |= (rows["start"] >= start) & (rows["start"] < start + cooldown)
     return alerts
 
