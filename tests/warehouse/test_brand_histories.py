@@ -17,8 +17,13 @@ DAYS = 84  # twelve weeks
 JUDGED_FROM = START + timedelta(days=28)  # the first four weeks are history
 
 
-def history(seed: int, shape: dict[int, tuple[float, float, float]] | None = None,
-            *, rate: float = 30.0, weekend: tuple[float, float] | None = None) -> pd.DataFrame:  # fmt: skip
+def history(
+    seed: int,
+    shape: dict[int, tuple[float, float, float]] | None = None,
+    *,
+    rate: float = 30.0,
+    weekend: tuple[float, float] | None = None,
+) -> pd.DataFrame:
     """Daily rows as view daily_brand_sentiment gives them: Poisson(`rate`) mentions a
     day, each positive with probability 0.5 and negative with 0.15, except on the days
     of `shape` ({day: (mentions, p_positive, p_negative)}) and, with `weekend`, on
@@ -34,9 +39,10 @@ def history(seed: int, shape: dict[int, tuple[float, float, float]] | None = Non
             mentions, positive, negative = shape[offset]
         n = int(mentions)
         pos, neg, neu = rng.multinomial(n, [positive, negative, 1 - positive - negative])
+        net = (pos - neg) / n if n else None
         rows.append({"brand": "Brand", "day": day, "mentions": n, "positive": pos,
-                     "neutral": neu, "negative": neg,
-                     "net_sentiment": (pos - neg) / n if n else None, "mean_score": None})  # fmt: skip
+                     "neutral": neu, "negative": neg, "net_sentiment": net,
+                     "mean_score": None})  # fmt: skip
     return pd.DataFrame(rows)
 
 
