@@ -77,6 +77,9 @@ def test_a_one_day_crisis_alerts_once_on_its_day(seed: int):
     alerts = alerts_of(history(seed, crisis))
     assert [a.day for a in alerts] == [START + timedelta(days=60)]
     assert "negative_volume" in alerts[0].metrics
+    # No weekly rhythm in this brand's negatives: the baseline is the last 28 days'.
+    assert alerts[0].volume_season is None
+    assert "times the usual over the last 28 days" in alerts[0].reasons()[0]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -111,7 +114,8 @@ def test_a_crisis_on_a_harsh_weekend_says_against_what_and_when():
     alerts = alerts_of(frame)
     assert [a.day for a in alerts] == [START + timedelta(days=61)]
     alert = alerts[0]
-    assert alert.season == "weekday" and alert.net_z is not None
+    assert alert.net_season == "weekday" and alert.net_z is not None
+    assert alert.volume_season == "weekday"  # weekends have more negative posts too
     # The usual is a Saturday's, lower than the weekdays' +0.35.
     assert alert.baseline_net is not None and alert.baseline_net < 0.2
     english, french = alert.reasons("en"), alert.reasons("fr")

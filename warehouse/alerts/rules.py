@@ -218,8 +218,6 @@ def volume_alerts(
 
 
 BUCKETS = ("day", "hour")
-# Buckets per cycle of each bucket's rhythm: the week for days, the day for hours.
-SEASONS = {"day": 7, "hour": 24}
 INDEX_DAYS = 7  # the reputation index's window (view reputation_index)
 MIN_INDEX_DROP = 10.0  # index points: a significant but small drop is no crisis
 
@@ -240,7 +238,9 @@ class BrandAlert:
     baseline_index: float | None = None
     index_z: float | None = None  # set when the reputation-index test fired
     # "weekday" ("hour"): the net sentiment was compared with the same weekday's (hour's)
-    season: str | None = None
+    net_season: str | None = None
+    # "weekday" ("hour"): the negative volume's baseline was the same weekday's (hour's)
+    volume_season: str | None = None
 
     @property
     def alert_id(self) -> str:
@@ -268,17 +268,24 @@ class BrandAlert:
                  ("reputation_index", self.index_z))  # fmt: skip
         return [name for name, z in tests if z is not None]
 
+    def _when(self, season: str | None, fmt: Formats) -> str | None:
+        """ "for a Saturday" (daily buckets), "at 14:00 UTC" (hourly ones)."""
+        _ = translations(fmt.locale).gettext
+        if season is None:
+            return None
+        if season == "hour" and self.hour is not None:
+            return _("at %(hour)s UTC") % {"hour": f"{self.hour:02d}:00"}
+        return _("for a %(weekday)s") % {"weekday": fmt.weekday(self.day)}
+
     def reasons(self, locale: str = "en") -> list[str]:
         """Why it fired, a line per test that did, in plain words: against what, with
         which season, how far ("about 4 times the usual for a Saturday")."""
         _ = translations(locale).gettext
         fmt = Formats(locale)
-        if self.hour is None:
-            when = _("for a %(weekday)s") % {"weekday": fmt.weekday(self.day)}
-        else:
-            when = _("at %(hour)s UTC") % {"hour": f"{self.hour:02d}:00"}
+        over = _("over the last %(days)s days") % {"days": BASELINE_DAYS}
         lines = []
         if self.volume_z is not None:
+            when = self._when(self.volume_season, fmt) or over
             if self.baseline_negative >= 0.5:
                 lines.append(_("%(n)s negative mentions, about %(times)s times the usual "
                                "%(when)s (%(usual)s)") % {
@@ -290,8 +297,7 @@ class BrandAlert:
                 lines.append(_("%(n)s negative mentions, where there are usually none "
                                "%(when)s") % {"n": self.negative, "when": when})  # fmt: skip
         if self.net_z is not None and self.net_sentiment is not None:
-            usual_when = when if self.season else _("over the last %(days)s days") % {
-                "days": BASELINE_DAYS}  # fmt: skip
+            usual_when = self._when(self.net_season, fmt) or over
             lines.append(_("net sentiment %(value)s, against %(usual)s usually %(when)s "
                            "(%(z)s standard errors below)") % {
                 "value": fmt.signed(self.net_sentiment), "usual": fmt.signed(self.baseline_net),
@@ -348,7 +354,35 @@ SEASON_Z = 2.326
 
 
 def _season_key(bucket: str) -> str:
+    """What a season compares with: the weekday (daily buckets) or the hour."""
     return "weekday" if bucket == "day" else "hour"
+
+
+def _beyond_chance(chi2: float, groups: int) -> bool:
+    """A chi-square with `groups` - 1 degrees of freedom beyond its 99th percentile
+    (Wilson-Hilferty's approximation: no statistics library needed)."""
+    df = groups - 1
+    if df < 1:
+        return False
+    return chi2 > df * (1 - 2 / (9 * df) + SEASON_Z * math.sqrt(2 / (9 * df))) ** 3
+
+
+def _has_rhythm(counts: pd.Series, keys: pd.Series) -> bool:
+    """Whether counts differ by weekday (hour) beyond chance: a Kruskal-Wallis test on
+    ranks (with the correction for ties), so that one crisis day does not make a rhythm
+    of its weekday."""
+    frame = pd.DataFrame({"rank": counts.rank(), "key": keys.to_numpy()})
+    total = len(frame)
+    groups = frame.groupby("key")["rank"].agg(["sum", "count"])
+    if len(groups) < 2 or groups["count"].min() < 2:
+        return False
+    h = 12 / (total * (total + 1)) * float((groups["sum"] ** 2 / groups["count"]).sum())
+    h -= 3 * (total + 1)
+    ties = counts.value_counts()
+    correction = 1 - float((ties**3 - ties).sum()) / (total**3 - total)
+    if correction <= 0:
+        return False  # every count the same: no rhythm
+    return _beyond_chance(h / correction, len(groups))
 
 
 def _keys(starts: pd.Series, bucket: str) -> pd.Series:
@@ -385,11 +419,8 @@ def _net_sentiment_test(
     groups = groups[groups["n"] > 0]
     if len(groups) >= 2:
         chi2 = float((groups["n"] * (groups["net"] / groups["n"] - mean) ** 2).sum() / variance)
-        df = len(groups) - 1
-        # Wilson-Hilferty: the chi-square's 99th percentile without a statistics library.
-        critical = df * (1 - 2 / (9 * df) + SEASON_Z * math.sqrt(2 / (9 * df))) ** 3
         key = _keys(pd.Series([row["start"]]), bucket).iloc[0]
-        if chi2 > critical and key in groups.index:
+        if _beyond_chance(chi2, len(groups)) and key in groups.index:
             own_n, own_net = groups.loc[key, "n"], groups.loc[key, "net"]
             weight = own_n / (own_n + SEASON_PRIOR)
             expected = mean + (own_net / own_n - mean) * weight
@@ -453,8 +484,13 @@ def detect_brand_alerts(
     rows = bucket_rows(frame, brand, bucket)
     per_day = 1 if bucket == "day" else 24
     window = BASELINE_DAYS * per_day
+    # The negative volume's rhythm (the week's for daily buckets, the day's for hourly
+    # ones) when its history shows one; otherwise the trailing median.
+    seasonal = _has_rhythm(rows["negative"], _keys(rows["start"], bucket))
+    season_buckets = (7 if bucket == "day" else 24) if seasonal else None
+    volume_season = _season_key(bucket) if seasonal else None
     expected_negative, volume_z = standard_scores(
-        rows["negative"], window=window, season=SEASONS[bucket]
+        rows["negative"], window=window, season=season_buckets
     )
     alerted = sorted(previous_alerts or [])
     crisis = pd.Series(False, index=rows.index)  # buckets of past crises
@@ -529,7 +565,8 @@ def detect_brand_alerts(
                 reputation_index=round(index_test[1], 1) if index_test and index_fired else None,
                 baseline_index=round(index_test[2], 1) if index_test and index_fired else None,
                 index_z=round(index_test[0], 2) if index_test and index_fired else None,
-                season=net_test[2] if net_test and net_fired else None,
+                net_season=net_test[2] if net_test and net_fired else None,
+                volume_season=volume_season if volume_fired else None,
             )
         )
         alerted = [start]

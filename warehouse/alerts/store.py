@@ -61,7 +61,8 @@ def previous_alerts(con: duckdb.DuckDBPyConnection, brand: str) -> list[datetime
 
 STORED_FIELDS = ("brand", "day", "hour", "mentions", "negative", "net_sentiment",
                   "baseline_net", "baseline_negative", "net_z", "volume_z",
-                  "reputation_index", "baseline_index", "index_z", "season")  # fmt: skip
+                  "reputation_index", "baseline_index", "index_z", "net_season",
+                  "volume_season")  # fmt: skip
 
 
 def pending_alerts(con: duckdb.DuckDBPyConnection) -> list[tuple[BrandAlert, str]]:
@@ -81,7 +82,8 @@ def pending_alerts(con: duckdb.DuckDBPyConnection) -> list[tuple[BrandAlert, str
 ALERT_COLUMNS = [
     "alert_id", "brand", "day", "hour", "metrics", "mentions", "negative", "net_sentiment",
     "baseline_net", "net_z", "baseline_negative", "volume_z", "reputation_index",
-    "baseline_index", "index_z", "summary", "detected_at", "recipients", "delivery", "season",
+    "baseline_index", "index_z", "summary", "detected_at", "recipients", "delivery",
+    "net_season", "volume_season",
 ]  # fmt: skip
 
 
@@ -118,7 +120,8 @@ def record_alert(
             now,
             recipients,
             delivery,
-            alert.season,
+            alert.net_season,
+            alert.volume_season,
         ],
     )
     return True

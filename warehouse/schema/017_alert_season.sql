@@ -1,3 +1,4 @@
--- The season an alert's net sentiment was compared with, so that its email, rebuilt
--- from the outbox, can say "usual for a Saturday".
-ALTER TABLE alerts ADD COLUMN season VARCHAR;  -- weekday or hour when the net-sentiment test used the brand's rhythm; null otherwise
+-- The rhythm each test of an alert compared with, so that its email, rebuilt from the
+-- outbox, can say "usual for a Saturday".
+ALTER TABLE alerts ADD COLUMN net_season VARCHAR;     -- weekday or hour when the net-sentiment test used the brand's rhythm; null otherwise
+ALTER TABLE alerts ADD COLUMN volume_season VARCHAR;  -- weekday or hour when the negative-volume baseline was seasonal; null: the trailing median
