@@ -4,58 +4,11 @@ a calm brand and a quiet one never do."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from warehouse.alerts.rules import detect_brand_alerts
-
-START = date(2026, 1, 5)  # a Monday
-DAYS = 84  # twelve weeks
-JUDGED_FROM = START + timedelta(days=28)  # the first four weeks are history
-
-
-def history(
-    seed: int,
-    shape: dict[int, tuple[float, float, float]] | None = None,
-    *,
-    rate: float = 30.0,
-    weekend: tuple[float, float] | None = None,
-) -> pd.DataFrame:
-    """Daily rows as view daily_brand_sentiment gives them: Poisson(`rate`) mentions a
-    day, each positive with probability 0.5 and negative with 0.15, except on the days
-    of `shape` ({day: (mentions, p_positive, p_negative)}) and, with `weekend`, on
-    Saturdays and Sundays ((p_positive, p_negative))."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for offset in range(DAYS):
-        day = START + timedelta(days=offset)
-        mentions, positive, negative = float(rng.poisson(rate)), 0.5, 0.15
-        if weekend and day.weekday() >= 5:
-            positive, negative = weekend
-        if shape and offset in shape:
-            mentions, positive, negative = shape[offset]
-        n = int(mentions)
-        pos, neg, neu = rng.multinomial(n, [positive, negative, 1 - positive - negative])
-        net = (pos - neg) / n if n else None
-        rows.append({"brand": "Brand", "day": day, "mentions": n, "positive": pos,
-                     "neutral": neu, "negative": neg, "net_sentiment": net,
-                     "mean_score": None})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def alerts_of(frame: pd.DataFrame) -> list:
-    """The alerts of a daily run over the judged weeks, each run seeing its past alerts."""
-    found: list = []
-    for offset in range(28, DAYS):
-        day = START + timedelta(days=offset)
-        past = [pd.Timestamp(a.day).to_pydatetime() for a in found]
-        upto = frame[frame["day"] <= day]
-        found += detect_brand_alerts(upto, "Brand", since=day, previous_alerts=past)
-    return found
-
+from bench.brand_histories import START, alerts_of, crisis, erosion, history, new_normal
 
 SEEDS = [1, 2, 3]
 
@@ -73,8 +26,7 @@ def test_a_weekend_dip_that_comes_every_week_is_usual(seed: int):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_one_day_crisis_alerts_once_on_its_day(seed: int):
-    crisis = {60: (120.0, 0.1, 0.7)}
-    alerts = alerts_of(history(seed, crisis))
+    alerts = alerts_of(crisis(seed))  # day 60: 120 posts, 70% negative
     assert [a.day for a in alerts] == [START + timedelta(days=60)]
     assert "negative_volume" in alerts[0].metrics
     # No weekly rhythm in this brand's negatives: the baseline is the last 28 days'.
@@ -86,9 +38,7 @@ def test_a_one_day_crisis_alerts_once_on_its_day(seed: int):
 def test_a_slow_erosion_alerts_once(seed: int):
     # From day 50, the share of positive posts falls from 50% to 20% over five weeks,
     # negative ones rise from 15% to 45%: no day is a crisis by itself.
-    erosion = {d: (30.0, 0.5 - 0.3 * (d - 49) / 34, 0.15 + 0.3 * (d - 49) / 34)
-               for d in range(50, DAYS)}  # fmt: skip
-    alerts = alerts_of(history(seed, erosion))
+    alerts = alerts_of(erosion(seed))
     assert len(alerts) == 1
     assert alerts[0].day >= START + timedelta(days=50)
 
@@ -96,8 +46,7 @@ def test_a_slow_erosion_alerts_once(seed: int):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_new_normal_alerts_once_then_is_the_baseline(seed: int):
     # From day 50 on, for good: 35% negative, 30% positive.
-    shift = {d: (30.0, 0.3, 0.35) for d in range(50, DAYS)}
-    alerts = alerts_of(history(seed, shift))
+    alerts = alerts_of(new_normal(seed))
     assert len(alerts) == 1
     assert START + timedelta(days=50) <= alerts[0].day <= START + timedelta(days=57)
 

@@ -40,7 +40,7 @@ class SeriesSettings:
 
     threshold: float  # |z| from which a point is unusual
     record_days: float | None  # and more unusual than any of these last days (None: off)
-    margin: float  # by this factor: 1.1 is 10% beyond the last days' largest |z|
+    margin: float  # by this factor: 1.2 is 20% beyond the last days' largest |z|
     cooldown_hours: float  # quiet after an alert, then until back to usual
     wide_threshold: float  # the same for the means over WIDE_SPANS
 
@@ -50,9 +50,9 @@ class SeriesSettings:
 # "balanced" is the best F1 with at most one false alarm per series per two weeks;
 # "more" and "fewer" move the thresholds one step either way.
 SERIES_SETTINGS = {
-    "fewer": SeriesSettings(6.0, 14.0, 1.1, 6.0, 9.0),
-    "balanced": SeriesSettings(5.0, 14.0, 1.1, 6.0, 8.0),
-    "more": SeriesSettings(4.0, 14.0, 1.1, 6.0, 7.0),
+    "fewer": SeriesSettings(6.0, 14.0, 1.2, 6.0, 7.0),
+    "balanced": SeriesSettings(5.0, 14.0, 1.2, 6.0, 6.0),
+    "more": SeriesSettings(4.0, 14.0, 1.2, 6.0, 5.0),
 }
 # Besides each point, a series finer than these is also judged on its mean over each of
 # them (sliding): a rise of the whole evening that no single point shows.
