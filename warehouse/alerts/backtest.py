@@ -367,6 +367,8 @@ def backtest_csv(
             "baseline": alert.baseline,
             "zscore": alert.zscore,
             "rule": "record" if alert.record_buckets else "threshold",
+            # the point itself (null), or its sliding sum (mean) over this span
+            "span": None if alert.span is None else _duration(alert.span),
             "baseline_kind": replay.baseline_words(),
             "season": season.name if season else None,
             "explanation": replay.explain(alert),

@@ -533,8 +533,7 @@ def detect_brand_alerts(
             )
             if not usual:
                 continue  # the last crisis, or a new normal not yet in the baseline
-            replay_from = start  # back to usual: armed again
-            alerted = []
+            alerted = []  # back to usual: armed again
         if start.date() < since:
             continue  # replayed only, to know whether the brand was back to usual
         net_fired = net_test is not None and net_test[0] <= -threshold
