@@ -258,10 +258,10 @@ def series_alerts(
     if cooldown_hours is not None and not 0 <= cooldown_hours <= MAX_BASELINE_DAYS * 24:
         raise SeriesError(f"cool-down of {cooldown_hours} hours: give 0 to 87600")
     chosen = settings or SERIES_SETTINGS[sensitivity]
-    profile = profile_series(series, step, min_strength=min_season_strength)
     # A missing point is unknown, not zero: exports leave out hours when a collector was
     # down as often as hours without a post.
     regular = series.resample(step).mean()
+    profile = profile_series(series, step, regular=regular, min_strength=min_season_strength)
     width = None
     if bucket:
         try:
@@ -375,10 +375,9 @@ def backtest_csv(
         }
         for alert in replay.alerts
     ]
-    step = _step(series)
     replayed = (
         f"{len(series):,} points of {path.name} ({metric}), {_span(series.index)}, one every "
-        f"{_duration(step)}"
+        f"{_duration(replay.profile.step)}"
         f"{f', summed over sliding {bucket} buckets' if replay.bucket is not None else ''}; "
         f"read as {replay.profile.describe()}; baseline: {replay.baseline_words()}; "
         f"sensitivity {sensitivity}"

@@ -56,7 +56,6 @@ class Profile:
     noise: str  # the scale of `standard_scores`: poisson, log1p, log or linear
     season: Season | None
     resolution: float  # the smallest gap between two distinct values (0 when constant)
-    points: int
     notes: tuple[str, ...]  # what is unusual about the history, and what was done
 
     def describe(self) -> str:
@@ -108,9 +107,14 @@ def find_season(
 
 
 def profile_series(
-    series: pd.Series, step: pd.Timedelta, *, min_strength: float = MIN_SEASON_STRENGTH
+    series: pd.Series,
+    step: pd.Timedelta,
+    *,
+    regular: pd.Series | None = None,
+    min_strength: float = MIN_SEASON_STRENGTH,
 ) -> Profile:
-    """The profile of a history read by `read_series`, at its regular `step`."""
+    """The profile of a history read by `read_series`, at its regular `step`; `regular`,
+    when the caller has it, is the history resampled at that step (NaN where missing)."""
     values = series.to_numpy(dtype=float)
     counts = bool((values >= 0).all() and np.allclose(values, np.round(values)))
     positive = values[values > 0]
@@ -136,10 +140,11 @@ def profile_series(
             f"every value is {distinct[0]:g}: nothing is unusual until it moves, and the "
             "first move alerts"
         )
-    regular = series.resample(step).mean()
+    if regular is None:
+        regular = series.resample(step).mean()
     season = find_season(regular, step, min_strength=min_strength)
     notes.extend(_level_shift(regular))
-    return Profile(step, counts, noise, season, resolution, len(series), tuple(notes))
+    return Profile(step, counts, noise, season, resolution, tuple(notes))
 
 
 def _level_shift(values: pd.Series) -> list[str]:
