@@ -20,6 +20,13 @@ PROBABILITIES = {
 }
 
 
+def today_days_ago(n: int, count: int) -> float:
+    """`days_ago` for the n-th of `count` posts of a crisis: 0.01 day (14 minutes) apart,
+    closer after midnight, so that they all fall on today (UTC) whenever a test runs."""
+    elapsed = (NOW - NOW.replace(hour=0, minute=0, second=0)) / timedelta(days=1)
+    return n * min(0.01, elapsed / count)
+
+
 def scored_mention(
     n: int,
     *,

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from tests.conftest import REPO
-from tests.factories import NOW, scored_mention
+from tests.factories import NOW, scored_mention, today_days_ago
 from veille.core.config import BrandsFile
 from veille.core.record import write_mentions
 from veille.demo.run import free_port
@@ -41,7 +41,7 @@ def crisis_batch(path: Path, brand: str = "Fibrelia", first_id: int = 0) -> Path
             )
     for n in range(12):
         complaint = scored_mention(
-            first_id + 500 + n, brand=brand, days_ago=0.01 * n, sentiment="negative",
+            first_id + 500 + n, brand=brand, days_ago=today_days_ago(n, 12), sentiment="negative",
             text=f"Panne {n} chez {brand}",
         )  # fmt: skip
         complaint.topics = ["panne réseau"]

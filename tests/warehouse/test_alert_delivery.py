@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.factories import scored_mention
+from tests.factories import scored_mention, today_days_ago
 from veille.core.config import BrandsFile
 from veille.core.record import write_mentions
 from veille.demo.run import free_port
@@ -78,8 +78,8 @@ def crisis(path: Path, brand: str, first_id: int) -> Path:
         for k, s in enumerate(("positive", "neutral"))
     ]
     mentions += [
-        scored_mention(first_id + 500 + n, brand=brand, days_ago=0.01 * n, sentiment="negative",
-                       text=f"Panne {n} chez {brand}")
+        scored_mention(first_id + 500 + n, brand=brand, days_ago=today_days_ago(n, 12),
+                       sentiment="negative", text=f"Panne {n} chez {brand}")
         for n in range(12)
     ]  # fmt: skip
     write_mentions(path, mentions)
