@@ -45,6 +45,7 @@ def post_mention(
         author_url=post.author_url,
         published_at=post.published_at,
         language=source.language if source.language != "auto" else None,
+        owned=source.owned,
     )
 
 
@@ -67,4 +68,5 @@ def article_mention(source: Source, page: PageExtraction, *, crawled_at: datetim
         author=page.author,
         published_at=page.published_at,
         language=source.language if source.language != "auto" else None,
+        owned=source.owned,
     )

@@ -168,8 +168,9 @@ def source_health_step(
 
 
 def select_step(crawl_files: list[Path], brands: BrandsFile, out_path: Path) -> Path:
-    """Posts that match a brand, with their language and matched terms. A post seen
-    twice (the same id on two pages) is kept once.
+    """Posts that match a brand, with their language and matched terms, and every post
+    of an owned community (sources.yaml `owned: true`), with the netiquette flags it
+    raises (nlp/netiquette.py). A post seen twice (the same id on two pages) is kept once.
 
     Thread context: the posts of a thread about a brand (its title, or its opening post
     when this crawl holds it, matches the brand) are mentions of it too, with
@@ -179,6 +180,7 @@ def select_step(crawl_files: list[Path], brands: BrandsFile, out_path: Path) -> 
     their other posts."""
     from nlp.brands import BrandMatcher, Thread
     from nlp.language import UNKNOWN, detect_language
+    from nlp.netiquette import netiquette_flags
 
     def language(mention: Mention) -> str | None:
         # A post too short to tell keeps the source's configured language, if any.
@@ -198,7 +200,7 @@ def select_step(crawl_files: list[Path], brands: BrandsFile, out_path: Path) -> 
                 mention.text, mention.title, url=mention.url, author=mention.author,
                 lang=mention.language,
             )  # fmt: skip
-            if mention.brands:
+            if mention.brands or mention.owned:
                 seen[mention.mention_id] = mention
             if matcher.uses_thread_context and mention.thread_url:
                 key = (mention.source_id, mention.thread_url)
@@ -238,9 +240,18 @@ def select_step(crawl_files: list[Path], brands: BrandsFile, out_path: Path) -> 
     if not matcher.uses_language:
         for mention in seen.values():
             mention.language = language(mention)
+    sites = {b.name: b.sites for b in brands.brands if b.role == "competitor" and b.sites}
+    owned_only = 0
+    for mention in seen.values():
+        if mention.owned:
+            mention.netiquette = netiquette_flags(mention.text, competitor_sites=sites)
+            owned_only += not mention.brands
     count = write_mentions(out_path, seen.values())
     by_context = f" ({in_context} by their thread only)" if in_context else ""
-    log.info(f"select: {count} of {total} crawled posts mention a brand{by_context}")
+    owned = f"; {owned_only} more from owned communities, kept for moderation" if owned_only else ""
+    log.info(
+        f"select: {count - owned_only} of {total} crawled posts mention a brand{by_context}{owned}"
+    )
     return out_path
 
 

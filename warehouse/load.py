@@ -33,7 +33,7 @@ MENTION_COLUMNS = [
     "crawled_at", "language",
     "text", "sentiment", "sentiment_score", "prob_negative", "prob_neutral", "prob_positive",
     "model_name", "model_version", "scored_chars", "topics", "prob_offensive", "prob_hate",
-    "moderation_flags", "moderation_version", "content_hash",
+    "moderation_flags", "moderation_version", "content_hash", "owned",
 ]  # fmt: skip
 BRAND_PROBABILITIES = ["prob_negative", "prob_neutral", "prob_positive"]
 QUARANTINE_COLUMNS = [
@@ -47,7 +47,7 @@ BRAND_COLUMNS = [
 _CONTENT = [
     c
     for c in MENTION_COLUMNS
-    if c not in ("mention_id", "crawled_at", "content_hash", "published_offset_minutes")
+    if c not in ("mention_id", "crawled_at", "content_hash", "published_offset_minutes", "owned")
 ]
 
 
@@ -110,10 +110,13 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
             "topics": list(m.topics),
             "prob_offensive": (m.moderation or {}).get("offensive"),
             "prob_hate": (m.moderation or {}).get("hate"),
-            "moderation_flags": raised_flags(m.moderation),
+            "moderation_flags": raised_flags(m.moderation) + list(m.netiquette),
             "moderation_version": m.moderation_version,
+            "owned": m.owned,
         }
         content: dict[str, object] = {k: row[k] for k in _CONTENT}
+        if m.owned:  # only when true: rows stored before it keep their hash
+            content["owned"] = True
         content["brands"] = sorted(
             # The match kind only when not "text": rows stored before it keep their hash.
             (b.brand, sorted(b.terms), b.sentiment, b.sentiment_score)

@@ -41,6 +41,7 @@ def record_columns(cls: type, nested: str) -> set[str]:
         names = (
             names - {"moderation"} | {f"prob_{f}" for f in MODERATION_FLAGS} | {"moderation_flags"}
         )
+        names -= {"netiquette"}  # its flags join moderation_flags
     return names | PROBABILITIES
 
 

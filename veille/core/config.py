@@ -192,6 +192,11 @@ class Source(_Strict):
         default_factory=dict, description="preset keys this source overrides"
     )
     allow_private_network: bool = False
+    owned: bool = Field(
+        default=False,
+        description="a community the brand runs and moderates: every post is kept and "
+        "moderated, whether or not it names a brand, with netiquette flags",
+    )
     limits: SourceLimits = SourceLimits()
     backfill: Backfill | None = None
 
@@ -316,6 +321,20 @@ def _brand_name(name: str) -> str:
     return _one_line(name)
 
 
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _domain(site: str) -> str:
+    """A site as its domain: "https://www.Orbix.fr/offres" reads as orbix.fr."""
+    host = site.strip().lower()
+    if "://" in host:
+        host = urlsplit(host).hostname or ""
+    host = host.split("/")[0].removeprefix("www.").rstrip(".")
+    if not _DOMAIN.match(host):
+        raise ValueError(f"site {site!r}: expected a domain such as orbix.fr")
+    return host
+
+
 class Brand(_Strict):
     name: Annotated[str, AfterValidator(_brand_name)] = Field(min_length=1)
     role: Literal["brand", "competitor"] = "brand"
@@ -326,6 +345,11 @@ class Brand(_Strict):
         default_factory=list, description="a post matching one is not about the brand"
     )
     competitors: list[str] = Field(default_factory=list)
+    sites: list[Annotated[str, AfterValidator(_domain)]] = Field(
+        default_factory=list,
+        description="the brand's web sites (domains, e.g. orbix.fr): in an owned "
+        "community, a link to a competitor's site is flagged",
+    )
     alerts: AlertSettings = AlertSettings()
     thread_context: bool = Field(
         default=True,

@@ -86,6 +86,10 @@ class Mention:
     # None where the post's language has no heads.
     moderation: dict[str, float] | None = None
     moderation_version: str | None = None
+    # Posted in a community the brand runs (sources.yaml `owned: true`): kept whether or
+    # not it names a brand, and checked against the netiquette (nlp/netiquette.py).
+    owned: bool = False
+    netiquette: list[str] = field(default_factory=list)  # the netiquette flags it raises
 
     def to_dict(self) -> dict[str, Any]:
         # Built field by field: dataclasses.asdict deep-copies, and crawls call this a lot.
@@ -102,6 +106,7 @@ class Mention:
             for b in self.brands
         ]
         data["topics"] = list(self.topics)
+        data["netiquette"] = list(self.netiquette)
         data["probabilities"] = dict(self.probabilities) if self.probabilities else None
         data["moderation"] = dict(self.moderation) if self.moderation else None
         for key in ("crawled_at", "published_at"):

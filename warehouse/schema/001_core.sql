@@ -1,6 +1,7 @@
 -- The core tables. Views are rebuilt from warehouse/views/ after every migration.
 
--- One row per mention (a post that matched at least one brand); key: mention_id.
+-- One row per mention (a post that matched at least one brand, or any post of an owned
+-- community: sources.yaml `owned: true`); key: mention_id.
 CREATE TABLE mentions (
     mention_id      VARCHAR PRIMARY KEY,  -- hash of source, canonical URL and post identity
     source_id       VARCHAR NOT NULL,     -- id of the source in sources.yaml

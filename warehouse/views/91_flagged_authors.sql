@@ -6,7 +6,7 @@
 --   author: the author, as the site shows it
 --   author_url: their profile page, when linked
 --   posts: their posts there, all stored
---   flagged: of which flagged (offensive or hate)
+--   flagged: of which flagged (offensive, hate, or a netiquette flag in an owned community)
 --   offensive: of which flagged offensive
 --   hate: of which flagged hate
 --   flagged_share: flagged / posts
