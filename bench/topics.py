@@ -28,7 +28,11 @@ Figures:
   founded, whether the first run's ids all survive, and whether a fresh index fed the
   first half again gives the same ids;
 - time per 1,000 posts: the topic step, and the encoder with and without the topic
-  vectors.
+  vectors;
+- the label check: each subject's posts end with a made-up brand's name, as every
+  brand mention names its brand: how many topic labels name a brand with the brands'
+  names and query words kept and excluded (as shipped), how many show a two-word
+  phrase, and the keywords' NPMI (a phrase occurs in a post holding all its words).
 
     .venv/bin/python bench/topics.py [--per 600] [--layer 6] [--data ../shared/data/sentiment]
 """
@@ -49,7 +53,7 @@ import numpy as np
 from nlp import topics
 from nlp.evaluation import read_labelled
 from nlp.query import fold
-from nlp.topics import TopicIndex, keyword_candidates, normalise
+from nlp.topics import TopicIndex, c_tf_idf, keyword_candidates, label_exclusions, normalise
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "sentiment"
 SUBJECTS = {
@@ -59,6 +63,9 @@ SUBJECTS = {
     "books": "fr/amazon_fr_books_pattern/all.jsonl",
     "tv series": "fr/allocine_tvseries_dongdemelo/dev.jsonl",
 }
+# A made-up brand per subject, for the label check.
+BRANDS = {"phones": "Nokali", "restaurants": "Bistrola", "films": "Cinexa",
+          "books": "Livrea", "tv series": "Seriva"}  # fmt: skip
 SWEEP = [(0.89, 0.86), (0.90, 0.87), (0.91, 0.88), (0.92, 0.89), (0.93, 0.90)]
 
 
@@ -95,12 +102,18 @@ def npmi(keyword_lists: list[list[str]], documents: list[set[str]], top: int = 5
     for i, document in enumerate(documents):
         for word in document:
             having.setdefault(word, set()).add(i)
+
+    def posts_with(keyword: str) -> set[int]:
+        """The posts holding the keyword, every word of it for a phrase."""
+        words = [having.get(w, set()) for w in fold(keyword).split()]
+        return set.intersection(*words) if words else set()
+
     scores = []
     for words in keyword_lists:
         pairs = []
-        for a, b in combinations([fold(w) for w in words[:top]], 2):
-            both = len(having.get(a, set()) & having.get(b, set())) / n
-            pa, pb = len(having.get(a, set())) / n, len(having.get(b, set())) / n
+        for a, b in combinations([posts_with(w) for w in words[:top]], 2):
+            both = len(a & b) / n
+            pa, pb = len(a) / n, len(b) / n
             if both == 0:
                 pairs.append(-1.0)
             elif both == 1:
@@ -237,6 +250,44 @@ def main() -> None:
         f"{purity(subjects[half:][kept], later_labels[kept]):.3f}"
     )
     print(f"topic step: {took * per_k:.2f} s per 1,000 posts ({len(texts):,} in one run)")
+    label_check(texts, subjects, choices[chosen], documents)
+
+
+def label_check(
+    texts: list[str], subjects: np.ndarray, vectors: np.ndarray, documents: list[set[str]]
+) -> None:
+    """Each subject's posts name a made-up brand, as every brand mention does, with the
+    same vectors: how many labels name a brand, with and without the exclusions."""
+    branded = [
+        f"{text} #{BRANDS[str(subject)]}" for text, subject in zip(texts, subjects, strict=True)
+    ]
+    names = set(BRANDS.values())
+    excluded = label_exclusions(names, [f"{name} OR {name.lower()}*" for name in names])
+    print("\nlabel check: each subject's posts end with a made-up brand's name (same vectors)")
+    print(f"{'':<34} {'topics':>6} {'brand in label':>14} {'phrase in label':>15} {'NPMI':>6}")
+    for title, index in (
+        ("brand words kept", TopicIndex()),
+        ("brand and query words excluded *", TopicIndex(excluded=excluded)),
+    ):
+        index.update([f"p{i}" for i in range(len(texts))], vectors, branded)
+        folded = [fold(t.label) for t in index.topics]
+        naming = sum(any(fold(n) in label.split() for n in names) for label in folded)
+        phrases = sum(any(" " in k for k in t.keywords[:3]) for t in index.topics)
+        print(
+            f"{title:<34} {len(index):>6} {naming:>14} {phrases:>15} "
+            f"{npmi([t.keywords for t in index.topics], documents):>6.3f}"
+        )
+        largest = sorted(index.topics, key=lambda t: -t.size)[:3]
+        print("  largest: " + " | ".join(t.label for t in largest))
+    # The same topics labelled by single words only, as before phrases.
+    words_only = c_tf_idf(
+        [Counter({w: c for w, c in t.terms.items() if " " not in w}) for t in index.topics],
+        excluded=excluded,
+    )
+    print(
+        f"{'the same, single words only':<34} {len(index):>6} {'':>14} {0:>15} "
+        f"{npmi(words_only, documents):>6.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,11 @@ MIN_SIZE = 8
 # Keywords kept per topic, of which LABEL_WORDS name it.
 KEYWORDS = 8
 LABEL_WORDS = 3
+# A two-word phrase stands for its words when at least this share of a word's uses in
+# the topic are in it ("service client" for "service"), and it is seen twice or more.
+PHRASE_SHARE = 0.5
+# The posts kept per topic as its most representative (nearest its centroid).
+EXAMPLES = 3
 # Word counts stored per topic, for relabelling as it grows (the tail never reaches
 # the top eight).
 TERMS_KEPT = 300
@@ -80,7 +86,10 @@ class Topic:
     keywords: list[str]
     centroid: np.ndarray  # float32, L2-normalised
     size: int  # posts assigned so far
-    terms: Counter[str] = field(default_factory=Counter, repr=False)  # word -> count
+    terms: Counter[str] = field(default_factory=Counter, repr=False)  # word/phrase -> count
+    # Its most representative posts: (key, cosine to the centroid as it stood when the
+    # post joined), nearest first.
+    examples: list[tuple[str, float]] = field(default_factory=list)
 
 
 @cache
@@ -94,31 +103,82 @@ def stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
-def keyword_candidates(text: str) -> list[str]:
-    """The words of a post that may be keywords, lower-cased, accents kept."""
+def _candidates(text: str) -> list[tuple[str, bool]]:
+    """The words of a post that may be keywords, each with whether it follows the one
+    before it directly (only spaces between them: no stop word, no punctuation)."""
     stop = stopwords()
+    text = _URL.sub(" | ", text.lower())  # a link breaks a phrase
     words = []
-    for word in _WORD.findall(_URL.sub(" ", text.lower())):
-        word = word.replace("’", "'")
+    last_end = -1
+    for match in _WORD.finditer(text):
+        word = match.group(0).replace("’", "'")
+        start = match.start()
         if "'" in word:
             head, _, tail = word.partition("'")
             if fold(head + "'") in stop:  # l'usine, qu'elle: the elided word goes
-                word = tail
+                word, start = tail, match.end() - len(tail)
             elif tail == "s":  # the company's
                 word = head
         if len(word) >= 3 and fold(word) not in stop:
-            words.append(word)
+            beside = last_end >= 0 and not text[last_end:start].strip()
+            words.append((word, beside))
+            last_end = match.end()
+        else:
+            last_end = -1  # a stop word between two words breaks the phrase
     return words
 
 
-def c_tf_idf(terms: Sequence[Mapping[str, int]], top: int = KEYWORDS) -> list[list[str]]:
-    """Each topic's top words by c-TF-IDF. Spellings that fold alike (télé, tele) count
-    as one word, shown as its most frequent spelling over all topics."""
+def keyword_candidates(text: str) -> list[str]:
+    """The words of a post that may be keywords, lower-cased, accents kept."""
+    return [word for word, _ in _candidates(text)]
+
+
+def keyphrase_candidates(text: str) -> list[str]:
+    """The candidate words and the two-word phrases of candidates side by side in the
+    post ("service client", "delivery date"; not across a stop word or punctuation)."""
+    words = _candidates(text)
+    phrases = [f"{first} {second}" for (first, _), (second, beside) in pairwise(words) if beside]
+    return [word for word, _ in words] + phrases
+
+
+def label_exclusions(names: Iterable[str], queries: Iterable[str]) -> frozenset[str]:
+    """What a topic's keywords must not hold: the words of the brands' names and of
+    their queries (folded; "fibr*" stays a prefix), so that a topic is named by what
+    people talk about, not by whom. Operators and the site:, lang: and author: fields
+    are not words."""
+    excluded: set[str] = set()
+    for text in [*names, *queries]:
+        text = re.sub(r"\b(?:site|lang|author):\S+", " ", text)
+        text = re.sub(r"\b(?:AND|OR|NOT|NEAR/\d+)\b|title:", " ", text)
+        excluded.update(fold(word) for word in re.findall(r"[^\W\d_]+\*?", text))
+    return frozenset(excluded)
+
+
+def _excluded(term: str, excluded: frozenset[str]) -> bool:
+    """Whether a word or phrase holds an excluded word (or one an excluded prefix*
+    starts)."""
+    for word in fold(term).split():
+        if word in excluded or any(x.endswith("*") and word.startswith(x[:-1]) for x in excluded):
+            return True
+    return False
+
+
+def c_tf_idf(
+    terms: Sequence[Mapping[str, int]],
+    top: int = KEYWORDS,
+    excluded: frozenset[str] = frozenset(),
+) -> list[list[str]]:
+    """Each topic's top words (and phrases) by c-TF-IDF, none holding an `excluded`
+    word. Spellings that fold alike (télé, tele) count as one word, shown as its most
+    frequent spelling over all topics. A word that is mostly used in one phrase
+    (PHRASE_SHARE) gives way to the phrase."""
     spelling: dict[str, Counter[str]] = {}
     folded: list[Counter[str]] = []
     for counts in terms:
         merged: Counter[str] = Counter()
         for word, count in counts.items():
+            if excluded and _excluded(word, excluded):
+                continue
             key = fold(word)
             merged[key] += count
             spelling.setdefault(key, Counter())[word] += count
@@ -126,15 +186,40 @@ def c_tf_idf(terms: Sequence[Mapping[str, int]], top: int = KEYWORDS) -> list[li
     across: Counter[str] = Counter()
     for merged in folded:
         across.update(merged)
-    average = sum(across.values()) / max(len(folded), 1)
+    average = sum(c for w, c in across.items() if " " not in w) / max(len(folded), 1)
     keywords = []
     for merged in folded:
-        total = sum(merged.values()) or 1
-        weight = {w: c / total * math.log(1 + average / across[w]) for w, c in merged.items()}
+        words = {w: c for w, c in merged.items() if " " not in w}
+        total = sum(words.values()) or 1
+        weight = {w: c / total * math.log(1 + average / across[w]) for w, c in words.items()}
         # A word seen once ranks after those seen twice: a rare word's high IDF is chance.
-        ranked = sorted(weight, key=lambda w: (merged[w] < 2, -weight[w], w))[:top]
-        keywords.append([spelling[w].most_common(1)[0][0] for w in ranked])
+        ranked = sorted(weight, key=lambda w: (merged[w] < 2, -weight[w], w))
+        chosen: list[str] = []
+        shown: set[str] = set()  # the words of the terms chosen
+        for word in ranked:
+            if word in shown:  # already shown, in a phrase
+                continue
+            phrase = _phrase_of(word, merged)
+            # The phrase, unless it would show a word again ("internet · internet outage")
+            term = word if phrase is None or shown & set(phrase.split()) else phrase
+            chosen.append(term)
+            shown.update(term.split())
+            if len(chosen) == top:
+                break
+        keywords.append([spelling[w].most_common(1)[0][0] for w in chosen])
     return keywords
+
+
+def _phrase_of(word: str, counts: Mapping[str, int]) -> str | None:
+    """The phrase that holds most of the word's uses in a topic, if one does."""
+    best = max(
+        (p for p in counts if " " in p and word in p.split()),
+        key=lambda p: (counts[p], p),
+        default=None,
+    )
+    if best is None or counts[best] < 2 or counts[best] < PHRASE_SHARE * counts[word]:
+        return None
+    return best
 
 
 def topic_id(keys: Iterable[str]) -> str:
@@ -175,11 +260,13 @@ class TopicIndex:
         join_similarity: float = JOIN_SIMILARITY,
         cluster_similarity: float = CLUSTER_SIMILARITY,
         min_size: int = MIN_SIZE,
+        excluded: frozenset[str] = frozenset(),
     ):
         self.topics: list[Topic] = list(topics)
         self.join_similarity = join_similarity
         self.cluster_similarity = cluster_similarity
         self.min_size = min_size
+        self.excluded = excluded  # words no keyword holds (label_exclusions)
 
     def __len__(self) -> int:
         return len(self.topics)
@@ -201,7 +288,7 @@ class TopicIndex:
             return []
         vectors = normalise(vectors.reshape(len(keys), -1))
         assigned: list[str | None] = [None] * len(keys)
-        self._join(range(len(keys)), vectors, texts, assigned)
+        self._join(range(len(keys)), vectors, texts, keys, assigned)
         rest = [row for row in range(len(keys)) if assigned[row] is None][-MAX_CLUSTERED:]
         if len(rest) >= self.min_size:
             known = len(self.topics)
@@ -212,13 +299,13 @@ class TopicIndex:
             founded = [rows for rows in groups.values() if len(rows) >= self.min_size]
             for rows in sorted(founded, key=lambda rows: topic_id(keys[r] for r in rows)):
                 topic = Topic(topic_id([keys[r] for r in rows]), "", [], vectors[rows[0]], 0)
-                self._grow(topic, rows, vectors, texts)
+                self._grow(topic, rows, vectors, texts, keys)
                 self.topics.append(topic)
                 for row in rows:
                     assigned[row] = topic.topic_id
             # The run's leftovers may fit a topic it founded, as they would next run.
             leftover = [row for row in range(len(keys)) if assigned[row] is None]
-            self._join(leftover, vectors, texts, assigned, first=known)
+            self._join(leftover, vectors, texts, keys, assigned, first=known)
         if any(a is not None for a in assigned):
             self.relabel()
         return assigned
@@ -228,6 +315,7 @@ class TopicIndex:
         rows: Iterable[int],
         vectors: np.ndarray,
         texts: Sequence[str],
+        keys: Sequence[str],
         assigned: list[str | None],
         first: int = 0,
     ) -> None:
@@ -244,27 +332,41 @@ class TopicIndex:
             if similarity[position, best[position]] >= self.join_similarity:
                 joined.setdefault(int(best[position]), []).append(row)
         for number, members in joined.items():
-            self._grow(candidates[number], members, vectors, texts)
+            self._grow(candidates[number], members, vectors, texts, keys)
             for row in members:
                 assigned[row] = candidates[number].topic_id
 
     def _grow(
-        self, topic: Topic, rows: list[int], vectors: np.ndarray, texts: Sequence[str]
+        self,
+        topic: Topic,
+        rows: list[int],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        keys: Sequence[str],
     ) -> None:
         """Add posts to a topic: the centroid as a running mean (of directions: the old
-        centroid weighs its size), the word counts, trimmed to TERMS_KEPT."""
+        centroid weighs its size), the word and phrase counts, trimmed to TERMS_KEPT,
+        and its EXAMPLES posts nearest the new centroid (earlier examples keep the
+        cosine they had: their vectors are not kept)."""
         total = topic.centroid * topic.size + vectors[rows].sum(axis=0)
         topic.centroid = normalise(total[None, :])[0]
         topic.size += len(rows)
         for row in rows:
-            topic.terms.update(keyword_candidates(texts[row]))
+            topic.terms.update(keyphrase_candidates(texts[row]))
         if len(topic.terms) > TERMS_KEPT:
             topic.terms = Counter(dict(topic.terms.most_common(TERMS_KEPT)))
+        near = vectors[rows] @ topic.centroid
+        candidates = dict(topic.examples)
+        candidates.update(
+            (keys[row], round(float(c), 4)) for row, c in zip(rows, near, strict=True)
+        )
+        topic.examples = sorted(candidates.items(), key=lambda e: (-e[1], e[0]))[:EXAMPLES]
 
     def relabel(self) -> None:
         """Keywords and labels from every topic's counts (a word's weight depends on the
         other topics, so all are redone; ids stay)."""
-        for topic, words in zip(self.topics, c_tf_idf([t.terms for t in self.topics]), strict=True):
+        ranked = c_tf_idf([t.terms for t in self.topics], excluded=self.excluded)
+        for topic, words in zip(self.topics, ranked, strict=True):
             topic.keywords = words
             topic.label = " · ".join(words[:LABEL_WORDS])
 
@@ -278,6 +380,8 @@ class TopicIndex:
                 "centroid": [float(x) for x in t.centroid],
                 "size": t.size,
                 "terms": dict(t.terms.most_common(TERMS_KEPT)),
+                "examples": [key for key, _ in t.examples],
+                "example_similarities": [similarity for _, similarity in t.examples],
             }
             for t in self.topics
         ]
@@ -293,6 +397,14 @@ class TopicIndex:
                 centroid=np.asarray(row["centroid"], dtype=np.float32),
                 size=int(row["size"]),
                 terms=Counter({str(w): int(c) for w, c in (row.get("terms") or {}).items()}),
+                examples=[
+                    (str(key), float(similarity))
+                    for key, similarity in zip(
+                        row.get("examples") or [],
+                        row.get("example_similarities") or [],
+                        strict=True,
+                    )
+                ],
             )
             for row in rows
         ]

@@ -63,11 +63,11 @@ def load_mentions(batch: Path, db_path: Path, brands: BrandsFile | None = None) 
     """A batch loaded as the pipeline loads it: with nlp's finder of copies and topic
     index (veille/pipeline.py load_step)."""
     from nlp import duplicates
-    from nlp.topics import TopicIndex
+    from veille.pipeline import topic_index_factory
     from warehouse import load
 
     return load.load_mentions(
-        batch, db_path, brands, copies=duplicates, topic_index=TopicIndex.from_rows
+        batch, db_path, brands, copies=duplicates, topic_index=topic_index_factory(brands)
     )
 
 

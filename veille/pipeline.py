@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from warehouse.alerts.emails import Delivery
     from warehouse.report import ReportDelivery
     from warehouse.source_health import SourceHealth
+    from warehouse.topics import TopicIndexFactory
 
 log = logging.getLogger(__name__)
 
@@ -357,18 +358,32 @@ def moderation_heads(model: Any) -> ModerationHeads | None:
 # --- load --------------------------------------------------------------------------
 
 
+def topic_index_factory(brands: BrandsFile | None) -> TopicIndexFactory:
+    """The topic index rebuilt from the stored topics, naming topics by what is said,
+    never by the brands' names or their queries' words (nlp/topics.py)."""
+    from functools import partial
+
+    from nlp.topics import TopicIndex, label_exclusions
+
+    if brands is None:
+        return TopicIndex.from_rows
+    excluded = label_exclusions(
+        [b.name for b in brands.brands], [q for b in brands.brands for q in b.queries]
+    )
+    return partial(TopicIndex.from_rows, excluded=excluded)
+
+
 def load_step(
     in_path: Path, db_path: Warehouse, brands: BrandsFile | None = None
 ) -> dict[str, int]:
     """Validate the batch and load it; rows that fail the checks are quarantined. The
     brands (and their competitors, for share of voice) are recorded with it."""
     from nlp import duplicates
-    from nlp.topics import TopicIndex
     from warehouse.load import load_mentions
 
     # nlp finds the copies and the topics; the warehouse stores them
     report = load_mentions(
-        in_path, db_path, brands, copies=duplicates, topic_index=TopicIndex.from_rows
+        in_path, db_path, brands, copies=duplicates, topic_index=topic_index_factory(brands)
     )
     log.info(
         f"load: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "

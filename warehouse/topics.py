@@ -98,11 +98,12 @@ def assign_topics(
         [np.asarray(v, dtype=np.float32) for _, v, _ in pending] + [vectors[m] for m in fresh]
     )
     rows = con.execute(
-        "SELECT topic_id, label, keywords, centroid, size, terms FROM topics ORDER BY position"
+        "SELECT topic_id, label, keywords, centroid, size, terms, examples, "
+        "example_similarities FROM topics ORDER BY position"
     ).fetchall()
     index = topic_index(
         {"topic_id": r[0], "label": r[1], "keywords": r[2], "centroid": r[3], "size": r[4],
-         "terms": json.loads(r[5])}
+         "terms": json.loads(r[5]), "examples": r[6] or [], "example_similarities": r[7] or []}
         for r in rows
     )  # fmt: skip
     known = {r[0] for r in rows}
@@ -133,13 +134,16 @@ def assign_topics(
     grown = {a for a in assigned if a is not None}
     for position, row in enumerate(index.to_rows()):
         update = "label = excluded.label, keywords = excluded.keywords, size = excluded.size, "
-        update += "centroid = excluded.centroid, terms = excluded.terms"
+        update += "centroid = excluded.centroid, terms = excluded.terms, "
+        update += "examples = excluded.examples, "
+        update += "example_similarities = excluded.example_similarities"
         if row["topic_id"] in grown:
             update += ", updated_at = excluded.updated_at"
         con.execute(
             upsert_sql("topics", update=update),
             [row["topic_id"], row["label"], row["keywords"], row["size"], row["centroid"],
-             json.dumps(row["terms"], ensure_ascii=False), position, now, now],
+             json.dumps(row["terms"], ensure_ascii=False), position, now, now,
+             row.get("examples", []), row.get("example_similarities", [])],
         )  # fmt: skip
     still = con.execute("SELECT count(*) FROM topic_pending").fetchone()
     return TopicReport(

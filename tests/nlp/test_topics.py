@@ -15,7 +15,9 @@ from nlp.topics import (
     Topic,
     TopicIndex,
     c_tf_idf,
+    keyphrase_candidates,
     keyword_candidates,
+    label_exclusions,
     stopwords,
     topic_id,
 )
@@ -152,12 +154,68 @@ def test_labels_are_keywords_without_stop_words(encode):
     assert len(index) == 3
     for topic in index.topics:
         assert len(topic.keywords) == 8 and topic.label == " · ".join(topic.keywords[:3])
-        for word in topic.keywords:
-            assert fold(word) not in stop and len(word) >= 3 and word.isalpha(), word
+        for keyword in topic.keywords:  # a word, or two side by side
+            assert 1 <= len(keyword.split()) <= 2, keyword
+            for word in keyword.split():
+                assert fold(word) not in stop and len(word) >= 3 and word.isalpha(), word
     labels = sorted(fold(" ".join(t.keywords)) for t in index.topics)
     assert any("livraison" in k or "delivery" in k or "colis" in k for k in labels), labels
     assert any("prix" in k or "price" in k for k in labels), labels
     assert any("panne" in k or "outage" in k or "internet" in k for k in labels), labels
+
+
+def test_labels_hold_no_brand_name_nor_query_word_and_topics_show_their_posts(encode):
+    """Each subject's posts name one brand, so that its name is what sets the topic
+    apart: without the exclusions it names the topic; with them, never."""
+    texts = (
+        [f"Orbix : {t}" for t in DELIVERY]
+        + [f"{t} #Kalio" for t in PRICES]
+        + [f"Fibrelia Box, {t}" for t in OUTAGE]
+    )
+    keys = keyed("a", texts)
+    vectors = encode(texts)
+    plain = TopicIndex()
+    plain.update(keys, vectors, texts)
+    named = " ".join(fold(t.label) for t in plain.topics)
+    assert "orbix" in named and "kalio" in named, named
+    excluded = label_exclusions(
+        ["Orbix", "Kalio", "Fibrelia"], ["Orbix", "kalio*", 'Fibrelia OR "Fibrelia Box"']
+    )
+    assert {"orbix", "kalio", "kalio*", "fibrelia", "box"} == excluded
+    index = TopicIndex(excluded=excluded)
+    assigned = index.update(keys, vectors, texts)
+    assert len(index) == 3
+    for topic in index.topics:
+        for word in " ".join(topic.keywords).split():
+            assert fold(word) not in {"orbix", "kalio", "fibrelia", "box"}, topic.keywords
+        # its most representative posts: members, nearest its centroid first
+        members = {k for k, a in zip(keys, assigned, strict=True) if a == topic.topic_id}
+        assert len(topic.examples) == 3 and {k for k, _ in topic.examples} <= members
+        similarities = [s for _, s in topic.examples]
+        assert similarities == sorted(similarities, reverse=True) and similarities[-1] > 0.9
+    # The rows keep the exclusions' effect and the examples.
+    again = TopicIndex.from_rows(json.loads(json.dumps(index.to_rows())), excluded=excluded)
+    assert [t.examples for t in again.topics] == [t.examples for t in index.topics]
+
+
+def test_phrases_stand_for_the_words_mostly_used_in_them():
+    assert keyphrase_candidates("Le service client ne répond pas, service client injoignable") == [
+        "service", "client", "répond", "service", "client", "injoignable",
+        "service client", "service client", "client injoignable",
+    ]  # fmt: skip
+    # not across punctuation, a stop word or a URL
+    assert keyphrase_candidates("délai, livraison de colis https://x.example/a suivi") == [
+        "délai", "livraison", "colis", "suivi",
+    ]  # fmt: skip
+    support = {"service": 6, "client": 5, "service client": 5, "attente": 3, "client fidèle": 1}
+    delivery = {"livraison": 6, "colis": 5, "service": 1}
+    first, second = c_tf_idf([support, delivery], top=3)
+    assert first == ["service client", "attente"]  # "client" shown once, in the phrase
+    assert second == ["livraison", "colis", "service"]
+    # A word used mostly alone stays a word.
+    assert c_tf_idf([{"retard": 8, "retard livraison": 2}, {"prix": 3}], top=1)[0] == ["retard"]
+    excluded = label_exclusions(["Fibrelia"], ["service"])
+    assert c_tf_idf([support, delivery], top=2, excluded=excluded)[0] == ["client", "attente"]
 
 
 def test_keyword_candidates_drop_stop_words_elisions_numbers_and_urls():

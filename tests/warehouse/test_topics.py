@@ -13,6 +13,7 @@ import pytest
 
 from tests.factories import load_mentions, scored_mention
 from tests.nlp.test_topics import APP, DELIVERY, OUTAGE, PRICES
+from veille.core.config import BrandsFile
 from veille.core.record import write_mentions
 from warehouse.topics import save_topic_vectors
 
@@ -97,3 +98,32 @@ def test_topics_hold_across_loads_and_waiting_posts_found_one_later(tmp_path: Pa
     con.close()
     by_id = {t: (label, n) for t, label, n in trends}
     assert by_id[app_topic][0] == stored_after[3][1] and by_id[app_topic][1] >= 10
+
+
+def test_loaded_topics_are_named_without_brand_words_and_show_their_posts(tmp_path: Path, encode):
+    """The brands' names and query words never name a topic, even when every post of a
+    subject names its brand; view topic_posts gives each topic's nearest posts."""
+    brands = BrandsFile.model_validate(
+        {"brands": [
+            {"name": "Fibrelia", "queries": ['Fibrelia OR "Fibrelia Box"']},
+            {"name": "Orbix", "role": "competitor", "queries": ["Orbix NEAR/3 (box OR colis)"]},
+        ]}
+    )  # fmt: skip
+    posts = keyed("d", [f"{t} Orbix colis" for t in DELIVERY])
+    posts += keyed("p", [f"Fibrelia Box : {t}" for t in PRICES])
+    load_mentions(batch(tmp_path / "one.jsonl", posts, encode), tmp_path / "w.duckdb", brands)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    stored = con.execute("SELECT topic_id, keywords FROM topics").fetchall()
+    examples = con.execute(
+        "SELECT topic_id, rank, mention_id, similarity, text FROM topic_posts"
+    ).fetchall()
+    members = dict(con.execute("SELECT mention_id, topics[1] FROM mentions").fetchall())
+    con.close()
+    assert len(stored) == 2
+    words = {w.lower() for _, keywords in stored for k in keywords for w in k.split()}
+    assert words and not words & {"fibrelia", "orbix", "box", "colis"}, words
+    assert sorted((t, r) for t, r, *_ in examples) == sorted(
+        (t, r) for t, _ in stored for r in (1, 2, 3)
+    )
+    for topic, _, mention, similarity, text in examples:
+        assert members[mention] == topic and similarity > 0.9 and text

@@ -5,8 +5,8 @@
 -- One row per topic; key: topic_id.
 CREATE TABLE topics (
     topic_id   VARCHAR PRIMARY KEY,   -- "t" + a hash of the posts that founded it
-    label      VARCHAR NOT NULL,      -- its top three keywords
-    keywords   VARCHAR[] NOT NULL,    -- its top keywords (c-TF-IDF), best first
+    label      VARCHAR NOT NULL,      -- its top three keywords or two-word phrases
+    keywords   VARCHAR[] NOT NULL,    -- its top keywords and phrases (c-TF-IDF), best first; no word of a brand's name or queries
     size       INTEGER NOT NULL,      -- posts assigned to it so far
     centroid   FLOAT[] NOT NULL,      -- the mean direction of its posts' vectors
     terms      JSON NOT NULL,         -- its word counts (the top 300), for relabelling
