@@ -151,10 +151,13 @@ def veille_pipeline() -> None:
     def score(batch: str) -> str:
         from pathlib import Path
 
+        from veille.checks import load_checked_config
+        from veille.core.config import config_dir
         from veille.pipeline import score_step
 
         part = Path(batch)
-        return str(score_step(part, part.parent.parent / "scored" / part.name))
+        brands = load_checked_config(config_dir(None)).brands  # their own aspects
+        return str(score_step(part, part.parent.parent / "scored" / part.name, brands))
 
     @task(pool=WAREHOUSE_POOL)
     def load(scored: list[str], run_dir: str) -> dict[str, int]:

@@ -10,12 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from nlp.aspects import AspectFinder
 from nlp.common import scores_from_probabilities
 from nlp.language import detect_language
 from nlp.moderation import ModerationHeads
 from nlp.sentiment import SentimentScorer
 from nlp.targeted import brand_passage
-from veille.core.record import Mention
+from veille.core.record import AspectMatch, Mention
 
 # The model reads a post in windows of 510 tokens, about a second each on 2 cores: a
 # 5 MB post would take half an hour. Past this many characters (about six windows) it
@@ -52,22 +53,38 @@ def score_mentions(
     progress: Callable[[int, int], None] | None = None,
     moderation: ModerationHeads | None = None,
     topics: bool = False,
+    aspects: AspectFinder | None = None,
 ) -> np.ndarray | None:
     """Fill each mention's sentiment fields and its brands' targeted ones, and with
-    `moderation` its flags, in place. With `topics`, return the mentions' topic vectors
-    (nlp/topics.py) from the same pass. Flags and topics need a model whose pass gives
-    vectors (`gives_vectors`, `gives_topic_vectors`: the fine-tuned one)."""
+    `moderation` its flags, in place. With `aspects`, each brand's aspects too, from the
+    sentences of its passage that name them (nlp/aspects.py). With `topics`, return the
+    mentions' topic vectors (nlp/topics.py) from the same pass. Flags and topics need a
+    model whose pass gives vectors (`gives_vectors`, `gives_topic_vectors`: the
+    fine-tuned one)."""
     texts = [scored_part(m.text) for m in mentions]
     for mention, text in zip(mentions, texts, strict=True):
         mention.scored_chars = scored_chars(mention.text, text)
-    targets: list[tuple[int, int]] = []  # (mention, brand) whose passage is scored apart
+    # (mention, brand) whose passage is scored apart -> its index in `texts`
+    targets: dict[tuple[int, int], int] = {}
+    # (mention, brand, aspect, the text scored for it: its index in `texts`)
+    said: list[tuple[int, int, str, int]] = []
     for i, mention in enumerate(mentions):
         for j, match in enumerate(mention.brands):
             others = [t for k, b in enumerate(mention.brands) if k != j for t in b.terms]
             passage = brand_passage(mention.text, match.terms, others)
+            about = i  # the text that speaks of the brand: the post, or its passage
             if passage is not None and passage.strip() != mention.text.strip():
-                targets.append((i, j))
                 texts.append(scored_part(passage))
+                about = targets[i, j] = len(texts) - 1
+            if aspects is None:
+                continue
+            whole = passage if about != i and passage is not None else mention.text
+            for aspect, sentences in aspects.passages(match.brand, whole).items():
+                if sentences.strip() == whole.strip():
+                    said.append((i, j, aspect, about))  # the same text: scored once
+                else:
+                    texts.append(scored_part(sentences))
+                    said.append((i, j, aspect, len(texts) - 1))
     output = model.forward(texts, progress, topic_vectors=topics)
     topic_vectors = None
     if topics and output.topic_vectors is not None:
@@ -84,7 +101,7 @@ def score_mentions(
         mention.probabilities = result.probabilities
         mention.model_name = model.name
         mention.model_version = model.version
-    targeted = dict(zip(targets, results[len(mentions) :], strict=True))
+    targeted = {key: results[at] for key, at in targets.items()}
     for i, mention in enumerate(mentions):
         for j, match in enumerate(mention.brands):
             # A brand named in the title only, or everywhere: the whole post speaks of it.
@@ -92,6 +109,11 @@ def score_mentions(
             match.sentiment = result.label
             match.sentiment_score = result.score
             match.probabilities = result.probabilities
+            match.aspects = []
+    for i, j, aspect, at in said:
+        mentions[i].brands[j].aspects.append(
+            AspectMatch(aspect, results[at].label, results[at].score)
+        )
     return topic_vectors
 
 

@@ -98,6 +98,27 @@ def test_demo_prints_the_summary_and_the_email_is_received(first_run):
     plain = " ".join(email.get_body(("plain",)).get_content().split())
     # A post that drove the drop is quoted in the email.
     assert any(" ".join(t.split())[:60] in plain for t in negative_texts)
+    # What drove it: the outage (the network) and a customer service nobody reaches.
+    about = plain.split("De quoi il s'agissait:")[1].split("Les messages en cause")[0]
+    assert re.match(r" - réseau : \d+ mentions négatives, d'habitude [\d,]+ en \d+ jours"
+                    r" - service client : \d+ mentions négatives", about), about  # fmt: skip
+
+
+def test_the_fibrelia_outage_is_driven_by_the_network_and_customer_service(first_run):
+    home, _ = first_run
+    con = duckdb.connect(str(home / "demo" / "veille.duckdb"), read_only=True)
+    drivers = con.execute(
+        "SELECT aspect, negative_7d, usual_negative_7d FROM aspect_drivers "
+        "WHERE brand = 'Fibrelia' ORDER BY extra_negative DESC LIMIT 2"
+    ).fetchall()
+    daily = con.execute(
+        "SELECT sum(mentions), sum(negative) FROM aspect_sentiment_daily "
+        "WHERE brand = 'Fibrelia' AND aspect = 'network'"
+    ).fetchone()
+    con.close()
+    assert [aspect for aspect, _, _ in drivers] == ["network", "customer_service"]
+    assert all(negative >= 3 and usual < 1 for _, negative, usual in drivers), drivers
+    assert daily is not None and daily[0] > daily[1] >= drivers[0][1]
 
 
 # Each notebook, and a text its outputs show on the demo data.

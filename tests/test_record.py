@@ -1,6 +1,7 @@
+import json
 from datetime import UTC, datetime
 
-from veille.core.record import BrandMatch, Mention, canonical_url, make_mention_id
+from veille.core.record import AspectMatch, BrandMatch, Mention, canonical_url, make_mention_id
 
 
 def test_canonical_url_drops_session_tracking_and_fragment():
@@ -37,10 +38,13 @@ def test_mention_round_trips_through_json_dict():
         text="Très déçu",
         crawled_at=datetime(2026, 11, 24, 8, 0, tzinfo=UTC),
         published_at=datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
-        brands=[BrandMatch("Fibrelia", ["Fibrelia"])],
+        brands=[BrandMatch("Fibrelia", ["Fibrelia"],
+                           aspects=[AspectMatch("customer_service", "negative", -0.8)])],
         probabilities={"negative": 0.9, "neutral": 0.05, "positive": 0.05},
-    )
-    assert Mention.from_dict(mention.to_dict()) == mention
+        owned=True,
+        netiquette=["shouting"],
+    )  # fmt: skip
+    assert Mention.from_dict(json.loads(json.dumps(mention.to_dict()))) == mention
 
 
 def test_mention_id_survives_https_www_and_port_changes():

@@ -309,10 +309,12 @@ def merge_step(parts: list[Path], out_path: Path) -> Path:
     return out_path
 
 
-def score_step(in_path: Path, out_path: Path) -> Path:
-    """Sentiment of every mention, and what it says about each brand it names, with the
+def score_step(in_path: Path, out_path: Path, brands: BrandsFile | None = None) -> Path:
+    """Sentiment of every mention, and what it says about each brand it names and about
+    each aspect of it (the defaults of nlp/aspects.py, and the brands' own), with the
     model's name and version; moderation flags; the topic vectors, in a file beside the
     output that the load reads (warehouse/topics.py)."""
+    from nlp.aspects import AspectFinder
     from nlp.scoring import score_mentions
     from nlp.sentiment import load_sentiment_model
     from warehouse.topics import save_topic_vectors
@@ -331,6 +333,7 @@ def score_step(in_path: Path, out_path: Path) -> Path:
         progress=every(log, "score: texts read (posts and brand passages) "),
         moderation=moderation,
         topics=topics,
+        aspects=AspectFinder({b.name: b.aspects for b in brands.brands} if brands else None),
     )
     write_mentions(out_path, mentions)
     if vectors is not None:
@@ -496,7 +499,7 @@ def run_pipeline(
     crawled = crawled_files(run_dir)
     if crawled:
         selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl")
-        scored = score_step(selected, run_dir / "scored.jsonl")
+        scored = score_step(selected, run_dir / "scored.jsonl", config.brands)
         report.load = load_step(scored, db_path, config.brands)
         remember_step(crawled, home)
     else:

@@ -63,6 +63,25 @@ LABELS = {
 }
 
 
+# The default aspects of nlp/aspects.py as people say them; a brand's own aspects are
+# shown as brands.yaml writes them.
+ASPECT_NAMES = {
+    "price": N_("price"),
+    "customer_service": N_("customer service"),
+    "network": N_("network"),
+    "product_quality": N_("product quality"),
+    "delivery": N_("delivery"),
+    "billing": N_("billing"),
+    "app_website": N_("app or website"),
+}
+
+
+def aspect_name(aspect: str, locale: str) -> str:
+    """An aspect as a reader of `locale` says it."""
+    known = ASPECT_NAMES.get(aspect)
+    return translations(locale).gettext(known) if known else aspect
+
+
 def catalog_path(locale: str) -> Path:
     return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 

@@ -43,6 +43,7 @@ BRAND_COLUMNS = [
     "mention_id", "brand", "terms", "sentiment", "sentiment_score", *BRAND_PROBABILITIES,
     "match",
 ]  # fmt: skip
+ASPECT_COLUMNS = ["mention_id", "brand", "aspect", "sentiment", "sentiment_score"]
 # What makes a row "changed": crawled_at alone does not; the offset is published_at's.
 _CONTENT = [
     c
@@ -118,11 +119,14 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
         if m.owned:  # only when true: rows stored before it keep their hash
             content["owned"] = True
         content["brands"] = sorted(
-            # The match kind only when not "text": rows stored before it keep their hash.
+            # The match kind only when not "text", the aspects only when some: rows
+            # stored before them keep their hash.
             (b.brand, sorted(b.terms), b.sentiment, b.sentiment_score)
             + ((b.match,) if b.match != "text" else ())
+            + ((sorted((a.aspect, a.sentiment, a.sentiment_score) for a in b.aspects),)
+               if b.aspects else ())
             for b in m.brands
-        )
+        )  # fmt: skip
         row["content_hash"] = hashlib.sha256(
             json.dumps(content, default=str, sort_keys=True).encode()
         ).hexdigest()[:32]
@@ -267,8 +271,9 @@ def fingerprint_stored_posts(con: duckdb.DuckDBPyConnection, copies: CopyFinder)
 
 def write_batch(con: duckdb.DuckDBPyConnection, now: datetime, *, with_brands: bool) -> None:
     """The batch registered on `con` (batch_mentions, batch_groups, batch_bands,
-    batch_brands, batch_quarantine, and config_brands `with_brands`) written, inside the
-    load's transaction: upserts on each table's key, so a re-load changes nothing."""
+    batch_brands, batch_aspects, batch_quarantine, and config_brands `with_brands`)
+    written, inside the load's transaction: upserts on each table's key, so a re-load
+    changes nothing."""
     updates = ", ".join(
         f"{c} = excluded.{c}" for c in MENTION_COLUMNS if c not in ("mention_id", "topics")
     )
@@ -307,6 +312,19 @@ def write_batch(con: duckdb.DuckDBPyConnection, now: datetime, *, with_brands: b
             update=BRAND_COLUMNS[2:],
         )
     )
+    # The same for the aspects: what an edited post no longer says is removed.
+    con.execute(
+        "DELETE FROM mention_aspects WHERE mention_id IN "
+        "(SELECT mention_id FROM batch_mentions) AND NOT EXISTS (SELECT 1 FROM "
+        "batch_aspects AS a WHERE a.mention_id = mention_aspects.mention_id "
+        "AND a.brand = mention_aspects.brand AND a.aspect = mention_aspects.aspect)"
+    )
+    con.execute(
+        upsert_sql(
+            "mention_aspects", ASPECT_COLUMNS, source="SELECT * FROM batch_aspects",
+            update=ASPECT_COLUMNS[3:],
+        )
+    )  # fmt: skip
     con.execute(
         upsert_sql("quarantine", QUARANTINE_COLUMNS, source="SELECT * FROM batch_quarantine")
     )
@@ -375,6 +393,17 @@ def load_mentions(
         ],
         columns=BRAND_COLUMNS,
     )
+    aspect_rows = pd.DataFrame(
+        [
+            {"mention_id": m.mention_id, "brand": b.brand, "aspect": a.aspect,
+             "sentiment": a.sentiment, "sentiment_score": a.sentiment_score}
+            for m in mentions
+            if m.mention_id in good_ids
+            for b in m.brands
+            for a in b.aspects
+        ],
+        columns=ASPECT_COLUMNS,
+    )  # fmt: skip
     keys = fingerprints(copies, [str(m) for m in good["mention_id"]], list(good["text"]))
     vectors = read_topic_vectors(batch)
     bands = band_rows(keys)
@@ -385,6 +414,7 @@ def load_mentions(
         con.register("batch_mentions", good)
         con.register("batch_bands", bands)
         con.register("batch_brands", brand_rows)
+        con.register("batch_aspects", aspect_rows)
         con.register("batch_quarantine", quarantine)
         if brands is not None:
             con.register("config_brands", brand_frame(brands, now))

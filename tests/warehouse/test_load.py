@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.factories import NOW, load_mentions, scored_mention
+from tests.factories import NOW, load_mentions, scored_mention, warehouse_rows
 from veille.core.config import BrandsFile
-from veille.core.record import Mention, write_mentions
+from veille.core.record import AspectMatch, Mention, write_mentions
 from warehouse.db import WarehouseBusy, connect, writer
 
 
@@ -160,6 +160,29 @@ def test_a_brand_no_longer_matched_is_removed(tmp_path: Path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT brand FROM mention_brands").fetchall() == [("Kalio",)]
     con.close()
+
+
+def test_aspects_load_once_and_an_edit_replaces_them(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    mention = scored_mention(1, sentiment="negative")
+    mention.brands[0].aspects = [
+        AspectMatch("network", "negative", -0.7), AspectMatch("price", "neutral", 0.1),
+    ]  # fmt: skip
+    batch = tmp_path / "batch.jsonl"
+    write_mentions(batch, [mention])
+    query = "SELECT brand, aspect, sentiment, sentiment_score FROM mention_aspects ORDER BY 2"
+    load_mentions(batch, db)
+    first = warehouse_rows(db, query)
+    assert load_mentions(batch, db).unchanged == 1 and warehouse_rows(db, query) == first
+    assert first == [("Fibrelia", "network", "negative", -0.7),
+                     ("Fibrelia", "price", "neutral", 0.1)]  # fmt: skip
+    assert warehouse_rows(db, "SELECT aspect, mentions, negative FROM aspect_sentiment_daily "
+                              "ORDER BY 1") == [("network", 1, 1), ("price", 1, 0)]  # fmt: skip
+    # Re-scored, the post no longer speaks of the price: its row goes.
+    mention.brands[0].aspects = [AspectMatch("network", "negative", -0.9)]
+    write_mentions(batch, [mention])
+    assert load_mentions(batch, db).updated == 1
+    assert warehouse_rows(db, query) == [("Fibrelia", "network", "negative", -0.9)]
 
 
 def test_second_writer_gets_a_clear_error_naming_the_holder(tmp_path: Path):

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from veille.core.record import MODERATION_FLAGS, BrandMatch, Mention
+from veille.core.record import MODERATION_FLAGS, AspectMatch, BrandMatch, Mention
 from warehouse.db import connect
 from warehouse.docs import REFERENCE, reference, relations
 from warehouse.migrations import migrate
@@ -47,7 +47,11 @@ def record_columns(cls: type, nested: str) -> set[str]:
 
 def test_mention_record_and_schema_have_the_same_columns(live: dict[str, list[str]]):
     assert record_columns(Mention, "brands") == set(live["mentions"]) - WAREHOUSE_ONLY
-    assert record_columns(BrandMatch, "") == set(live["mention_brands"]) - {"mention_id"}
+    assert record_columns(BrandMatch, "aspects") == set(live["mention_brands"]) - {"mention_id"}
+    assert {f.name for f in fields(AspectMatch)} == set(live["mention_aspects"]) - {
+        "mention_id",
+        "brand",
+    }
 
 
 def test_every_table_view_and_column_is_documented(live: dict[str, list[str]]):

@@ -345,6 +345,12 @@ class Brand(_Strict):
         default_factory=list, description="a post matching one is not about the brand"
     )
     competitors: list[str] = Field(default_factory=list)
+    aspects: dict[OneLine, Query] = Field(
+        default_factory=dict,
+        description="its own aspects, name: Boolean query (nlp/aspects.py), beside the "
+        "defaults (price, customer_service, network, product_quality, delivery, billing, "
+        "app_website), or replacing the one of the same name",
+    )
     sites: list[Annotated[str, AfterValidator(_domain)]] = Field(
         default_factory=list,
         description="the brand's web sites (domains, e.g. orbix.fr): in an owned "

@@ -43,6 +43,16 @@ _VOLATILE_PARAMS = {*SESSION_PARAMS, *TRACKING_PARAMS}
 
 
 @dataclass
+class AspectMatch:
+    """What a post says about one aspect of a brand (nlp/aspects.py): the sentiment of
+    the sentences of the brand's passage that name it."""
+
+    aspect: str
+    sentiment: str
+    sentiment_score: float
+
+
+@dataclass
 class BrandMatch:
     brand: str
     terms: list[str]
@@ -53,6 +63,8 @@ class BrandMatch:
     # "text" or "context" (MATCH_KINDS); for "context", `terms` are those the thread's
     # title or opening post matched.
     match: str = "text"
+    # The aspects it talks about, once scored.
+    aspects: list[AspectMatch] = field(default_factory=list)
 
 
 @dataclass
@@ -102,6 +114,14 @@ class Mention:
                 "sentiment_score": b.sentiment_score,
                 "probabilities": dict(b.probabilities) if b.probabilities else None,
                 "match": b.match,
+                "aspects": [
+                    {
+                        "aspect": a.aspect,
+                        "sentiment": a.sentiment,
+                        "sentiment_score": a.sentiment_score,
+                    }
+                    for a in b.aspects
+                ],
             }
             for b in self.brands
         ]
@@ -122,12 +142,18 @@ class Mention:
             if isinstance(values.get(key), str):
                 values[key] = datetime.fromisoformat(values[key])
         values["brands"] = [
-            b if isinstance(b, BrandMatch) else BrandMatch(**b) for b in values.get("brands") or []
+            b if isinstance(b, BrandMatch) else _brand_match(b) for b in values.get("brands") or []
         ]
         return cls(**values)
 
 
 _MENTION_FIELDS = fields(Mention)
+
+
+def _brand_match(data: dict[str, Any]) -> BrandMatch:
+    aspects = [a if isinstance(a, AspectMatch) else AspectMatch(**a)
+               for a in data.get("aspects") or []]  # fmt: skip
+    return BrandMatch(**{**data, "aspects": aspects})
 
 
 def canonical_url(url: str) -> str:

@@ -17,8 +17,8 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from warehouse.alerts.rules import BASELINE_DAYS, BrandAlert, bucket_rows
-from warehouse.alerts.store import driving_posts, growing_topics
-from warehouse.i18n import Formats, translations
+from warehouse.alerts.store import driving_aspects, driving_posts, growing_topics
+from warehouse.i18n import Formats, aspect_name, translations
 from warehouse.mail import SmtpSettings, save_email, send_email
 from warehouse.overview import brand_info
 
@@ -79,6 +79,8 @@ class AlertItem:
     frame: pd.DataFrame  # the brand's buckets (daily or hourly), for the chart
     posts: list[dict[str, Any]]  # the driving posts, most negative first
     topics: list[dict[str, Any]] = field(default_factory=list)  # topics that grew
+    # the aspects that drove it: {aspect, negative, usual} (store.driving_aspects)
+    aspects: list[dict[str, Any]] = field(default_factory=list)
     chart: bytes | None = None  # the chart, when drawn already (else drawn with the email)
 
 
@@ -126,6 +128,7 @@ def build_email(
     _ = catalog.gettext
     shown: list[dict[str, Any]] = [
         {"item": item, "posts": _shown_posts(item.posts, fmt),
+         "aspects": aspect_lines(item.aspects, locale),
          "chart_cid": make_msgid(domain="veille.local")[1:-1]}
         for item in items
     ]  # fmt: skip
@@ -146,6 +149,8 @@ def build_email(
         reasons = alert.reasons(locale)
         if reasons:
             lines += ["", _("Why") + ":", *(f"- {reason}" for reason in reasons)]
+        if entry["aspects"]:
+            lines += ["", _("What it was about") + ":", *(f"- {a}" for a in entry["aspects"])]
         lines += ["", _("The posts that drove it") + ":"]
         for post in entry["posts"]:
             author = post["author"] or _("anonymous")
@@ -181,6 +186,24 @@ def build_email(
             cid=f"<{entry['chart_cid']}>", filename=f"{item.alert.brand}-chart.png",
         )  # fmt: skip
     return message
+
+
+def aspect_lines(aspects: list[dict[str, Any]], locale: str) -> list[str]:
+    """ "customer service: 12 negative posts, usually 1.0" (in a day, or over as many
+    days as the alert has lasted), in `locale`."""
+    _ = translations(locale).gettext
+    fmt = Formats(locale)
+    lines = []
+    for a in aspects:
+        days = int(a["days"])
+        values = {"aspect": aspect_name(a["aspect"], locale), "n": int(a["negative"]),
+                  "usual": fmt.number(a["usual"], 1), "days": days}  # fmt: skip
+        if days > 1:
+            line = _("%(aspect)s: %(n)s negative posts, usually %(usual)s in %(days)s days")
+        else:
+            line = _("%(aspect)s: %(n)s negative posts, usually %(usual)s a day")
+        lines.append(line % values)
+    return lines
 
 
 def build_alert_email(
@@ -239,7 +262,8 @@ def brand_voice(con: duckdb.DuckDBPyConnection, brand: str) -> dict[str, str]:
 
 
 def alert_item(con: duckdb.DuckDBPyConnection, alert: BrandAlert, frame: pd.DataFrame) -> AlertItem:
-    return AlertItem(alert, frame, driving_posts(con, alert), growing_topics(con, alert))
+    return AlertItem(alert, frame, driving_posts(con, alert), growing_topics(con, alert),
+                     aspects=driving_aspects(con, alert))  # fmt: skip
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse.alerts.rules import BUCKETS, BrandAlert
+from warehouse.alerts.rules import BASELINE_DAYS, BUCKETS, BrandAlert
 from warehouse.lake import upsert_sql
 
 
@@ -47,6 +47,32 @@ def growing_topics(
         "AND week = CAST(date_trunc('week', CAST(? AS DATE)) AS DATE) AND growth > 0 "
         "ORDER BY growth DESC, topic LIMIT ?",
         [alert.brand, alert.day, limit],
+    ).df()
+    return frame.to_dict("records")
+
+
+def driving_aspects(
+    con: duckdb.DuckDBPyConnection, alert: BrandAlert, limit: int = 3
+) -> list[dict[str, Any]]:
+    """The aspects whose negative posts from the alert's day on (as the driving posts)
+    most exceed their usual number over as many days (the mean a day of the
+    BASELINE_DAYS before; view aspect_sentiment_daily): what drove the drop ("customer
+    service: 12 negative posts, usually 1"). At least 2 negative posts, more than usual.
+    Each row: aspect, negative, usual, days."""
+    frame = con.execute(
+        "WITH span AS ("
+        "  SELECT greatest(max(day) - $day + 1, 1) AS days FROM brand_mentions"
+        "  WHERE brand = $brand"
+        ") SELECT aspect, negative, usual * days AS usual, days FROM ("
+        "  SELECT aspect,"
+        "    coalesce(sum(negative) FILTER (WHERE day >= $day), 0) AS negative,"
+        "    coalesce(sum(negative) FILTER (WHERE day < $day), 0) / $baseline AS usual"
+        "  FROM aspect_sentiment_daily"
+        "  WHERE brand = $brand AND day >= $day - $baseline"
+        "  GROUP BY aspect"
+        "), span WHERE negative >= 2 AND negative > usual * days "
+        "ORDER BY negative - usual * days DESC, aspect LIMIT $limit",
+        {"brand": alert.brand, "day": alert.day, "baseline": BASELINE_DAYS, "limit": limit},
     ).df()
     return frame.to_dict("records")
 
