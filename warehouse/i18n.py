@@ -45,6 +45,11 @@ LABELS = {
     "admin": N_("admin"),
     "offensive": N_("offensive"),
     "hate": N_("hate"),
+    # the netiquette flags of owned communities (nlp/netiquette.py, view moderation_queue)
+    "personal_data": N_("personal data"),
+    "shouting": N_("shouting"),
+    "competitor_link": N_("competitor link"),
+    "repeated": N_("repeated post"),
     "ok": N_("ok"),
     "failed": N_("failed"),
     "acknowledged": N_("acknowledged"),

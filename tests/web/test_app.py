@@ -48,6 +48,24 @@ def web(warehouse: Path) -> Iterator[str]:
         yield base_url
 
 
+def test_the_moderation_screen_shows_an_owned_communitys_post_naming_no_brand(tmp_path: Path):
+    shouted = scored_mention(5, sentiment="negative", text="PERSONNE NE RÉPOND SUR CE FORUM")
+    shouted.brands, shouted.owned, shouted.netiquette = [], True, ["shouting"]
+    write_mentions(tmp_path / "batch.jsonl", [scored_mention(1), shouted])
+    db = tmp_path / "home" / "veille.duckdb"
+    brands = BrandsFile.model_validate(
+        {"brands": [{"name": "Fibrelia", "queries": ["Fibrelia"], "locale": "fr"}]}
+    )
+    load_mentions(tmp_path / "batch.jsonl", db, brands)
+    add_test_users(db.parent)
+    with serve_web(db.parent, db) as base_url:
+        page = logged_in(base_url, "vera").get("/moderation?brand=Fibrelia&status=all").text
+    post = page.split('data-mention="m00005"')[1].split("</li>")[0]
+    assert "PERSONNE NE RÉPOND SUR CE FORUM" in post
+    assert '<span class="flag">majuscules</span>' in post and "P =" not in post
+    assert 'data-mention="m00001"' not in page  # not flagged
+
+
 def test_every_screen_needs_a_login_and_shows_to_a_viewer(web: str, warehouse: Path):
     anonymous = httpx.Client(base_url=web)
     answer = anonymous.get("/inbox?brand=Fibrelia")
