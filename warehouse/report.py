@@ -30,7 +30,8 @@ import jinja2
 
 from veille.core.config import Brand, BrandsFile
 from veille.core.home import Warehouse
-from warehouse.alerts.emails import web_link
+from warehouse.alerts.emails import aspect_lines, web_link
+from warehouse.alerts.store import aspects_against_usual
 from warehouse.db import writer
 from warehouse.i18n import Formats, translations
 from warehouse.lake import upsert_sql
@@ -109,6 +110,8 @@ def render_report(
         "ORDER BY sentiment_score, published_at DESC LIMIT 5",
         [brand_name, since, end],
     )
+    # What the new negative posts were about, against the usual (the alert emails' lines)
+    aspects = aspect_lines(aspects_against_usual(con, brand_name, since), brand.locale)
     subject = report_subject(brand_name, brand, end)
     html = (
         _environment(brand.locale)
@@ -121,6 +124,7 @@ def render_report(
             fmt=fmt,
             charts=charts(found, fmt, gettext),
             negative_posts=negative,
+            aspects=aspects,
             made_at=made_at or datetime.now(UTC),
         )
     )

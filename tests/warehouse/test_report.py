@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import REPO
 from tests.factories import NOW, load_mentions, scored_mention
 from veille.core.config import BrandsFile
-from veille.core.record import write_mentions
+from veille.core.record import AspectMatch, write_mentions
 from veille.demo.run import free_port
 from warehouse.mail import SmtpSettings
 from warehouse.report import email_reports
@@ -46,6 +46,11 @@ def warehouse(tmp_path: Path) -> Path:
     posts += [scored_mention(100 + n, brand="Orbix", days_ago=n) for n in range(8)]
     posts.append(scored_mention(200, sentiment="negative", days_ago=0.5,
                                 text="Fibrelia : panne <b>totale</b> depuis ce matin"))  # fmt: skip
+    # What the new negative posts were about: the network, twice (half a day and a day
+    # ago), never before; the price once, six days ago.
+    for post in posts[-1], posts[20]:
+        post.brands[0].aspects = [AspectMatch("network", "negative", -0.8)]
+    posts[5].brands[0].aspects = [AspectMatch("price", "negative", -0.5)]
     write_mentions(tmp_path / "batch.jsonl", posts)
     db = tmp_path / "home" / "veille.duckdb"
     load_mentions(tmp_path / "batch.jsonl", db, brands_file())
@@ -80,6 +85,10 @@ def test_the_report_is_one_html_file_with_its_charts_and_a_pdf(warehouse: Path, 
     assert index is not None
     assert f'<span class="value">{round(index[0])}</span>' in html
     assert "&lt;b&gt;totale&lt;/b&gt;" in html  # a post's text is text
+    about = html.split("De quoi parlaient les messages négatifs</h2>")[1].split("</ul>")[0]
+    assert re.findall(r"<li>(.*?)</li>", about) == [
+        "réseau : 2 mentions négatives, d&#39;habitude 0,0 en 2 jours"
+    ]
     if CHROMIUM is None:
         assert "no PDF: Chromium is not installed" in done.stderr
         return

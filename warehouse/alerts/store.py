@@ -4,7 +4,7 @@ from there)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 import duckdb
@@ -54,11 +54,19 @@ def growing_topics(
 def driving_aspects(
     con: duckdb.DuckDBPyConnection, alert: BrandAlert, limit: int = 3
 ) -> list[dict[str, Any]]:
-    """The aspects whose negative posts from the alert's day on (as the driving posts)
-    most exceed their usual number over as many days (the mean a day of the
-    BASELINE_DAYS before; view aspect_sentiment_daily): what drove the drop ("customer
-    service: 12 negative posts, usually 1"). At least 2 negative posts, more than usual.
-    Each row: aspect, negative, usual, days."""
+    """What drove the alert: `aspects_against_usual` from its day on (as the driving
+    posts)."""
+    return aspects_against_usual(con, alert.brand, alert.day, limit=limit)
+
+
+def aspects_against_usual(
+    con: duckdb.DuckDBPyConnection, brand: str, first_day: date, limit: int = 3
+) -> list[dict[str, Any]]:
+    """The aspects whose negative posts from `first_day` to the brand's last day most
+    exceed their usual number over as many days (the mean a day of the BASELINE_DAYS
+    before; view aspect_sentiment_daily): "customer service: 12 negative posts, usually
+    1". At least 2 negative posts, more than usual. Each row: aspect, negative, usual,
+    days."""
     frame = con.execute(
         "WITH span AS ("
         "  SELECT greatest(max(day) - $day + 1, 1) AS days FROM brand_mentions"
@@ -72,7 +80,7 @@ def driving_aspects(
         "  GROUP BY aspect"
         "), span WHERE negative >= 2 AND negative > usual * days "
         "ORDER BY negative - usual * days DESC, aspect LIMIT $limit",
-        {"brand": alert.brand, "day": alert.day, "baseline": BASELINE_DAYS, "limit": limit},
+        {"brand": brand, "day": first_day, "baseline": BASELINE_DAYS, "limit": limit},
     ).df()
     return frame.to_dict("records")
 
