@@ -329,8 +329,8 @@ def score_step(in_path: Path, out_path: Path, brands: BrandsFile | None = None) 
     vectors = score_mentions(
         mentions,
         model,
-        # the model reads each post, and apart the sentences about each brand it names
-        progress=every(log, "score: texts read (posts and brand passages) "),
+        # the model reads each post, and apart the sentences about each brand and aspect
+        progress=every(log, "score: texts read (posts, brand and aspect passages) "),
         moderation=moderation,
         topics=topics,
         aspects=AspectFinder({b.name: b.aspects for b in brands.brands} if brands else None),
