@@ -1,5 +1,6 @@
 """Topics at load time: each new post joins a stored topic, or waits in
-`topic_pending` until enough posts like it arrive to found one (nlp/topics.py).
+`topic_pending` until enough posts like it arrive to found one (nlp/topics.py). Each
+brand's talk has its own topics: the posts of unrelated brands never make one topic.
 
 The topic vectors come from the scoring step in a file beside the scored batch
 (`topic_vectors_path`), so the JSON records stay small. Runs inside the load's
@@ -76,7 +77,8 @@ def assign_topics(
     topic_index: TopicIndexFactory,
 ) -> TopicReport:
     """Give topics to the stored posts `new` (those with a vector and no topic) and to
-    the pending ones; store the topics and the posts still waiting."""
+    the pending ones, in each brand's own index (the topics whose `brand` is it); store
+    the topics and the posts still waiting."""
 
     con.execute(
         "DELETE FROM topic_pending WHERE published_at < ?", [now - timedelta(days=PENDING_DAYS)]
@@ -86,39 +88,65 @@ def assign_topics(
         "JOIN mentions AS m USING (mention_id) ORDER BY p.published_at, p.mention_id"
     ).fetchall()
     fresh = [m for m in new if m in vectors]
+    # Each brand's talk is clustered apart: a post joins or founds topics of each brand
+    # it names (a post naming none, in an owned community, gets none).
+    brands_of: dict[str, list[str]] = {}
+    for mention_id, brand in con.execute(
+        "SELECT mention_id, brand FROM mention_brands WHERE mention_id IN (SELECT unnest(?)) "
+        "ORDER BY brand",
+        [[m for m, _, _ in pending] + fresh],
+    ).fetchall():
+        brands_of.setdefault(mention_id, []).append(brand)
+    fresh = [m for m in fresh if m in brands_of]
     texts = dict(
         con.execute(
             "SELECT mention_id, text FROM mentions WHERE mention_id IN (SELECT unnest(?))", [fresh]
         ).fetchall()
     )
-    keys = [m for m, _, _ in pending] + fresh
+    keys = [m for m, _, _ in pending if m in brands_of] + fresh
     if not keys:
         return TopicReport(0, 0, 0)
-    matrix = np.vstack(
-        [np.asarray(v, dtype=np.float32) for _, v, _ in pending] + [vectors[m] for m in fresh]
-    )
-    rows = con.execute(
+    vector_of = {m: np.asarray(v, dtype=np.float32) for m, v, _ in pending} | {
+        m: vectors[m] for m in fresh
+    }
+    texts |= {m: t for m, _, t in pending}
+    stored: dict[str | None, list[tuple[Any, ...]]] = {}
+    for row in con.execute(
         "SELECT topic_id, label, keywords, centroid, size, terms, examples, "
-        "example_similarities FROM topics ORDER BY position"
-    ).fetchall()
-    index = topic_index(
-        {"topic_id": r[0], "label": r[1], "keywords": r[2], "centroid": r[3], "size": r[4],
-         "terms": json.loads(r[5]), "examples": r[6] or [], "example_similarities": r[7] or []}
-        for r in rows
-    )  # fmt: skip
-    known = {r[0] for r in rows}
-    assigned = index.update(keys, matrix, [t for _, _, t in pending] + [texts[m] for m in fresh])
-    for topic_id in sorted({a for a in assigned if a is not None}):
-        members = [k for k, a in zip(keys, assigned, strict=True) if a == topic_id]
+        "example_similarities, brand FROM topics ORDER BY position"
+    ).fetchall():
+        stored.setdefault(row[8], []).append(row)
+    topics_of: dict[str, list[str]] = {}
+    founded = 0
+    for brand in sorted({b for k in keys for b in brands_of[k]}):
+        members = [k for k in keys if brand in brands_of[k]]
+        rows = stored.get(brand, [])
+        index = topic_index(
+            {"topic_id": r[0], "label": r[1], "keywords": r[2], "centroid": r[3],
+             "size": r[4], "terms": json.loads(r[5]), "examples": r[6] or [],
+             "example_similarities": r[7] or []}
+            for r in rows
+        )  # fmt: skip
+        assigned = index.update(
+            members, np.vstack([vector_of[k] for k in members]), [texts[k] for k in members]
+        )
+        for key, topic_id in zip(members, assigned, strict=True):
+            if topic_id is not None:
+                topics_of.setdefault(key, []).append(topic_id)
+        founded += len(index.topics) - len(rows)
+        _store_topics(con, index, brand, {a for a in assigned if a is not None}, now)
+    by_topics: dict[tuple[str, ...], list[str]] = {}
+    for key, ids in topics_of.items():
+        by_topics.setdefault(tuple(ids), []).append(key)
+    for joined, members in sorted(by_topics.items()):
         con.execute(
-            "UPDATE mentions SET topics = [?] WHERE mention_id IN (SELECT unnest(?))",
-            [topic_id, members],
+            "UPDATE mentions SET topics = ? WHERE mention_id IN (SELECT unnest(?))",
+            [list(joined), members],
         )
     con.execute(
-        "DELETE FROM topic_pending WHERE mention_id IN (SELECT unnest(?))",
-        [[k for k, a in zip(keys, assigned, strict=True) if a is not None]],
+        "DELETE FROM topic_pending WHERE mention_id IN (SELECT unnest(?))", [list(topics_of)]
     )
-    waiting = [m for m, a in zip(fresh, assigned[len(pending) :], strict=True) if a is None]
+    waiting = [m for m in fresh if m not in topics_of]
     if waiting:
         con.executemany(
             # a post without a date waits from its crawl
@@ -131,7 +159,21 @@ def assign_topics(
             ),
             [[vectors[m].tolist(), m] for m in waiting],
         )
-    grown = {a for a in assigned if a is not None}
+    still = con.execute("SELECT count(*) FROM topic_pending").fetchone()
+    return TopicReport(
+        joined=len(topics_of), founded=founded, pending=int(still[0]) if still else 0
+    )
+
+
+def _store_topics(
+    con: duckdb.DuckDBPyConnection,
+    index: TopicIndexLike,
+    brand: str,
+    grown: set[str],
+    now: datetime,
+) -> None:
+    """A brand's topics written back: labels, counts and centroids; `updated_at` for
+    those that grew."""
     for position, row in enumerate(index.to_rows()):
         update = "label = excluded.label, keywords = excluded.keywords, size = excluded.size, "
         update += "centroid = excluded.centroid, terms = excluded.terms, "
@@ -143,11 +185,5 @@ def assign_topics(
             upsert_sql("topics", update=update),
             [row["topic_id"], row["label"], row["keywords"], row["size"], row["centroid"],
              json.dumps(row["terms"], ensure_ascii=False), position, now, now,
-             row.get("examples", []), row.get("example_similarities", [])],
+             row.get("examples", []), row.get("example_similarities", []), brand],
         )  # fmt: skip
-    still = con.execute("SELECT count(*) FROM topic_pending").fetchone()
-    return TopicReport(
-        joined=sum(a is not None for a in assigned),
-        founded=len(index.topics) - len(known),
-        pending=int(still[0]) if still else 0,
-    )

@@ -14,7 +14,7 @@ import pytest
 from tests.factories import load_mentions, scored_mention
 from tests.nlp.test_topics import APP, DELIVERY, OUTAGE, PRICES
 from veille.core.config import BrandsFile
-from veille.core.record import write_mentions
+from veille.core.record import BrandMatch, write_mentions
 from warehouse.topics import save_topic_vectors
 
 
@@ -127,3 +127,38 @@ def test_loaded_topics_are_named_without_brand_words_and_show_their_posts(tmp_pa
     )
     for topic, _, mention, similarity, text in examples:
         assert members[mention] == topic and similarity > 0.9 and text
+
+
+def test_each_brand_finds_topics_in_its_own_talk(tmp_path: Path, encode):
+    """The same subject said about two brands makes a topic of each; a post naming both
+    joins both, and each brand's trends count only its own."""
+    brands = BrandsFile.model_validate(
+        {"brands": [{"name": "Fibrelia", "queries": ["Fibrelia"]},
+                    {"name": "Kalio", "queries": ["Kalio"]}]}
+    )  # fmt: skip
+    mentions = []
+    for brand, texts in (("Fibrelia", DELIVERY), ("Kalio", PRICES + DELIVERY[:1])):
+        for i, text in enumerate(texts):
+            mention = scored_mention(0, brand=brand, text=text)
+            mention.mention_id = f"{brand[0]}{i:02d}"
+            mentions.append(mention)
+    both = scored_mention(0, text=DELIVERY[1])
+    both.mention_id = "both"
+    both.brands += [BrandMatch("Kalio", ["Kalio"])]
+    mentions.append(both)
+    path = tmp_path / "one.jsonl"
+    write_mentions(path, mentions)
+    save_topic_vectors(path, [m.mention_id for m in mentions], encode([m.text for m in mentions]))
+    load_mentions(path, tmp_path / "w.duckdb", brands)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    topics = dict(con.execute("SELECT topic_id, brand FROM topics").fetchall())
+    joined = dict(con.execute("SELECT mention_id, topics FROM mentions").fetchall())
+    trends = con.execute("SELECT brand, topic_id, mentions FROM topic_trends").fetchall()
+    con.close()
+    # Fibrelia's delivery posts and Kalio's price posts: one topic each. Kalio's one
+    # delivery post is no topic of its own, and never joins Fibrelia's.
+    assert sorted(topics.values()) == ["Fibrelia", "Kalio"]
+    fibrelia = next(t for t, b in topics.items() if b == "Fibrelia")
+    assert joined["K16"] == [] and sum(joined[f"F{i:02d}"] == [fibrelia] for i in range(16)) >= 14
+    assert fibrelia in joined["both"] and len(joined["both"]) <= 2
+    assert all(topics[topic] == brand for brand, topic, _ in trends)

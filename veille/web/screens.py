@@ -125,7 +125,11 @@ def inbox(cur: duckdb.DuckDBPyConnection, scope: Scope, f: InboxFilters) -> Inbo
     ]
     topics = [
         (row[0], row[1])
-        for row in cur.execute("SELECT topic_id, label FROM topics ORDER BY label").fetchall()
+        for row in cur.execute(
+            # the brand's own topics (and those founded before topics were per brand)
+            "SELECT topic_id, label FROM topics WHERE brand = ? OR brand IS NULL ORDER BY label",
+            [scope.brand.name],
+        ).fetchall()
     ]
     return Inbox(rows, total, page, pages, sources, topics)
 

@@ -1,5 +1,7 @@
 -- topic_trends: what people talk about when they name each brand, week over week (weeks
 -- from Monday, UTC): the topics that grow, and how they feel about the brand in them.
+-- Each brand's topics are found in its own talk (a post naming two brands is in a topic
+-- of each; each brand counts its own).
 -- Grain: one row per brand per topic per week with at least one post.
 -- Columns:
 --   brand: the brand
@@ -21,6 +23,12 @@ WITH weekly AS (
     FROM brand_mentions
     WHERE day IS NOT NULL  -- a post without a date is in no week
 ),
+mine AS (  -- each brand's own topics (a post naming two brands has a topic of each)
+    SELECT w.*
+    FROM weekly AS w
+    LEFT JOIN topics AS k ON k.topic_id = w.topic
+    WHERE k.brand IS NULL OR k.brand = w.brand
+),
 counts AS (
     SELECT
         brand,
@@ -29,7 +37,7 @@ counts AS (
         count(*) AS mentions,
         count(*) FILTER (WHERE sentiment = 'positive') AS positive,
         count(*) FILTER (WHERE sentiment = 'negative') AS negative
-    FROM weekly
+    FROM mine
     GROUP BY ALL
 )
 SELECT

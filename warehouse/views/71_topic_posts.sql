@@ -3,6 +3,8 @@
 -- Grain: one row per topic per representative post (at most 3 per topic).
 -- Columns:
 --   topic_id: the topic (table topics)
+--   brand: the brand whose talk it groups (null for topics founded before topics were
+--     per brand)
 --   topic: its label
 --   rank: 1 for the post nearest the centroid
 --   mention_id: the post
@@ -15,6 +17,7 @@ CREATE OR REPLACE VIEW topic_posts AS
 WITH examples AS (
     SELECT
         topic_id,
+        brand,
         label,
         unnest(examples) AS mention_id,
         unnest(example_similarities) AS similarity,
@@ -23,6 +26,7 @@ WITH examples AS (
 )
 SELECT
     e.topic_id,
+    e.brand,
     e.label AS topic,
     e.rank,
     e.mention_id,
