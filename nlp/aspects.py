@@ -86,10 +86,8 @@ class AspectFinder:
         often is: "Service client injoignable. Inadmissible."), joined."""
         aspects = self._by_brand.get(brand, self._default)
         said = sentences(text)
-        named = [
-            [a.name for a in aspects if a.query.match(Document(sentence), set())]
-            for sentence in said
-        ]
+        docs = [Document(sentence) for sentence in said]  # each read once for all aspects
+        named = [[a.name for a in aspects if a.query.match(doc, set())] for doc in docs]
         found: dict[str, list[int]] = {}
         for i, names in enumerate(named):
             for name in names:

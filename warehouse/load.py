@@ -22,7 +22,7 @@ from veille.core.config import DEFAULT_LANGUAGES, BrandsFile
 from veille.core.home import Lake, Warehouse
 from veille.core.record import Mention, raised_flags, read_mentions
 from warehouse.db import writer
-from warehouse.lake import claim, retrying, rollback, upsert_sql
+from warehouse.lake import claim, primary_key, retrying, rollback, upsert_sql
 from warehouse.quality import validate_mentions
 from warehouse.reviews import copy_journal
 from warehouse.topics import TopicIndexFactory, TopicReport, assign_topics, read_topic_vectors
@@ -297,40 +297,33 @@ def write_batch(con: duckdb.DuckDBPyConnection, now: datetime, *, with_brands: b
         "DELETE FROM mention_bands WHERE mention_id IN (SELECT mention_id FROM batch_bands)"
     )
     con.execute("INSERT INTO mention_bands SELECT * FROM batch_bands")
-    # Brands no longer matched by an edited post are removed.
-    con.execute(
-        "DELETE FROM mention_brands WHERE mention_id IN "
-        "(SELECT mention_id FROM batch_mentions) AND NOT EXISTS (SELECT 1 FROM "
-        "batch_brands AS b WHERE b.mention_id = mention_brands.mention_id "
-        "AND b.brand = mention_brands.brand)"
-    )
-    con.execute(
-        upsert_sql(
-            "mention_brands",
-            BRAND_COLUMNS,
-            source="SELECT * FROM batch_brands",
-            update=BRAND_COLUMNS[2:],
-        )
-    )
-    # The same for the aspects: what an edited post no longer says is removed.
-    con.execute(
-        "DELETE FROM mention_aspects WHERE mention_id IN "
-        "(SELECT mention_id FROM batch_mentions) AND NOT EXISTS (SELECT 1 FROM "
-        "batch_aspects AS a WHERE a.mention_id = mention_aspects.mention_id "
-        "AND a.brand = mention_aspects.brand AND a.aspect = mention_aspects.aspect)"
-    )
-    con.execute(
-        upsert_sql(
-            "mention_aspects", ASPECT_COLUMNS, source="SELECT * FROM batch_aspects",
-            update=ASPECT_COLUMNS[3:],
-        )
-    )  # fmt: skip
+    # Brands no longer matched by an edited post, and aspects it no longer speaks of,
+    # are removed.
+    _write_post_rows(con, "mention_brands", "batch_brands", BRAND_COLUMNS)
+    _write_post_rows(con, "mention_aspects", "batch_aspects", ASPECT_COLUMNS)
     con.execute(
         upsert_sql("quarantine", QUARANTINE_COLUMNS, source="SELECT * FROM batch_quarantine")
     )
     if with_brands:
         con.execute("DELETE FROM brands")
         con.execute("INSERT INTO brands SELECT * FROM config_brands")
+
+
+def _write_post_rows(
+    con: duckdb.DuckDBPyConnection, table: str, batch: str, columns: list[str]
+) -> None:
+    """A table of rows per post (its brands, its aspects; the key first in `columns`)
+    brought to the batch's: the rows of the batch's posts that the batch no longer has
+    removed, the others upserted on the table's key."""
+    key = primary_key(table)
+    same = " AND ".join(f"b.{c} = {table}.{c}" for c in key)
+    con.execute(
+        f"DELETE FROM {table} WHERE mention_id IN (SELECT mention_id FROM batch_mentions) "
+        f"AND NOT EXISTS (SELECT 1 FROM {batch} AS b WHERE {same})"
+    )
+    con.execute(
+        upsert_sql(table, columns, source=f"SELECT * FROM {batch}", update=columns[len(key) :])
+    )
 
 
 def load_mentions(

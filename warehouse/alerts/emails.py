@@ -17,7 +17,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from warehouse.alerts.rules import BASELINE_DAYS, BrandAlert, bucket_rows
-from warehouse.alerts.store import driving_aspects, driving_posts, growing_topics
+from warehouse.alerts.store import aspects_against_usual, driving_posts, growing_topics
 from warehouse.i18n import Formats, aspect_name, translations
 from warehouse.mail import SmtpSettings, save_email, send_email
 from warehouse.overview import brand_info
@@ -79,7 +79,8 @@ class AlertItem:
     frame: pd.DataFrame  # the brand's buckets (daily or hourly), for the chart
     posts: list[dict[str, Any]]  # the driving posts, most negative first
     topics: list[dict[str, Any]] = field(default_factory=list)  # topics that grew
-    # the aspects that drove it: {aspect, negative, usual} (store.driving_aspects)
+    # what it was about, from its day on: {aspect, negative, usual, days}
+    # (store.aspects_against_usual)
     aspects: list[dict[str, Any]] = field(default_factory=list)
     chart: bytes | None = None  # the chart, when drawn already (else drawn with the email)
 
@@ -263,7 +264,7 @@ def brand_voice(con: duckdb.DuckDBPyConnection, brand: str) -> dict[str, str]:
 
 def alert_item(con: duckdb.DuckDBPyConnection, alert: BrandAlert, frame: pd.DataFrame) -> AlertItem:
     return AlertItem(alert, frame, driving_posts(con, alert), growing_topics(con, alert),
-                     aspects=driving_aspects(con, alert))  # fmt: skip
+                     aspects=aspects_against_usual(con, alert.brand, alert.day))  # fmt: skip
 
 
 @dataclass

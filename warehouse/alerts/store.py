@@ -51,14 +51,6 @@ def growing_topics(
     return frame.to_dict("records")
 
 
-def driving_aspects(
-    con: duckdb.DuckDBPyConnection, alert: BrandAlert, limit: int = 3
-) -> list[dict[str, Any]]:
-    """What drove the alert: `aspects_against_usual` from its day on (as the driving
-    posts)."""
-    return aspects_against_usual(con, alert.brand, alert.day, limit=limit)
-
-
 def aspects_against_usual(
     con: duckdb.DuckDBPyConnection, brand: str, first_day: date, limit: int = 3
 ) -> list[dict[str, Any]]:
