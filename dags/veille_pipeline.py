@@ -171,7 +171,8 @@ def veille_pipeline() -> None:
 
         brands = load_checked_config(config_dir(None)).brands
         merged = merge_step([Path(p) for p in scored], Path(run_dir) / "scored.jsonl")
-        return load_step(merged, warehouse_location(veille_home()), brands=brands)
+        home = veille_home()
+        return load_step(merged, warehouse_location(home), brands=brands, home=home)
 
     @task
     def remember(run_dir: str, load_report: dict[str, int], failed: list[str]) -> int:
@@ -184,6 +185,19 @@ def veille_pipeline() -> None:
         from veille.pipeline import crawled_files, remember_step
 
         return remember_step(crawled_files(Path(run_dir)), veille_home())
+
+    @task(pool=WAREHOUSE_POOL)
+    def retention() -> dict[str, int]:
+        """After the load: brands.yaml's `privacy.retention_days` applied, posts past it
+        losing their text, author and URL (their counts stay); nothing when unset."""
+        from veille.checks import load_checked_config
+        from veille.core.config import config_dir
+        from veille.core.home import veille_home, warehouse_location
+        from veille.pipeline import privacy_step
+
+        home = veille_home()
+        brands = load_checked_config(config_dir(None)).brands
+        return privacy_step(warehouse_location(home), brands, home)
 
     @task(trigger_rule=TriggerRule.ALL_DONE, pool=WAREHOUSE_POOL)
     def alert(run_dir: str) -> list[str]:
@@ -241,7 +255,7 @@ def veille_pipeline() -> None:
     loaded = load(score.expand(batch=batches), run_dir)
     remember(run_dir, loaded, health)
     alerted = alert(run_dir)
-    loaded >> alerted
+    loaded >> retention() >> alerted
     alerted >> all_sources_crawled(run_dir)
 
 

@@ -86,18 +86,33 @@ def _is_phone(match: re.Match[str], text: str) -> bool:
     return not (all(len(g) == 3 for g in groups[1:]) and groups[-1] == "000")
 
 
-def personal_data(text: str) -> list[str]:
-    """The e-mail addresses and phone numbers a post gives, in the order they appear
-    (as written)."""
-    found = [(m.start(), m.group(0)) for m in _EMAIL.finditer(text)]
+def personal_data_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where the post gives an e-mail address or a phone number: (start, end, "email" or
+    "phone"), in the order they appear."""
+    found = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
     # Digits inside addresses and URLs (order numbers, ids) are not phone numbers.
     rest = _blank(_URL, _blank(_EMAIL, text))
     found += [
-        (m.start(), m.group(0))
+        (m.start(), m.end(), "phone")
         for m in _PHONE.finditer(rest)
         if m.group("fr") or _is_phone(m, rest)
     ]
-    return [written for _, written in sorted(found)]
+    return sorted(found)
+
+
+def personal_data(text: str) -> list[str]:
+    """The e-mail addresses and phone numbers a post gives, in the order they appear
+    (as written)."""
+    return [text[start:end] for start, end, _ in personal_data_spans(text)]
+
+
+def mask_personal_data(text: str) -> tuple[str, int]:
+    """The text with each e-mail address and phone number replaced by "[email]" or
+    "[phone]", and how many were masked."""
+    spans = personal_data_spans(text)
+    for start, end, kind in reversed(spans):
+        text = f"{text[:start]}[{kind}]{text[end:]}"
+    return text, len(spans)
 
 
 def _is_acronym(word: str) -> bool:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import REPO
 
-WRITERS = {"source_health", "load", "alert"}
+WRITERS = {"source_health", "load", "retention", "alert"}
 AFTER_FAILURES = {"source_health", "select", "alert", "all_sources_crawled"}
 
 
@@ -39,7 +39,7 @@ def test_dag_integrity():
     tasks = {t.task_id: t for t in dag.tasks}
     assert set(tasks) == {
         "start_run", "list_sources", "crawl", "source_health", "select", "score", "load",
-        "remember", "alert", "all_sources_crawled",
+        "remember", "retention", "alert", "all_sources_crawled",
     }  # fmt: skip
     # Crawls per source and scores per batch, spread over the workers.
     assert {t.task_id for t in dag.tasks if t.is_mapped} == {"crawl", "score"}

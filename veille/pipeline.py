@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawlers.run import crawl_source
-from veille.core.config import BrandsFile, Config, Source
+from veille.core.config import BrandsFile, Config, PrivacySettings, Source
 from veille.core.crawl_result import CrawlResult
 from veille.core.home import (
     Warehouse,
@@ -377,20 +377,37 @@ def topic_index_factory(brands: BrandsFile | None) -> TopicIndexFactory:
 
 
 def load_step(
-    in_path: Path, db_path: Warehouse, brands: BrandsFile | None = None
+    in_path: Path,
+    db_path: Warehouse,
+    brands: BrandsFile | None = None,
+    *,
+    home: Path | None = None,
 ) -> dict[str, int]:
     """Validate the batch and load it; rows that fail the checks are quarantined. The
-    brands (and their competitors, for share of voice) are recorded with it."""
+    brands (and their competitors, for share of voice) are recorded with it. Each post
+    is first made what brands.yaml's `privacy:` allows to keep (veille/privacy.py), with
+    the pseudonym keys of the data folder `home` (default: VEILLE_HOME's)."""
     from nlp import duplicates
+    from veille.core.home import veille_home
+    from veille.privacy import post_privacy
     from warehouse.load import load_mentions
 
+    prepare = None
+    if brands is not None:
+        privacy = post_privacy(brands.privacy, home or veille_home(), db_path)
+        prepare = privacy.prepare if privacy.active else None
+    elif warehouse_exists(db_path):  # no config: the erasures still hold
+        privacy = post_privacy(PrivacySettings(), home or veille_home(), db_path)
+        prepare = privacy.prepare if privacy.active else None
     # nlp finds the copies and the topics; the warehouse stores them
     report = load_mentions(
-        in_path, db_path, brands, copies=duplicates, topic_index=topic_index_factory(brands)
-    )
+        in_path, db_path, brands, copies=duplicates, topic_index=topic_index_factory(brands),
+        prepare=prepare,
+    )  # fmt: skip
+    withheld = f", {report.withheld} withheld (erasure requests)" if report.withheld else ""
     log.info(
         f"load: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{report.quarantined} quarantined → {db_path}"
+        f"{report.quarantined} quarantined{withheld} → {db_path}"
     )
     if report.topics is not None:
         log.info(
@@ -402,7 +419,21 @@ def load_step(
         "updated": report.updated,
         "unchanged": report.unchanged,
         "quarantined": report.quarantined,
+        "withheld": report.withheld,
     }
+
+
+def privacy_step(db_path: Warehouse, brands: BrandsFile, home: Path) -> dict[str, int]:
+    """Retention (brands.yaml `privacy.retention_days`): what is past it loses its text,
+    author and URL; returns what was removed, per place (nothing when no retention)."""
+    from veille.privacy import apply_retention
+
+    answer = apply_retention(brands.privacy, home, db_path)
+    if answer is None:
+        return {}
+    said = ", ".join(f"{n} {place}" for place, n in answer.counts.items()) or "nothing"
+    log.info(f"privacy: retention removed {said}")
+    return answer.counts
 
 
 # --- remember: the crawl state moves forward ---------------------------------------
@@ -465,6 +496,7 @@ class RunReport:
     alerts: list[Delivery] = field(default_factory=list)
     reports: list[ReportDelivery] = field(default_factory=list)
     health: list[SourceHealth] = field(default_factory=list)
+    privacy: dict[str, int] = field(default_factory=dict)  # what retention removed
 
     @property
     def complete(self) -> bool:
@@ -500,13 +532,14 @@ def run_pipeline(
     if crawled:
         selected = select_step(crawled, config.brands, run_dir / "mentions.jsonl")
         scored = score_step(selected, run_dir / "scored.jsonl", config.brands)
-        report.load = load_step(scored, db_path, config.brands)
+        report.load = load_step(scored, db_path, config.brands, home=home)
         remember_step(crawled, home)
     else:
         log.info(
             f"no source could be crawled: nothing to load; see the logs in {run_dir / 'crawl'}"
         )
     if warehouse_exists(db_path):  # alerts left pending by an earlier run still go out
+        report.privacy = privacy_step(db_path, config.brands, home)
         report.alerts = alert_step(db_path, config.brands, home, smtp=smtp)
         report.reports = report_step(db_path, config.brands, home, smtp=smtp)
     (run_dir / "report.json").write_text(

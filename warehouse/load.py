@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ import pandas as pd
 
 from veille.core.config import DEFAULT_LANGUAGES, BrandsFile
 from veille.core.home import Lake, Warehouse
+from veille.core.pseudonyms import PREFIX as PSEUDONYM_PREFIX
 from veille.core.record import Mention, raised_flags, read_mentions
 from warehouse.db import writer
 from warehouse.lake import claim, primary_key, retrying, rollback, upsert_sql
@@ -71,6 +73,7 @@ class LoadReport:
     unchanged: int
     quarantined: int
     topics: TopicReport | None = None  # None when the batch came without topic vectors
+    withheld: int = 0  # posts of people who asked to be forgotten, not loaded
 
 
 def _offset_minutes(moment: datetime | None) -> int | None:
@@ -116,6 +119,10 @@ def mention_frame(mentions: list[Mention]) -> pd.DataFrame:
             "owned": m.owned,
         }
         content: dict[str, object] = {k: row[k] for k in _CONTENT}
+        if m.author and m.author.startswith(PSEUDONYM_PREFIX):
+            # A key rotation re-hashes stored pseudonyms (veille/privacy.py rotate_key):
+            # that is no change of the post.
+            content["author"] = PSEUDONYM_PREFIX
         if m.owned:  # only when true: rows stored before it keep their hash
             content["owned"] = True
         content["brands"] = sorted(
@@ -289,14 +296,19 @@ def write_batch(con: duckdb.DuckDBPyConnection, now: datetime, *, with_brands: b
             update=f"{updates}, topics = CASE WHEN len(excluded.topics) > 0 "
             "THEN excluded.topics ELSE mentions.topics END, "
             "updated_at = excluded.updated_at, duplicate_group = excluded.duplicate_group",
-            update_when="mentions.content_hash <> excluded.content_hash",
+            update_when="mentions.content_hash <> excluded.content_hash "
+            "AND mentions.expired_at IS NULL",
         ),
         {"now": now},
     )
     con.execute(
         "DELETE FROM mention_bands WHERE mention_id IN (SELECT mention_id FROM batch_bands)"
     )
-    con.execute("INSERT INTO mention_bands SELECT * FROM batch_bands")
+    # A post past its retention (expired_at) is not written again: its text stays gone.
+    con.execute(
+        "INSERT INTO mention_bands SELECT * FROM batch_bands WHERE mention_id NOT IN "
+        "(SELECT mention_id FROM mentions WHERE expired_at IS NOT NULL)"
+    )
     # Brands no longer matched by an edited post, and aspects it no longer speaks of,
     # are removed.
     _write_post_rows(con, "mention_brands", "batch_brands", BRAND_COLUMNS)
@@ -333,6 +345,7 @@ def load_mentions(
     *,
     copies: CopyFinder | None = None,
     topic_index: TopicIndexFactory | None = None,
+    prepare: Callable[[Mention], Mention | None] | None = None,
 ) -> LoadReport:
     """Load one batch file of scored mentions (JSON lines) into the warehouse, and the
     brands configuration with it when given (replacing the one recorded before).
@@ -341,10 +354,18 @@ def load_mentions(
     finds near-duplicate posts (nlp/duplicates.py; without it, each post is a group of
     its own and none is fingerprinted), `topic_index` builds the topic index from the
     stored topics (nlp/topics.py TopicIndex.from_rows; without it, the batch's topic
-    vectors are not used). The application passes both (veille/pipeline.py load_step)."""
+    vectors are not used). `prepare` applies the privacy settings to each post before
+    anything is stored (veille/privacy.py: pseudonyms, masks, erasures; None keeps the
+    post out). The application passes all three (veille/pipeline.py load_step)."""
     by_id: dict[str, Mention] = {}
+    withheld = 0
     for mention in read_mentions(batch):
-        by_id[mention.mention_id] = mention  # a post seen twice in one crawl: keep the last
+        prepared = prepare(mention) if prepare is not None else mention
+        if prepared is None:
+            withheld += 1
+            by_id.pop(mention.mention_id, None)
+            continue
+        by_id[mention.mention_id] = prepared  # a post seen twice in one crawl: keep the last
     mentions = list(by_id.values())
     frame = mention_frame(mentions)
     languages = brands.languages if brands is not None else DEFAULT_LANGUAGES
@@ -415,9 +436,11 @@ def load_mentions(
         def transaction() -> tuple[dict[str, str], TopicReport | None]:
             con.execute("BEGIN TRANSACTION")
             try:
+                # An expired post is never written again: it counts as unchanged.
                 known = dict(
                     con.execute(
-                        "SELECT m.mention_id, m.content_hash FROM mentions AS m "
+                        "SELECT m.mention_id, CASE WHEN m.expired_at IS NULL THEN "
+                        "m.content_hash ELSE b.content_hash END FROM mentions AS m "
                         "JOIN batch_mentions AS b USING (mention_id)"
                     ).fetchall()
                 )
@@ -461,4 +484,5 @@ def load_mentions(
         unchanged=len(hashes) - inserted - updated,
         quarantined=len(failures),
         topics=topics,
+        withheld=withheld,
     )

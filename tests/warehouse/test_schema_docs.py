@@ -16,6 +16,7 @@ from warehouse.migrations import migrate
 # published_offset_minutes is the record's published_at offset, which TIMESTAMPTZ drops
 WAREHOUSE_ONLY = {
     "content_hash", "loaded_at", "updated_at", "duplicate_group", "published_offset_minutes",
+    "expired_at",
 }  # fmt: skip
 PROBABILITIES = {"prob_negative", "prob_neutral", "prob_positive"}
 

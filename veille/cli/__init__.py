@@ -8,14 +8,16 @@ import argparse
 import os
 import sys
 
-from veille.cli import alerts, data, models, running, texts, web
+from veille.cli import alerts, data, models, privacy, running, texts, web
 from veille.cli.common import UsageError
 from veille.core import __version__
 from veille.core.config import ConfigError
 from veille.core.progress import show_progress
+from veille.core.pseudonyms import PrivacyKeyError
 from veille.core.settings import SettingsError
 from warehouse.db import WarehouseBusy, WarehouseCorrupt
 from warehouse.lake import LakeUnavailable
+from warehouse.privacy import KeyMismatch
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     running.register_sources(commands)
     models.register(commands)
     data.register(commands)
+    privacy.register(commands)
     web.register(commands)
     return parser
 
@@ -49,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except (UsageError, FileNotFoundError, WarehouseCorrupt, SettingsError) as err:
+    except (
+        UsageError, FileNotFoundError, WarehouseCorrupt, SettingsError, PrivacyKeyError,
+        KeyMismatch,
+    ) as err:  # fmt: skip
         print(f"veille: {err}", file=sys.stderr)
         return 2
     except (WarehouseBusy, LakeUnavailable) as err:

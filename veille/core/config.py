@@ -373,12 +373,49 @@ class Brand(_Strict):
     )
 
 
+class PrivacySettings(_Strict):
+    """What Veille keeps about the people who write the posts (docs/privacy.md)."""
+
+    authors: Literal["clear", "pseudonymised"] = Field(
+        default="clear",
+        description="pseudonymised: author names are replaced at load by a keyed hash "
+        "(the key is kept outside the warehouse) and profile URLs are not kept",
+    )
+    mask_personal_data: bool = Field(
+        default=False,
+        description="e-mail addresses and phone numbers in post texts are replaced at load "
+        "by [email] and [phone]",
+    )
+    retention_days: int | None = Field(
+        default=None, ge=1,
+        description="posts older than this lose their text, title, author and URL (the "
+        "counts and scores that trends need stay); none: kept for ever",
+    )  # fmt: skip
+    retention_days_by_kind: dict[Literal["blog", "forum", "news", "review"], int] = Field(
+        default_factory=dict,
+        description="a retention of its own for a kind of source (forum: 180)",
+    )
+
+    @field_validator("retention_days_by_kind")
+    @classmethod
+    def _positive(cls, days: dict[str, int]) -> dict[str, int]:
+        for kind, value in days.items():
+            if value < 1:
+                raise ValueError(f"retention_days_by_kind.{kind}: give a number of days, 1 or more")
+        return days
+
+    def retention_of(self, kind: str) -> int | None:
+        """The retention of a kind of source, in days; None: kept for ever."""
+        return self.retention_days_by_kind.get(kind, self.retention_days)  # type: ignore[call-overload]
+
+
 class BrandsFile(_Strict):
     languages: list[str] = Field(
         default=list(DEFAULT_LANGUAGES), min_length=1,
         description="ISO 639-1 codes of the languages posts are identified among",
     )  # fmt: skip
     brands: list[Brand] = Field(min_length=1)
+    privacy: PrivacySettings = PrivacySettings()
 
     def locale_of(self, brand: Brand) -> str:
         """The language a brand's screens, report and emails speak."""

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # A DuckLake warehouse instead of the DuckDB file (veille/core/home.py Lake)
     warehouse: str | None = Field(default=None, description="ducklake:CATALOG, or unset")
     warehouse_data: str | None = Field(default=None, description="a DuckLake's data folder")
+    # The pseudonym keys (veille/core/pseudonyms.py), hex, oldest first, comma-separated;
+    # unset: the data folder's privacy/keys file
+    privacy_keys: str | None = Field(default=None, description="pseudonym keys, hex")
     smtp_host: str | None = None
     smtp_port: int | None = Field(default=None, ge=1, le=65535)
     smtp_from: str | None = None
