@@ -92,6 +92,9 @@ def test_demo_prints_the_summary_and_the_email_is_received(first_run):
     con.close()
     assert brand == "Fibrelia" and sent_at is not None
     assert len(sources) == 3
+    # The demo's config asks for pseudonymised authors (brands.yaml privacy:).
+    assert re.search(r"^Authors: \d+, pseudonymised \(e\.g\. author-[0-9a-f]{16}", out, re.M)
+    assert (home / "demo" / "privacy" / "keys").exists()
     email = message_from_bytes(Path(email_path).read_bytes(), policy=policy.default)
     # in French, the demo's Fibrelia's language (brands.yaml locale: fr)
     assert email["Subject"].startswith("[Veille] Fibrelia : la tonalité nette est tombée à")

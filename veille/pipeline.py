@@ -650,6 +650,20 @@ def _warehouse_summary(db_path: Warehouse) -> Iterator[str]:
             "FROM brand_mentions GROUP BY 1 ORDER BY 1"
         ).fetchall():
             yield f"  {brand:<12} {neg:>4} / {neu:>4} / {pos:>4}"
+        authors = con.execute(
+            "SELECT count(DISTINCT author), count(DISTINCT author) FILTER "
+            "(WHERE starts_with(author, 'author-')), min(author) FILTER "
+            "(WHERE starts_with(author, 'author-')) FROM mentions"
+        ).fetchone()
+        if authors and authors[0]:
+            kept = (
+                f"pseudonymised (e.g. {authors[2]}; docs/privacy.md)"
+                if authors[1] == authors[0]
+                else "as the sites show them"
+                if not authors[1]
+                else f"{authors[1]} of them pseudonymised"
+            )
+            yield f"Authors: {authors[0]}, {kept}"
         quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()
         yield f"Quarantined records: {quarantined[0] if quarantined else 0}"
         flagged = con.execute("SELECT count(*) FROM moderation_queue").fetchone()
