@@ -226,3 +226,38 @@ def test_privacy_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
                  "--warehouse", str(db)])  # fmt: skip
     assert code == 0 and "3 mentions" in capsys.readouterr().out
     assert warehouse_rows(db, "SELECT count(*) FROM mentions") == [(65,)]
+
+
+def test_forget_on_a_ducklake_leaves_no_parquet_file_holding_the_person(
+    postgres, tmp_path: Path
+):
+    import duckdb
+
+    from veille.core.home import Lake
+
+    postgres.create_database("privacylake")
+    data = tmp_path / "lake-data"
+    lake = Lake(f"postgres:{postgres.dsn('privacylake')}", f"{data}/")
+    home = tmp_path / "home"
+    load_step(batch(tmp_path / "batch.jsonl"), lake, brands(), home=home)
+
+    def rows_of_hers() -> int:
+        con = duckdb.connect()
+        try:
+            return sum(
+                con.execute(
+                    "SELECT count(*) FROM read_parquet(?) WHERE list_contains(?, author)",
+                    [str(path), [NAME]],
+                ).fetchone()[0]
+                for path in data.rglob("*.parquet")
+                if "author" in {c[0] for c in con.execute(
+                    "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}
+            )  # fmt: skip
+        finally:
+            con.close()
+
+    assert rows_of_hers() == 3
+    answer = forget(home, lake, author=NAME)
+    assert answer.counts["mentions"] == 3
+    assert rows_of_hers() == 0  # no file of the lake, old or new, holds her posts
+    assert show(home, lake, author=NAME).counts == {}

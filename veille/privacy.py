@@ -118,6 +118,18 @@ def post_privacy(settings: PrivacySettings, home: Path, db_path: Warehouse) -> P
     return privacy
 
 
+def leave_no_trace(db_path: Warehouse) -> None:
+    """What was deleted made unreadable in the warehouse's files too: the DuckDB file
+    rewritten, or the DuckLake's Parquet files rewritten and its old snapshots expired."""
+    if isinstance(db_path, Path):
+        stored.rewrite_file(db_path, lambda: write_lock(db_path, doing="privacy rewrite"))
+        return
+    from warehouse.lake import NAME
+
+    with writer(db_path) as con:
+        stored.purge_lake(con, NAME)
+
+
 # --- requests --------------------------------------------------------------------------
 
 
@@ -198,8 +210,7 @@ def forget(
         con.execute("COMMIT")
     for place, count in _scrub_files(home, needles, who).items():
         removed.add(place, count)
-    if isinstance(db_path, Path):
-        stored.rewrite_file(db_path, lambda: write_lock(db_path, doing="privacy rewrite"))
+    leave_no_trace(db_path)
     with writer(db_path) as con:  # the file counts, now that they are known
         con.execute(
             "UPDATE privacy_requests SET removed = ? WHERE request_id = ?",
@@ -231,8 +242,8 @@ def apply_retention(
     for folder in folders:
         shutil.rmtree(folder)
     removed.add("run folders", len(folders))
-    if removed.counts.get("mentions") and isinstance(db_path, Path):
-        stored.rewrite_file(db_path, lambda: write_lock(db_path, doing="privacy rewrite"))
+    if removed.counts.get("mentions") or removed.counts.get("quarantine"):
+        leave_no_trace(db_path)
     with writer(db_path) as con:
         request_id = stored.log_request(con, "apply", asked_by or "retention", now, removed)
     return Answer(request_id, removed.counts)
@@ -267,8 +278,7 @@ def rotate_key(home: Path, db_path: Warehouse, *, asked_by: str | None = None) -
                                         removed)  # fmt: skip
         con.execute("COMMIT")
     write_keys(home, chain.keys)
-    if isinstance(db_path, Path):  # the old pseudonyms leave the file too
-        stored.rewrite_file(db_path, lambda: write_lock(db_path, doing="privacy rewrite"))
+    leave_no_trace(db_path)  # the old pseudonyms leave the files too
     return Answer(request_id, removed.counts)
 
 

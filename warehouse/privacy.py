@@ -310,3 +310,13 @@ def rewrite_file(path: Path, lock: Callable[[], Any]) -> None:
             con.close()
         os.replace(fresh, path)
         path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
+def purge_lake(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """On a DuckLake, a delete only marks rows deleted: the Parquet files keep them, and
+    so do older snapshots (time travel, which Veille does not use). The files holding
+    deleted rows are rewritten, every snapshot but the current one expired, and the
+    files no snapshot needs any more deleted."""
+    con.execute(f"CALL ducklake_rewrite_data_files('{name}', delete_threshold => 0)")
+    con.execute(f"CALL ducklake_expire_snapshots('{name}', older_than => now())")
+    con.execute(f"CALL ducklake_cleanup_old_files('{name}', cleanup_all => true)")
