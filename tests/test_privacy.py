@@ -228,9 +228,7 @@ def test_privacy_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert warehouse_rows(db, "SELECT count(*) FROM mentions") == [(65,)]
 
 
-def test_forget_on_a_ducklake_leaves_no_parquet_file_holding_the_person(
-    postgres, tmp_path: Path
-):
+def test_forget_on_a_ducklake_leaves_no_parquet_file_holding_the_person(postgres, tmp_path: Path):
     import duckdb
 
     from veille.core.home import Lake
