@@ -337,7 +337,7 @@ def _readable(path: Path) -> str:
 def _data_files(home: Path) -> Iterator[tuple[str, Path]]:
     """(place, file) for the files of the data folder that may hold posts."""
     for place, folder, patterns in (
-        ("run folders", runs_dir(home), ("*.jsonl", "*.log", "*.json")),
+        ("run folder files", runs_dir(home), ("*.jsonl", "*.log", "*.json")),
         ("emails", emails_dir(home), ("*.eml",)),
         ("reports", reports_dir(home), ("*.html",)),
     ):
