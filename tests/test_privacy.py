@@ -259,3 +259,29 @@ def test_forget_on_a_ducklake_leaves_no_parquet_file_holding_the_person(postgres
     assert answer.counts["mentions"] == 3
     assert rows_of_hers() == 0  # no file of the lake, old or new, holds her posts
     assert show(home, lake, author=NAME).counts == {}
+
+
+def test_forget_a_page_removes_its_posts_and_the_crawl_state_forgets_it(tmp_path: Path):
+    from crawlers.state import CrawlState
+
+    home = tmp_path / "home"
+    db = home / "veille.duckdb"
+    load_step(batch(tmp_path / "batch.jsonl"), db, brands(), home=home)
+    page = "http://forum.test/viewtopic.php?t=3"
+    state = CrawlState(home / "state" / "forum-box.sqlite")
+    state.remember_page(page, '"etag"', None)
+    state.remember_page("http://forum.test/viewtopic.php?t=4", '"etag"', None)
+    state.close()
+    on_page = warehouse_rows(db, f"SELECT count(*) FROM mentions WHERE url = '{page}'")[0][0]
+
+    answer = forget(home, db, url=page)
+
+    assert answer.counts["mentions"] == on_page > 0
+    assert answer.counts["crawl state pages"] == 1
+    assert warehouse_rows(db, f"SELECT count(*) FROM mentions WHERE url = '{page}'") == [(0,)]
+    state = CrawlState(home / "state" / "forum-box.sqlite")
+    assert state.validators(page) == (None, None)
+    assert state.validators("http://forum.test/viewtopic.php?t=4") == ('"etag"', None)
+    state.close()
+    again = load_step(tmp_path / "batch.jsonl", db, brands(), home=home)
+    assert again["withheld"] == on_page and again["inserted"] == 0
