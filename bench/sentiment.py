@@ -20,7 +20,12 @@ forum-length texts (64 French reviews of 150 to 250 tokens), at batch sizes 1, 8
 and the process's peak RSS.
 
     .venv/bin/python bench/sentiment.py [--limit 1000] [--dev ../shared/data/sentiment]
-        [--skip-speed] [--skip-quality]
+        [--skip-speed] [--skip-quality] [--lodo [TRAINING_FILE ...]]
+
+Leave-one-dataset-out (--lodo): for each training set, the shipped model (trained with
+that dataset: in sample) and the same recipe trained without it (out of sample), scored
+on rows of that dataset no model trained on; the means over English 3-class sets and
+all 3-class sets are the figures that guide the work.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from nlp.evaluation import dev_files, figures, read_labelled
 from veille.core.record import SENTIMENT_LABELS
 
 DEFAULT_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "sentiment"
+DEFAULT_TRAIN = DEFAULT_DEV.parent / "sentiment_train"
 THREE_CLASS_TWEETS = (
     "en/tweeteval_sentiment/val.jsonl",
     "en/vader_groundtruth/tweets.jsonl",
@@ -122,6 +128,114 @@ def quality(dev: Path, limit: int) -> None:
             if values and len(values) == len(names):
                 means.append(f"{method} {np.mean(values):.3f}")
         print(f"mean macro-F1, {label}: " + ", ".join(means))
+
+
+# Each training set, and the rows of its dataset scored when a model is trained without
+# it: its dataset's dev file when there is one (the SemEval-2017 tweets' is TweetEval's),
+# else the rows of its training file the shipped model did not train on.
+LODO_FOLDS = {
+    "en/goemotions_reddit/train.jsonl": None,
+    "en/semeval2017_tweets_xlmt/train.jsonl": "en/tweeteval_sentiment/val.jsonl",
+    "fr/allocine_tvseries_dongdemelo/train.jsonl": "fr/allocine_tvseries_dongdemelo/dev.jsonl",
+    "fr/babelio_book_reviews/train.jsonl": None,
+    "fr/deft2017_tweets_xlmt/train.jsonl": "fr/deft2017_tweets_xlmt/val.jsonl",
+}
+# Dev sets of no training set's dataset: every model is out of sample on them.
+NEVER_TRAINED_3_CLASS = ("en/vader_groundtruth/tweets.jsonl",)
+
+
+def _unseen_rows(path: Path, limit: int) -> list[dict[str, str]]:
+    """The rows of a training file the shipped model did not train on (beyond its
+    sample, or in the share it held out), at most `limit` (seed 0)."""
+    from nlp.evaluation import stratified_sample
+    from nlp.train_finetuned import FinetuneSettings, _split
+
+    shipped = FinetuneSettings()
+    rows = read_labelled(path)
+    sample = stratified_sample(rows, shipped.max_per_dataset, shipped.seed)
+    trained, _ = _split(sample, shipped.held_out, shipped.seed)
+    seen = {(r["text"], r["label"]) for r in trained}
+    unseen = [r for r in rows if (r["text"], r["label"]) not in seen]
+    return random.Random(0).sample(unseen, limit) if len(unseen) > limit else unseen
+
+
+def _fold_model(train: Path, left_out: str) -> Any:
+    """The shipped recipe trained without one training file, kept under the data folder
+    (bench/lodo/) and reused while the recipe and the data are the same."""
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    from nlp.convert_e5 import cached_model_dir
+    from nlp.finetuned import FinetunedSentiment
+    from nlp.train_finetuned import FinetuneSettings, finetune
+    from veille.core.home import veille_home
+
+    settings = FinetuneSettings()
+    files = [p for p in dev_files(train) if str(p.relative_to(train)) != left_out]
+    recipe = json.dumps(
+        [asdict(settings), [hashlib.sha256(p.read_bytes()).hexdigest() for p in files]]
+    )
+    name = left_out.split("/")[1] + "-" + hashlib.sha256(recipe.encode()).hexdigest()[:10]
+    out = veille_home() / "bench" / "lodo" / f"{name}.safetensors"
+    if not out.exists():
+        print(f"  training without {left_out} (about 15-25 min on 2 cores) → {out}", flush=True)
+        finetune(cached_model_dir(veille_home()), train, None, out, settings,
+                 leave_out=(left_out,))  # fmt: skip
+    return FinetunedSentiment(out, cached_model_dir(veille_home()))
+
+
+def lodo(dev: Path, train: Path, limit: int, folds: list[str]) -> None:
+    """Leave-one-dataset-out: for each training set, the shipped model (trained with its
+    dataset: in sample) and the same recipe trained without it (out of sample) on rows
+    of that dataset no model trained on; dev sets of no training set's dataset are out
+    of sample for every model."""
+    shipped = _model("e5-ft")
+    print(f"\nleave-one-dataset-out, macro-F1 (shipped: {shipped.name} {shipped.version})")
+    header = (
+        f"{'left out (training set)':<42} {'scored on':<40} {'n':>5} {'cls':>3}  "
+        f"{'in sample':>9}  {'out of sample':>13}  {'vader':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    rows: list[tuple[str, int, float, float]] = []  # (language, classes, in, out)
+    for left_out in folds:
+        scored_on = LODO_FOLDS[left_out]
+        eval_rows = (
+            read_labelled(dev / scored_on, limit)
+            if scored_on
+            else _unseen_rows(train / left_out, limit)
+        )
+        texts, gold = [r["text"] for r in eval_rows], [r["label"] for r in eval_rows]
+        inside = float(figures(shipped.predict_proba(texts), gold)["macro_f1"])
+        outside = float(
+            figures(_fold_model(train, left_out).predict_proba(texts), gold)["macro_f1"]
+        )
+        language, classes = left_out[:2], len(set(gold))
+        vader = f"{figures(vader_proba(texts), gold)['macro_f1']:.3f}" if language == "en" else "-"
+        where = scored_on or "its rows the shipped model did not train on"
+        print(f"{left_out.rsplit('/', 1)[0]:<42} {where:<40} {len(gold):>5} {classes:>3}  "
+              f"{inside:>9.3f}  {outside:>13.3f}  {vader:>6}", flush=True)  # fmt: skip
+        rows.append((language, classes, inside, outside))
+    for name in NEVER_TRAINED_3_CLASS:
+        eval_rows = read_labelled(dev / name, limit)
+        texts, gold = [r["text"] for r in eval_rows], [r["label"] for r in eval_rows]
+        value = float(figures(shipped.predict_proba(texts), gold)["macro_f1"])
+        vader = f"{figures(vader_proba(texts), gold)['macro_f1']:.3f}"
+        print(f"{'(no training set of its dataset)':<42} {name:<40} {len(gold):>5} "
+              f"{len(set(gold)):>3}  {'-':>9}  {value:>13.3f}  {vader:>6}")  # fmt: skip
+        rows.append((name[:2], len(set(gold)), float("nan"), value))
+    for label, keep in (
+        ("English 3-class", lambda r: r[0] == "en" and r[1] == 3),
+        ("3-class", lambda r: r[1] == 3),
+        ("all", lambda r: True),
+    ):
+        chosen = [r for r in rows if keep(r)]
+        if chosen:
+            trained = [r[2] for r in chosen if not np.isnan(r[2])]
+            mean_in = f"{np.mean(trained):.3f}" if trained else "-"
+            print(f"mean macro-F1, {label} ({len(chosen)}): in sample {mean_in} (where "
+                  f"trained), out of sample {np.mean([r[3] for r in chosen]):.3f}")  # fmt: skip
 
 
 def _texts(dev: Path) -> dict[str, list[str]]:
@@ -210,10 +324,21 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--train", type=Path, default=DEFAULT_TRAIN)
+    parser.add_argument(
+        "--lodo", nargs="*", metavar="TRAINING_FILE", choices=list(LODO_FOLDS),
+        help="leave-one-dataset-out figures for these training files (none given: all); "
+        "each fold trains the shipped recipe without one (15-25 min on 2 cores, kept)",
+    )  # fmt: skip
     args = parser.parse_args()
     print(f"dev: {args.dev}; at most {args.limit} rows a file")
     if not args.skip_quality:
         quality(args.dev, args.limit)
+    if args.lodo is not None:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="    %(message)s")  # training's progress
+        lodo(args.dev, args.train, args.limit, args.lodo or list(LODO_FOLDS))
     if not args.skip_speed:
         speed(args.dev)
 

@@ -199,10 +199,12 @@ def finetune(
     out_path: Path,
     settings: FinetuneSettings,
     extra_rows: list[dict[str, str]] | None = None,
+    leave_out: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Train the top layers and head; write them (fp16 safetensors) and a model card
     beside them. `extra_rows` ({text, label}) are added to the training data (analysts'
-    corrections)."""
+    corrections); `leave_out`: training files (paths under `train_dir`) not trained on,
+    for leave-one-dataset-out figures (bench/sentiment.py --lodo)."""
     import torch
     from safetensors.torch import save_file
     from transformers import BertModel
@@ -224,6 +226,8 @@ def finetune(
     held_rows: list[dict[str, str]] = []
     data = []
     for path in dev_files(train_dir):
+        if str(path.relative_to(train_dir)) in leave_out:
+            continue
         rows = stratified_sample(read_labelled(path), settings.max_per_dataset, settings.seed)
         train, held = _split(rows, settings.held_out, settings.seed)
         train_rows += train
@@ -333,6 +337,7 @@ def finetune(
         "training_seconds": round(time.monotonic() - started),
         "settings": asdict(settings),
         "training_data": data,
+        "left_out": list(leave_out),
         "history": history,
         "best_epoch": best["epoch"],
     }
