@@ -231,3 +231,30 @@ def test_a_failing_source_is_told_to_the_operators_channel_once_a_streak(
     )
     [row] = notifications(home / "veille.duckdb")
     assert row[:2] == (url, "source_failure") and row[5]
+
+
+def test_the_message_speaks_the_brands_language(
+    tmp_path: Path, hooks: Receiver, mail: Any, monkeypatch: pytest.MonkeyPatch
+):
+    from tests.warehouse.test_alert_delivery import crisis
+    from veille.pipeline import load_step
+
+    monkeypatch.setenv("VEILLE_WEB_URL", "https://veille.example.org")
+    _, smtp = mail
+    url = hooks.url("json", "/fr")
+    path = tmp_path / "brands.yaml"
+    path.write_text(
+        "brands:\n  - name: Fibrelia\n    queries: [x]\n    locale: fr\n"
+        f"    alerts:\n      recipients: [cm@fibrelia.test]\n      notify: ['{url}']\n",
+        encoding="utf-8",
+    )
+    config = load_model(path, BrandsFile)
+    db = tmp_path / "home" / "veille.duckdb"
+    load_step(crisis(tmp_path / "f.jsonl", "Fibrelia", 0), db, config)
+    alert_step(db, config, db.parent, smtp=smtp)
+    [posted] = hooks.on("/fr")
+    assert posted.fields["title"] == "Fibrelia : alerte de réputation"
+    body = posted.fields["message"]
+    assert body.startswith("Fibrelia : ") and "\nPourquoi :\n- " in body
+    assert "\nLes messages en cause :\n- forum-box · " in body
+    assert body.endswith("Dans Veille : https://veille.example.org/alerts?brand=Fibrelia")

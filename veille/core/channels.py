@@ -22,6 +22,9 @@ from urllib.parse import quote
 # The part of a URL that can be told apart, shown when Apprise cannot read the URL;
 # longer runs of letters and digits are likely tokens and are shortened as Apprise does.
 _TOKEN = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z0-9_-]{8,}")
+# Shorter values (a port, a flag) are no secret, and writing them back everywhere they
+# occur would garble the name ("1" in "127.0.0.1").
+MIN_SECRET = 3
 
 
 @dataclass
@@ -55,11 +58,14 @@ def apprise_messages(level: int = logging.WARNING) -> Iterator[list[str]]:
     logger = logging.getLogger("apprise")
     handler = Keep(level)
     propagate, logger.propagate = logger.propagate, False
+    was = logger.level
+    logger.setLevel(level)  # whatever the root logger lets through
     logger.addHandler(handler)
     try:
         yield messages
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(was)
         logger.propagate = propagate
 
 
@@ -68,7 +74,7 @@ def hide(text: str, secrets: tuple[tuple[str, str], ...]) -> str:
     as ${NAME}, as given and as a URL writes it (percent-encoded), longest first."""
     pairs = sorted(secrets, key=lambda pair: -len(pair[1]))
     for name, value in pairs:
-        if not value:
+        if len(value) < MIN_SECRET:
             continue
         for form in dict.fromkeys((value, quote(value, safe=""), quote(value, safe="/"))):
             text = text.replace(form, f"${{{name}}}")

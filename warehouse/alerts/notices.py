@@ -35,11 +35,12 @@ def alert_message(con: duckdb.DuckDBPyConnection, alert: BrandAlert) -> tuple[st
     the aspects) is left out rather than holding the message up."""
     locale = brand_voice(con, alert.brand).get("locale", "en")
     _ = translations(locale).gettext
+    colon = " :" if locale == "fr" else ":"  # French puts a space before a colon
     title = _("%(brand)s: reputation alert") % {"brand": alert.brand}
     lines = [alert.summary(locale) + "."]
     reasons = alert.reasons(locale)
     if reasons:
-        lines += ["", _("Why") + ":", *(f"- {reason}" for reason in reasons)]
+        lines += ["", _("Why") + colon, *(f"- {reason}" for reason in reasons)]
     try:
         aspects = aspect_lines(aspects_against_usual(con, alert.brand, alert.day), locale)
         posts = driving_posts(con, alert, limit=POSTS_SHOWN)
@@ -47,9 +48,9 @@ def alert_message(con: duckdb.DuckDBPyConnection, alert: BrandAlert) -> tuple[st
         log.warning(f"alert: {alert.brand}: the message's posts left out ({err})")
         aspects, posts = [], []
     if aspects:
-        lines += ["", _("What it was about") + ":", *(f"- {a}" for a in aspects)]
+        lines += ["", _("What it was about") + colon, *(f"- {a}" for a in aspects)]
     if posts:
-        lines += ["", _("The posts that drove it") + ":"]
+        lines += ["", _("The posts that drove it") + colon]
         for post in posts:
             author = post["author"] or _("anonymous")
             lines.append(f"- {post['source_id']} · {author}: {_excerpt(post['text'])}")
@@ -57,7 +58,10 @@ def alert_message(con: duckdb.DuckDBPyConnection, alert: BrandAlert) -> tuple[st
                 lines.append(f"  {link}")
     web = settings().web_url
     if web:
-        lines += ["", _("In Veille") + f": {web.rstrip('/')}/alerts?brand={quote(alert.brand)}"]
+        lines += [
+            "",
+            _("In Veille") + f"{colon} {web.rstrip('/')}/alerts?brand={quote(alert.brand)}",
+        ]
     return title, "\n".join(lines)
 
 
