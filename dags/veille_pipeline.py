@@ -218,14 +218,14 @@ def veille_pipeline() -> None:
         day = (data_interval()[1] - timedelta(microseconds=1)).date()
         smtp = smtp_settings("smtp_default")
         deliveries = alert_step(warehouse_location(home), brands, home, smtp=smtp, as_of=day)
-        failed = [f"{d.summary}: {d.problem}" for d in deliveries if d.failed]
+        failed = [f"{d.summary}: {d.problems}" for d in deliveries if d.failed]
         # then the morning reports brands.yaml asks for (once a day)
         reports = report_step(warehouse_location(home), brands, home, smtp=smtp)
         failed += [f"report {r.brand} {r.day}: {r.problem}" for r in reports if r.failed]
         if failed:
             # Everything else went out; the task fails so that Airflow shows it (and its
             # retry sends what is still pending).
-            raise RuntimeError("alerts or reports not emailed:\n" + "\n".join(failed))
+            raise RuntimeError("alerts or reports not sent:\n" + "\n".join(failed))
         return [d.summary for d in deliveries]
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)

@@ -132,11 +132,18 @@ def source_health_step(
     no post where an earlier run found some (no page unchanged to explain it) is failed
     here: its `problem` is set and its crawl state is not kept, so the next run asks for
     its pages again. A source that has failed `operator.failures_before_email` runs in a
-    row is emailed to the operator, once a streak."""
+    row is emailed to the operator, and told to the operator's channels
+    (`operator.notify`), once a streak."""
     from crawlers.state import pending_update
     from warehouse.db import writer
     from warehouse.mail import SmtpSettings
-    from warehouse.source_health import check_streaks, no_posts_problem, record_runs
+    from warehouse.notifications import mark_notices, send_notices
+    from warehouse.source_health import (
+        check_streaks,
+        no_posts_problem,
+        prepare_operator_notices,
+        record_runs,
+    )
 
     run_id = run_dir.name
     settings = smtp or SmtpSettings.from_env()
@@ -150,6 +157,15 @@ def source_health_step(
                 save_crawl_result(result, run_dir)
         record_runs(con, run_id, results)
         healths = check_streaks(con, run_id, results, operator, settings, emails_dir(home))
+        notices = prepare_operator_notices(con, operator, healths)
+    # The channels' notices go out with the warehouse let go, then are marked.
+    send_notices(notices)
+    if notices:
+        with writer(db_path) as con:
+            mark_notices(con, notices, datetime.now(UTC))
+    for notice in notices:
+        level = logging.WARNING if notice.delivery.failed else logging.INFO
+        log.log(level, f"source {notice.delivery.source_id}: {notice.delivery.state}")
     for health in healths:
         if not health.failed:
             continue
@@ -500,13 +516,13 @@ class RunReport:
 
     @property
     def complete(self) -> bool:
-        """Every source crawled and every alert's and report's email out (or waiting for
-        its digest): otherwise `veille run` exits 3."""
+        """Every source crawled and every alert's and report's email and every channel's
+        message out (or waiting for its digest): otherwise `veille run` exits 3."""
         return (
             all(r.ok for r in self.crawls)
             and not any(a.failed for a in self.alerts)
             and not any(r.failed for r in self.reports)
-            and not any(h.email_problem for h in self.health)
+            and not any(h.told_in_part for h in self.health)
         )
 
 
@@ -566,6 +582,7 @@ def run_pipeline(
                         "failed_in_a_row": h.failed_in_a_row,
                         "operator_emailed": h.emailed,
                         "email_problem": h.email_problem,
+                        "channels": [c.state for c in h.channels],
                     }
                     for h in report.health
                     if h.failed
@@ -615,12 +632,16 @@ def iter_summary(db_path: Warehouse, report: RunReport) -> Iterator[str]:
                 yield f"  {h.email_problem}"
             elif h.emailed_now:
                 yield f"  operator emailed: {h.email_path}"
+            for channel in h.channels:
+                yield f"  {channel.state}"
     if report.alerts:
         yield "Alerts:"
         for alert in report.alerts:
             yield f"  {alert.summary} [{alert.state}]"
             if alert.email_path:
                 yield f"    email: {alert.email_path}"
+            for channel in alert.channels:
+                yield f"    {channel.state}"
     else:
         yield "Alerts: none"
     yield f"Warehouse: {db_path}"

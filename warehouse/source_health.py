@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -21,6 +21,15 @@ import duckdb
 
 from veille.core.crawl_result import CrawlResult
 from warehouse.lake import upsert_sql
+from warehouse.notifications import (
+    ChannelDelivery,
+    Channels,
+    Notice,
+    OutgoingNotice,
+    one_write,
+    prepare_notices,
+    record_notices,
+)
 
 if TYPE_CHECKING:
     from veille.core.config import OperatorSettings
@@ -40,10 +49,17 @@ class SourceHealth:
     email_path: Path | None = None
     # Set when the operator's email was due and did not go out: the next run retries it.
     email_problem: str | None = None
+    # Its notices to the operator's channels (operator.notify) tried on this run.
+    channels: list[ChannelDelivery] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return self.problem is not None
+
+    @property
+    def told_in_part(self) -> bool:
+        """The operator's email or a channel's notice is due and did not go out."""
+        return self.email_problem is not None or any(c.failed for c in self.channels)
 
 
 def no_posts_problem(
@@ -125,14 +141,7 @@ def build_operator_email(
     """Plain text: the source, how many runs it failed, each run's problem (answers and
     log), and what to look at."""
     count = len(streak)
-    lines = [
-        f"The source {source_id} (sources.yaml) has failed its last {count} runs: its posts "
-        "are not being collected.",
-        "",
-        f"Latest problem: {streak[0][2]}",
-        "",
-        "Its failed runs, latest first:",
-    ]
+    lines = [*_streak_said(source_id, streak), "", "Its failed runs, latest first:"]
     for run_id, started_at, problem, _ in streak:
         lines += [
             f"- run {run_id} (crawl started {started_at:%Y-%m-%d %H:%M} UTC):",
@@ -157,6 +166,40 @@ def build_operator_email(
     return message
 
 
+def _streak_said(
+    source_id: str, streak: list[tuple[str, datetime, str, datetime | None]]
+) -> list[str]:
+    return [
+        f"The source {source_id} (sources.yaml) has failed its last {len(streak)} runs: its "
+        "posts are not being collected.",
+        "",
+        f"Latest problem: {streak[0][2]}",
+    ]
+
+
+def operator_notices(
+    source_id: str,
+    run_id: str,
+    streak: list[tuple[str, datetime, str, datetime | None]],
+    operator: OperatorSettings,
+) -> list[Notice]:
+    """The notice of a source's streak of failures for each of the operator's channels:
+    the email's words in short, one notice a streak (its key: the streak's first run)."""
+    title = f"Source {source_id} has failed {len(streak)} runs in a row"
+    body = "\n".join([
+        *_streak_said(source_id, streak),
+        "",
+        'Its last runs: veille sql "SELECT * FROM source_health WHERE source_id = '
+        f"'{source_id}'\"",
+    ])  # fmt: skip
+    about = f"{source_id}\n{streak[-1][0]}"
+    return [
+        Notice("source_failure", channel.name, title, body, source_id=source_id, run_id=run_id,
+               about=about)
+        for channel in operator.notify
+    ]  # fmt: skip
+
+
 def check_streaks(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -167,7 +210,10 @@ def check_streaks(
 ) -> list[SourceHealth]:
     """Each source's streak of failed runs; for each that has reached
     `operator.failures_before_email` without an email yet, the operator's email: saved as
-    .eml, sent, then marked sent on this run's row (a failed send is retried next run)."""
+    .eml, sent, then marked sent on this run's row (a failed send is retried next run).
+    The notices to the operator's channels are recorded in the outbox (table
+    `notifications`, once a streak), to be sent once the warehouse is let go
+    (notifications.py)."""
     from warehouse.mail import save_email, send_email
 
     healths = []
@@ -175,6 +221,10 @@ def check_streaks(
         streak = failure_streak(con, result.source_id)
         health = SourceHealth(result.source_id, result.problem, len(streak))
         healths.append(health)
+        if len(streak) >= operator.failures_before_email and operator.notify:
+            notices = operator_notices(result.source_id, run_id, streak, operator)
+            with one_write(con):
+                record_notices(con, notices, datetime.now(UTC))
         health.emailed = any(emailed_at is not None for *_, emailed_at in streak)
         due = len(streak) >= operator.failures_before_email and not health.emailed
         if not due or operator.email is None:
@@ -206,3 +256,22 @@ def check_streaks(
         )
         health.emailed = health.emailed_now = True
     return healths
+
+
+def prepare_operator_notices(
+    con: duckdb.DuckDBPyConnection, operator: OperatorSettings, healths: list[SourceHealth]
+) -> list[OutgoingNotice]:
+    """The operator's channels' pending notices (this run's and those an earlier run
+    could not send), prepared to be sent once the warehouse is let go; each one's
+    delivery put on its source's health."""
+    channels: Channels = {(None, channel.name): channel for channel in operator.notify}
+    notices = prepare_notices(
+        con, ("source_failure",), channels, "sources.yaml operator.notify",
+        today=datetime.now(UTC).date(),
+    )  # fmt: skip
+    by_source = {health.source_id: health for health in healths}
+    for notice in notices:
+        health = by_source.get(notice.delivery.source_id or "")
+        if health is not None:
+            health.channels.append(notice.delivery)
+    return notices

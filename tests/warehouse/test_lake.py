@@ -215,19 +215,30 @@ def test_veille_sql_and_export_read_the_lake_named_by_veille_warehouse(lake: Lak
 
 
 def test_alerts_are_detected_recorded_and_sent_once_from_a_lake(lake: Lake, tmp_path: Path, smtp):
+    from tests.receiver import webhook_receiver
     from tests.test_pipeline import BRANDS, crisis_batch
+    from veille.core.config import BrandsFile
     from veille.pipeline import alert_step
     from warehouse.mail import SmtpSettings
 
     inbox, port = smtp
     load_mentions(crisis_batch(tmp_path / "crisis.jsonl"), lake)
     up = SmtpSettings(host="127.0.0.1", port=port)
-    [sent] = alert_step(lake, BRANDS, tmp_path / "home", smtp=up)
-    assert sent.sent_now and len(inbox.messages) == 1
-    [again] = alert_step(lake, BRANDS, tmp_path / "home", smtp=up)
+    with webhook_receiver() as hooks:
+        # the test's brand, its alerts also sent to a webhook
+        brand = BRANDS.brands[0].model_dump()
+        brand["alerts"]["notify"] = [hooks.url("json", "/h")]
+        brands = BrandsFile.model_validate({"brands": [brand]})
+        [sent] = alert_step(lake, brands, tmp_path / "home", smtp=up)
+        assert sent.sent_now and len(inbox.messages) == 1 and not sent.failed
+        [again] = alert_step(lake, brands, tmp_path / "home", smtp=up)
     assert again.sent and not again.sent_now and len(inbox.messages) == 1
+    assert len(hooks.on("/h")) == 1  # the channel's outbox too, on the lake
     con = connect(lake, read_only=True)
     assert con.execute("SELECT count(*) FROM alert_history").fetchone() == (1,)
+    assert con.execute(
+        "SELECT count(*) FROM notifications WHERE sent_at IS NOT NULL"
+    ).fetchone() == (1,)
     con.close()
 
 

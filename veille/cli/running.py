@@ -125,9 +125,13 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
     for source in sources:
         where = source.start_urls[0] if source.start_urls else "(sitemaps only)"
         print(f"  {source.id:<20} {source.kind:<6} {source.language:<4} {where}")
+    for channel in config.sources.operator.notify:
+        print(f"  operator notified on {channel.name}")
     print(f"{directory / BRANDS_FILE}: {len(brands)} brands OK")
     for brand in brands:
         print(f"  {brand.name:<20} {brand.role:<10} {', '.join(brand.queries)}")
+        for channel in brand.alerts.notify:
+            print(f"  {'':<20} alerts also to {channel.name}")
     return 0
 
 

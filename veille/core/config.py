@@ -243,14 +243,88 @@ class Source(_Strict):
         return self
 
 
+class NotifyChannel(_Strict):
+    """A channel of `notify:` lists (Slack, Microsoft Teams, a webhook...), written in the
+    config as its Apprise URL alone; read by Apprise at load, so that a URL it cannot
+    read is reported with its file and line (veille/core/channels.py)."""
+
+    url: str = Field(repr=False, description="the URL, secrets included: never stored")
+    name: str = Field(
+        description="the URL with its secrets hidden: what is shown and stored, and how "
+        "the outbox finds the channel again"
+    )
+    secrets: tuple[tuple[str, str], ...] = Field(
+        default=(), repr=False, description="(NAME, value) of each ${NAME} the URL holds"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_url(cls, value: Any, info: ValidationInfo) -> Any:
+        from veille.core.channels import read_url, shortened, url_forms
+
+        if isinstance(value, NotifyChannel):
+            return value
+        if not isinstance(value, str):
+            raise ValueError(
+                f"expected a URL such as 'slack://...' or 'json://host/path', found {_kind(value)}"
+            )
+        if not value.strip():
+            raise ValueError("the notify URL is empty: give an Apprise URL, or remove the entry")
+        # As the file writes it: ${NAME} there is a secret, never shown nor stored.
+        as_written = ((info.context or {}).get("written") or {}).get(value, value)
+        secrets = tuple(
+            (name, os.environ[name])
+            for name in dict.fromkeys(_ENV_VAR.findall(as_written))
+            if name in os.environ
+        )
+        read = read_url(value, secrets)
+        if read.name is None:
+            scheme = value.split("://", 1)[0] if "://" in value else ""
+            forms = url_forms(scheme) if scheme else []
+            why = f" ({read.problem})" if read.problem else ""
+            if forms:
+                hint = f"{scheme}:// URLs are written {' or '.join(forms)}"
+            elif scheme:
+                hint = f"Apprise knows no {scheme}:// service"
+            else:
+                hint = "write it as SERVICE://..., such as slack://... or json://host/path"
+            raise ValueError(
+                f"notify URL {shortened(as_written)!r} cannot be read by Apprise{why}: {hint} "
+                "(https://github.com/caronc/apprise/wiki)"
+            )
+        return {"url": value, "name": read.name, "secrets": secrets}
+
+
+def _distinct_channels(channels: list[NotifyChannel]) -> list[NotifyChannel]:
+    """Each channel once: two URLs that read the same once their secrets are hidden
+    could not be told apart in the outbox."""
+    seen: set[str] = set()
+    for channel in channels:
+        if channel.name in seen:
+            raise ValueError(
+                f"{channel.name} is listed twice (as it reads with its secrets hidden): "
+                "give each channel once"
+            )
+        seen.add(channel.name)
+    return channels
+
+
+Channels = Annotated[list[NotifyChannel], AfterValidator(_distinct_channels)]
+
+
 class OperatorSettings(_Strict):
-    """Who runs Veille: told by email when a source has failed several runs in a row."""
+    """Who runs Veille: told by email, and on its channels, when a source has failed
+    several runs in a row."""
 
     email: EmailAddress | None = Field(
         default=None, description="the operator's address; none: no email, the runs say it"
     )
     failures_before_email: int = Field(
         default=3, ge=1, le=1000, description="failed runs in a row of a source before the email"
+    )
+    notify: Channels = Field(
+        default_factory=list,
+        description="Apprise URLs (slack://..., json://...) told as the operator's email is",
     )
 
 
@@ -280,6 +354,11 @@ class AlertSettings(_Strict):
     )
     digest: bool = Field(
         default=False, description="one email a day listing the day's alerts, not one each"
+    )
+    notify: Channels = Field(
+        default_factory=list,
+        description="Apprise URLs (slack://..., json://...) sent each alert (or the digest) "
+        "beside the email",
     )
 
 
@@ -615,9 +694,15 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 
 def _expand_env(
-    value: Any, path: Path, index: dict[tuple[Any, ...], int], loc: tuple[Any, ...] = ()
+    value: Any,
+    path: Path,
+    index: dict[tuple[Any, ...], int],
+    loc: tuple[Any, ...] = (),
+    written: dict[str, str] | None = None,
 ) -> Any:
-    """Replace ${VAR} in strings with the environment's value (e.g. a host name)."""
+    """Replace ${VAR} in strings with the environment's value (e.g. a host name). Each
+    string changed is noted in `written` (its value: as the file writes it), so that a
+    notify URL's secrets can be told from the rest (NotifyChannel)."""
     if isinstance(value, str):
 
         def lookup(match: re.Match[str]) -> str:
@@ -630,11 +715,14 @@ def _expand_env(
                 )  # fmt: skip
             return os.environ[name]
 
-        return _ENV_VAR.sub(lookup, value)
+        expanded = _ENV_VAR.sub(lookup, value)
+        if written is not None and expanded != value:
+            written[expanded] = value
+        return expanded
     if isinstance(value, list):
-        return [_expand_env(v, path, index, (*loc, i)) for i, v in enumerate(value)]
+        return [_expand_env(v, path, index, (*loc, i), written) for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {k: _expand_env(v, path, index, (*loc, k)) for k, v in value.items()}
+        return {k: _expand_env(v, path, index, (*loc, k), written) for k, v in value.items()}
     return value
 
 
@@ -674,7 +762,9 @@ def load_model(path: Path, model: type[M], checks: StageChecks | None = None) ->
                            f"start of a line; {example}")]
         )  # fmt: skip
     try:
-        return model.model_validate(_expand_env(data, path, index), context={"checks": checks})
+        written: dict[str, str] = {}
+        expanded = _expand_env(data, path, index, written=written)
+        return model.model_validate(expanded, context={"checks": checks, "written": written})
     except ValidationError as err:
         problems = []
         for item in err.errors():

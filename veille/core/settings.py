@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_ssl: bool = False
+    # veille web's address as its users open it: notices on channels link to it
+    web_url: str | None = Field(default=None, description="veille web's address, for links")
     # Set by `veille demo` for its config's ${VEILLE_DEMO_URL}: the local demo site.
     demo_url: str | None = None
 

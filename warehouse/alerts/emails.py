@@ -20,6 +20,7 @@ from warehouse.alerts.rules import BASELINE_DAYS, BrandAlert, bucket_rows
 from warehouse.alerts.store import aspects_against_usual, driving_posts, growing_topics
 from warehouse.i18n import Formats, aspect_name, translations
 from warehouse.mail import SmtpSettings, save_email, send_email
+from warehouse.notifications import ChannelDelivery
 from warehouse.overview import brand_info
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -282,10 +283,19 @@ class Delivery:
     # outbox and the next run retries it. `veille run` then exits 3.
     problem: str | None = None
     digest: bool = False  # it goes out in the day's digest
+    # Its messages to the brand's channels (alerts.notify) tried on this run.
+    channels: list[ChannelDelivery] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
-        return self.problem is not None
+        """Its email or a channel's message is due and did not go out."""
+        return self.problem is not None or any(c.failed for c in self.channels)
+
+    @property
+    def problems(self) -> str:
+        """What did not go out and why, in one line."""
+        said = [self.problem] if self.problem else []
+        return "; ".join(said + [c.state for c in self.channels if c.failed])
 
     @property
     def state(self) -> str:

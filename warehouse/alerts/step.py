@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from veille.core.config import BrandsFile
+from veille.core.config import Brand, BrandsFile
 from veille.core.home import Warehouse
 from warehouse.alerts.emails import (
     Delivery,
@@ -22,10 +22,20 @@ from warehouse.alerts.emails import (
     safe_summary,
     send_outgoing,
 )
+from warehouse.alerts.notices import alert_notices, digest_message
 from warehouse.alerts.rules import BrandAlert, detect_brand_alerts
 from warehouse.alerts.store import pending_alerts, previous_alerts, read_buckets, record_alert
 from warehouse.db import writer
 from warehouse.mail import SmtpSettings
+from warehouse.notifications import (
+    Channels,
+    OutgoingNotice,
+    mark_notices,
+    one_write,
+    prepare_notices,
+    record_notices,
+    send_notices,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +64,13 @@ def run_alerts(
     up to it are read, so the alerts are those a run on that day found. The warehouse's
     writer is held only to detect, record and build the emails; they are sent after it
     is let go (a slow mail server holds up no load), then marked sent in a second short
-    transaction."""
+    transaction.
+
+    The brands' channels (alerts.notify) get the same alerts from their own outbox
+    (table `notifications`): each new alert's messages are recorded with it, in one
+    write; they are sent after the emails, each channel on its own, and marked sent or
+    left pending with their error, to be retried by the next run. Each Delivery lists
+    the channels tried on this run (`channels`)."""
     settings = smtp or SmtpSettings.from_env()
     deliveries: list[Delivery] = []
     outgoing: list[Outgoing] = []
@@ -90,7 +106,7 @@ def run_alerts(
                     previous_alerts=earlier,
                 ):
                     how = "digest" if brand.alerts.digest else "email"
-                    if record_alert(con, alert, brand.alerts.recipients, datetime.now(UTC), how):
+                    if _record(con, alert, brand, how):
                         new_ids.add(alert.alert_id)
                     found.append((alert, how))
             except Exception as err:  # the other brands are still checked
@@ -134,19 +150,73 @@ def run_alerts(
                                  problem=not_built(err), digest=True)
                         for alert, _ in digest]  # fmt: skip
         deliveries += digested
-    # The emails go out with the warehouse let go; the marks come back in a short write.
+        notices = _channel_notices(con, brands, deliveries, today)
+    # The emails and the channels' messages go out with the warehouse let go; the marks
+    # come back in a short write.
     sent = send_outgoing(outgoing, settings)
-    if sent:
+    send_notices(notices)
+    if sent or notices:
         with writer(db_path) as con:
             mark_sent(con, sent, datetime.now(UTC))
+            mark_notices(con, notices, datetime.now(UTC))
     for delivery in deliveries:
         new = ", new" if delivery.alert_id in new_ids else ""
         log.log(_level(delivery), f"alert: {delivery.summary} ({delivery.state}{new})")
+        for channel in delivery.channels:
+            level = logging.WARNING if channel.failed else logging.INFO
+            log.log(level, f"alert: {delivery.summary}: {channel.state}")
     if not deliveries:
         log.info("alert: no reputation drop detected")
     return deliveries
 
 
+def _record(con: duckdb.DuckDBPyConnection, alert: BrandAlert, brand: Brand, how: str) -> bool:
+    """Store a new alert in the history (the outbox) with its messages to the brand's
+    channels, in one write; False when it was there already."""
+    if con.execute("SELECT 1 FROM alerts WHERE alert_id = ?", [alert.alert_id]).fetchone():
+        return False
+    notices = alert_notices(con, alert, brand)  # read before the write
+    now = datetime.now(UTC)
+    with one_write(con):
+        record_alert(con, alert, brand.alerts.recipients, now, how)
+        record_notices(con, notices, now)
+    return True
+
+
+def _channel_notices(
+    con: duckdb.DuckDBPyConnection, brands: BrandsFile, deliveries: list[Delivery], today: date
+) -> list[OutgoingNotice]:
+    """The channels' pending messages, prepared to be sent, each one's delivery put on
+    its alerts' (an alert whose email went out on an earlier run gets one too)."""
+    channels: Channels = {(b.name, c.name): c for b in brands.brands for c in b.alerts.notify}
+    try:
+        notices = prepare_notices(
+            con, ("alert", "digest"), channels, "brands.yaml alerts.notify", today=today,
+            digest=lambda rows: digest_message(con, rows, today),
+        )  # fmt: skip
+    except Exception as err:  # the emails still go out; the messages wait in the outbox
+        log.warning(f"alert: channels' messages not prepared ({type(err).__name__}: {err}); "
+                    "they stay pending and are retried next run")  # fmt: skip
+        return []
+    by_id = {d.alert_id: d for d in deliveries if d.alert_id}
+    wanted = {i for n in notices for i in n.delivery.alert_ids if i not in by_id}
+    if wanted:
+        for alert_id, brand, summary, sent_at, how in con.execute(
+            "SELECT alert_id, brand, summary, sent_at, delivery FROM alerts "
+            "WHERE list_contains(?, alert_id) ORDER BY day, hour, brand",
+            [sorted(wanted)],
+        ).fetchall():
+            by_id[alert_id] = Delivery(alert_id, brand, summary, None, sent=sent_at is not None,
+                                       digest=how == "digest")  # fmt: skip
+            deliveries.append(by_id[alert_id])
+    for notice in notices:
+        for alert_id in notice.delivery.alert_ids:
+            if alert_id in by_id:
+                by_id[alert_id].channels.append(notice.delivery)
+    return notices
+
+
 def _level(delivery: Delivery) -> int:
-    """A delivery that failed is a warning (Airflow and terminals show it apart)."""
-    return logging.WARNING if delivery.failed else logging.INFO
+    """An email that failed is a warning (Airflow and terminals show it apart); each
+    channel's line says its own."""
+    return logging.WARNING if delivery.problem is not None else logging.INFO
