@@ -26,14 +26,18 @@ NAME = "Marcelle Proustière"
 SECRET_TEXT = "Mon numéro perso est le 06 12 34 56 78, écrivez à marcelle.p@exemple.fr"
 
 
-def brands(**privacy: object) -> BrandsFile:
+def brands(notify: tuple[str, ...] = (), **privacy: object) -> BrandsFile:
     return BrandsFile.model_validate(
         {
             "brands": [
                 {
                     "name": "Fibrelia",
                     "queries": ["Fibrelia"],
-                    "alerts": {"recipients": ["cm@fibrelia.test"], "min_volume": 5},
+                    "alerts": {
+                        "recipients": ["cm@fibrelia.test"],
+                        "min_volume": 5,
+                        "notify": list(notify),
+                    },
                 }
             ],
             "privacy": privacy,
@@ -148,10 +152,14 @@ def _readable(path: Path) -> bytes:
 
 
 def test_forget_leaves_nothing_of_the_person_under_the_data_folder(tmp_path: Path, smtp):
+    from tests.receiver import webhook_receiver
+
     _inbox, port = smtp
     home = tmp_path / "home"
     db = home / "veille.duckdb"
-    settings = brands()
+    with webhook_receiver() as receiver:
+        channel = receiver.url("json", "/hook")
+    settings = brands(notify=(channel,))  # down now: the message stays in the outbox
     run = home / "runs" / "20261206T080000000000Z"
     run.mkdir(parents=True)
     load_step(batch(run / "scored.jsonl"), db, settings, home=home)
@@ -169,6 +177,7 @@ def test_forget_leaves_nothing_of_the_person_under_the_data_folder(tmp_path: Pat
     assert answer.counts["mentions"] == 3 and answer.counts["mention_brands"] == 3
     assert answer.counts["run folder records"] == 3 and answer.counts["emails"] == 1
     assert answer.counts["log lines"] == 1
+    assert answer.counts["notification lines"] == 3  # her posts the alert's message shows
     for path in home.rglob("*"):
         if path.is_file():
             content = _readable(path)

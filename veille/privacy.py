@@ -175,8 +175,10 @@ def show(
     now = datetime.now(UTC)
     with writer(db_path) as con:
         posts = stored.person_posts(con, who)
+        needles = _needles(who, posts)
         found = stored.Removed(counts=stored.person_records(con, who))
-        for place, count in _scan_files(home, _needles(who, posts)).items():
+        found.add("notification lines", stored.scrub_notifications(con, needles, dry_run=True))
+        for place, count in _scan_files(home, needles).items():
             found.add(place, count)
         request_id = stored.log_request(con, "show", asked_by or asked_by_default(), now, found)
     return Answer(request_id, found.counts, posts)
@@ -204,6 +206,7 @@ def forget(
         needles = _needles(who, posts)
         con.execute("BEGIN TRANSACTION")
         removed = stored.forget_person(con, who)
+        removed.add("notification lines", stored.scrub_notifications(con, needles))
         request_id = stored.log_request(
             con, "forget", asked_by or asked_by_default(), now, removed, who
         )

@@ -146,6 +146,30 @@ def forget_person(con: duckdb.DuckDBPyConnection, person: Person) -> Removed:
     return removed
 
 
+def scrub_notifications(
+    con: duckdb.DuckDBPyConnection, needles: list[str], *, dry_run: bool = False
+) -> int:
+    """The lines of the channels' messages (table notifications) that show the person
+    (their name, the page, the start of one of their posts) removed; returns how many.
+    A message's other lines, and the message itself, stay."""
+    if not needles:
+        return 0
+    removed = 0
+    for notification_id, body in con.execute(
+        "SELECT notification_id, body FROM notifications"
+    ).fetchall():
+        lines = body.split("\n")
+        kept = [line for line in lines if not any(n in " ".join(line.split()) for n in needles)]
+        if len(kept) != len(lines):
+            removed += len(lines) - len(kept)
+            if not dry_run:
+                con.execute(
+                    "UPDATE notifications SET body = ? WHERE notification_id = ?",
+                    ["\n".join(kept), notification_id],
+                )
+    return removed
+
+
 def erased(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str | None, str]], set[str]]:
     """What erasures keep out of later loads: (source or None, author key) pairs and URL
     keys."""
