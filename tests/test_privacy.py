@@ -10,6 +10,7 @@ import os
 import stat
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.factories import scored_mention, today_days_ago, warehouse_rows
@@ -19,6 +20,7 @@ from veille.core.pseudonyms import Pseudonyms, keys_path, pseudonyms
 from veille.core.record import write_mentions
 from veille.pipeline import alert_step, load_step, privacy_step
 from veille.privacy import apply_retention, forget, rotate_key, show
+from warehouse.access import export_parquet
 from warehouse.mail import SmtpSettings
 from warehouse.privacy import KeyMismatch
 
@@ -151,6 +153,24 @@ def _readable(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def parquet_rows_of_hers(folder: Path) -> int:
+    """Her posts in the Parquet files under a folder (an export, a DuckLake's data):
+    compressed, so read, not searched as bytes."""
+    con = duckdb.connect()
+    try:
+        total = 0
+        for path in folder.rglob("*.parquet"):
+            columns = {c[0] for c in con.execute(
+                "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}  # fmt: skip
+            if "author" in columns:
+                total += con.execute(
+                    "SELECT count(*) FROM read_parquet(?) WHERE author = ?", [str(path), NAME]
+                ).fetchone()[0]
+        return total
+    finally:
+        con.close()
+
+
 def test_forget_leaves_nothing_of_the_person_under_the_data_folder(tmp_path: Path, smtp):
     from tests.receiver import webhook_receiver
 
@@ -169,6 +189,10 @@ def test_forget_leaves_nothing_of_the_person_under_the_data_folder(tmp_path: Pat
     assert NAME.encode() in _readable(deliveries[0].email_path)
     assert NAME.encode() in db.read_bytes()
 
+    export = tmp_path / "export"
+    export_parquet(db, export)
+    assert parquet_rows_of_hers(export) > 0
+
     seen = show(home, db, author=NAME, asked_by="dpo@fibrelia.test")
     assert len(seen.posts) == 3 and seen.counts["mentions"] == 3 and seen.counts["emails"] == 1
 
@@ -183,6 +207,8 @@ def test_forget_leaves_nothing_of_the_person_under_the_data_folder(tmp_path: Pat
             content = _readable(path)
             for trace in (NAME.encode(), b"member.php?u=4242", b"06 12 34 56 78"):
                 assert trace not in content, f"{trace!r} still in {path}"
+    export_parquet(db, export)  # the next export is rewritten without her
+    assert parquet_rows_of_hers(export) == 0
     # The others' posts and the trends stay; the log names no one.
     assert warehouse_rows(db, "SELECT count(*) FROM mentions") == [(65,)]
     log = warehouse_rows(db, "SELECT kind, asked_by, author_key, removed FROM privacy_requests")
@@ -238,8 +264,6 @@ def test_privacy_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
 
 
 def test_forget_on_a_ducklake_leaves_no_parquet_file_holding_the_person(postgres, tmp_path: Path):
-    import duckdb
-
     from veille.core.home import Lake
 
     postgres.create_database("privacylake")
@@ -248,25 +272,10 @@ def test_forget_on_a_ducklake_leaves_no_parquet_file_holding_the_person(postgres
     home = tmp_path / "home"
     load_step(batch(tmp_path / "batch.jsonl"), lake, brands(), home=home)
 
-    def rows_of_hers() -> int:
-        con = duckdb.connect()
-        try:
-            return sum(
-                con.execute(
-                    "SELECT count(*) FROM read_parquet(?) WHERE list_contains(?, author)",
-                    [str(path), [NAME]],
-                ).fetchone()[0]
-                for path in data.rglob("*.parquet")
-                if "author" in {c[0] for c in con.execute(
-                    "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}
-            )  # fmt: skip
-        finally:
-            con.close()
-
-    assert rows_of_hers() == 3
+    assert parquet_rows_of_hers(data) == 3
     answer = forget(home, lake, author=NAME)
     assert answer.counts["mentions"] == 3
-    assert rows_of_hers() == 0  # no file of the lake, old or new, holds her posts
+    assert parquet_rows_of_hers(data) == 0  # no file of the lake, old or new, holds her posts
     assert show(home, lake, author=NAME).counts == {}
 
 
