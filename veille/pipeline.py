@@ -409,11 +409,9 @@ def load_step(
     from warehouse.load import load_mentions
 
     prepare = None
-    if brands is not None:
-        privacy = post_privacy(brands.privacy, home or veille_home(), db_path)
-        prepare = privacy.prepare if privacy.active else None
-    elif warehouse_exists(db_path):  # no config: the erasures still hold
-        privacy = post_privacy(PrivacySettings(), home or veille_home(), db_path)
+    if brands is not None or warehouse_exists(db_path):  # without a config, erasures hold
+        settings = brands.privacy if brands is not None else PrivacySettings()
+        privacy = post_privacy(settings, home or veille_home(), db_path)
         prepare = privacy.prepare if privacy.active else None
     # nlp finds the copies and the topics; the warehouse stores them
     report = load_mentions(
