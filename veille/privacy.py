@@ -34,7 +34,14 @@ import pandas as pd
 from nlp.netiquette import mask_personal_data
 from veille.core.config import PrivacySettings
 from veille.core.home import Warehouse, emails_dir, reports_dir, runs_dir, state_dir
-from veille.core.pseudonyms import Pseudonyms, hash_step, new_key, pseudonyms, write_keys
+from veille.core.pseudonyms import (
+    PrivacyKeyError,
+    Pseudonyms,
+    hash_step,
+    new_key,
+    pseudonyms,
+    write_keys,
+)
 from veille.core.record import Mention
 from warehouse import privacy as stored
 from warehouse.db import write_lock, writer
@@ -134,10 +141,14 @@ def leave_no_trace(db_path: Warehouse) -> None:
 
 
 def person(
-    keys: Pseudonyms, *, author: str | None, source_id: str | None, url: str | None
+    home: Path, *, author: str | None, source_id: str | None, url: str | None
 ) -> stored.Person:
     """Whose posts a request is about: the author's name as written and as its
-    pseudonym (the warehouse may hold either), within a source, or one page's posts."""
+    pseudonym (the warehouse may hold either), within a source, or one page's posts;
+    with the keyed hashes an erasure keeps (a first key is made when there is none)."""
+    keys = pseudonyms(home, create=True)
+    if keys is None:  # pseudonyms() makes one: only a broken promise gets here
+        raise PrivacyKeyError(f"no pseudonym key could be made in {home / 'privacy'}")
     names = (author.strip(), keys.of(author)) if author else ()
     return stored.Person(
         names=names,
@@ -169,9 +180,7 @@ def show(
 ) -> Answer:
     """An access request: the person's posts in the warehouse and the files of the data
     folder that name them. Logged (who asked, when, the counts)."""
-    keys = pseudonyms(home, create=True)
-    assert keys is not None
-    who = person(keys, author=author, source_id=source_id, url=url)
+    who = person(home, author=author, source_id=source_id, url=url)
     now = datetime.now(UTC)
     with writer(db_path) as con:
         posts = stored.person_posts(con, who)
@@ -197,9 +206,7 @@ def forget(
     so the file keeps no trace), from the run folders, the crawl state, the saved emails
     and reports and the web app's copies; kept out of later loads. The log keeps who
     asked, when, keyed hashes of the name or URL, and the counts."""
-    keys = pseudonyms(home, create=True)
-    assert keys is not None
-    who = person(keys, author=author, source_id=source_id, url=url)
+    who = person(home, author=author, source_id=source_id, url=url)
     now = datetime.now(UTC)
     with writer(db_path) as con:
         posts = stored.person_posts(con, who)
@@ -256,7 +263,7 @@ def rotate_key(home: Path, db_path: Warehouse, *, asked_by: str | None = None) -
     """A new key at the end of the chain; every stored pseudonym re-hashed with it, in one
     transaction, before the key file is rewritten (a crash between the two is told by the
     key check of the next load)."""
-    from veille.core.pseudonyms import PREFIX, PrivacyKeyError, read_keys
+    from veille.core.pseudonyms import PREFIX, read_keys
     from veille.core.settings import settings as env
 
     if env().privacy_keys:
