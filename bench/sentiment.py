@@ -159,46 +159,80 @@ def _unseen_rows(path: Path, limit: int) -> list[dict[str, str]]:
     return random.Random(0).sample(unseen, limit) if len(unseen) > limit else unseen
 
 
-def _fold_model(train: Path, left_out: str) -> Any:
-    """The shipped recipe trained without one training file, kept under the data folder
+# Recipe "+dev": the English 3-class dev sets trained on too, each beside the training
+# set of its dataset, so that a fold never trains on the dataset it scores (whose
+# training set it leaves out). More, and more varied, English 3-class text.
+ENGLISH_DEV_3_CLASS = {
+    "en/tweeteval_sentiment/val.jsonl": "en/semeval2017_tweets_xlmt/train.jsonl",
+    "en/vader_groundtruth/tweets.jsonl": None,
+}
+
+
+def _fold_model(train: Path, left_out: str, dev: Path | None = None) -> Any:
+    """The shipped recipe trained without one training file (with `dev`, recipe "+dev":
+    and with the English 3-class dev sets of other datasets), kept under the data folder
     (bench/lodo/) and reused while the recipe and the data are the same."""
     import hashlib
     import json
     from dataclasses import asdict
 
     from nlp.convert_e5 import cached_model_dir
+    from nlp.evaluation import stratified_sample
     from nlp.finetuned import FinetunedSentiment
     from nlp.train_finetuned import FinetuneSettings, finetune
     from veille.core.home import veille_home
 
     settings = FinetuneSettings()
     files = [p for p in dev_files(train) if str(p.relative_to(train)) != left_out]
+    extra_files = (
+        [dev / name for name, family in ENGLISH_DEV_3_CLASS.items() if family != left_out]
+        if dev is not None
+        else []
+    )
     recipe = json.dumps(
         [asdict(settings), [hashlib.sha256(p.read_bytes()).hexdigest() for p in files]]
+        + ([[hashlib.sha256(p.read_bytes()).hexdigest() for p in extra_files]] if dev else [])
     )
     name = left_out.split("/")[1] + "-" + hashlib.sha256(recipe.encode()).hexdigest()[:10]
     out = veille_home() / "bench" / "lodo" / f"{name}.safetensors"
     if not out.exists():
-        print(f"  training without {left_out} (about 15-25 min on 2 cores) → {out}", flush=True)
+        extra = [
+            row
+            for path in extra_files
+            for row in stratified_sample(
+                read_labelled(path), settings.max_per_dataset, settings.seed
+            )
+        ]
+        with_dev = f" (+{len(extra)} English dev rows)" if dev else ""
+        print(f"  training without {left_out}{with_dev} (15-40 min on 2 cores) → {out}",
+              flush=True)  # fmt: skip
         finetune(cached_model_dir(veille_home()), train, None, out, settings,
-                 leave_out=(left_out,))  # fmt: skip
+                 extra_rows=extra or None, leave_out=(left_out,))  # fmt: skip
     return FinetunedSentiment(out, cached_model_dir(veille_home()))
 
 
-def lodo(dev: Path, train: Path, limit: int, folds: list[str]) -> None:
+def _macro_f1(model: Any, texts: list[str], gold: list[str]) -> float:
+    return float(figures(model.predict_proba(texts), gold)["macro_f1"])
+
+
+def lodo(dev: Path, train: Path, limit: int, folds: list[str], with_dev: bool = False) -> None:
     """Leave-one-dataset-out: for each training set, the shipped model (trained with its
     dataset: in sample) and the same recipe trained without it (out of sample) on rows
     of that dataset no model trained on; dev sets of no training set's dataset are out
-    of sample for every model."""
+    of sample for every model. With `with_dev`, recipe "+dev" beside it, in the same
+    run (its folds never train on the dataset they score)."""
     shipped = _model("e5-ft")
     print(f"\nleave-one-dataset-out, macro-F1 (shipped: {shipped.name} {shipped.version})")
+    extra_column = f"  {'oos +dev':>8}" if with_dev else ""
     header = (
         f"{'left out (training set)':<42} {'scored on':<40} {'n':>5} {'cls':>3}  "
-        f"{'in sample':>9}  {'out of sample':>13}  {'vader':>6}"
+        f"{'in sample':>9}  {'out of sample':>13}{extra_column}  {'vader':>6}"
     )
     print(header)
     print("-" * len(header))
-    rows: list[tuple[str, int, float, float]] = []  # (language, classes, in, out)
+    # (language, classes, in sample, out of sample, out of sample +dev)
+    rows: list[tuple[str, int, float, float, float]] = []
+    nan = float("nan")
     for left_out in folds:
         scored_on = LODO_FOLDS[left_out]
         eval_rows = (
@@ -207,35 +241,47 @@ def lodo(dev: Path, train: Path, limit: int, folds: list[str]) -> None:
             else _unseen_rows(train / left_out, limit)
         )
         texts, gold = [r["text"] for r in eval_rows], [r["label"] for r in eval_rows]
-        inside = float(figures(shipped.predict_proba(texts), gold)["macro_f1"])
-        outside = float(
-            figures(_fold_model(train, left_out).predict_proba(texts), gold)["macro_f1"]
-        )
+
+        inside = _macro_f1(shipped, texts, gold)
+        outside = _macro_f1(_fold_model(train, left_out), texts, gold)
+        plus = _macro_f1(_fold_model(train, left_out, dev), texts, gold) if with_dev else nan
         language, classes = left_out[:2], len(set(gold))
         vader = f"{figures(vader_proba(texts), gold)['macro_f1']:.3f}" if language == "en" else "-"
         where = scored_on or "its rows the shipped model did not train on"
+        plus_cell = f"  {plus:>8.3f}" if with_dev else ""
         print(f"{left_out.rsplit('/', 1)[0]:<42} {where:<40} {len(gold):>5} {classes:>3}  "
-              f"{inside:>9.3f}  {outside:>13.3f}  {vader:>6}", flush=True)  # fmt: skip
-        rows.append((language, classes, inside, outside))
+              f"{inside:>9.3f}  {outside:>13.3f}{plus_cell}  {vader:>6}", flush=True)  # fmt: skip
+        rows.append((language, classes, inside, outside, plus))
     for name in NEVER_TRAINED_3_CLASS:
         eval_rows = read_labelled(dev / name, limit)
         texts, gold = [r["text"] for r in eval_rows], [r["label"] for r in eval_rows]
         value = float(figures(shipped.predict_proba(texts), gold)["macro_f1"])
         vader = f"{figures(vader_proba(texts), gold)['macro_f1']:.3f}"
+        # recipe "+dev" trains on this set: no out-of-sample figure without a fold of its own
+        plus_cell = f"  {'-':>8}" if with_dev else ""
         print(f"{'(no training set of its dataset)':<42} {name:<40} {len(gold):>5} "
-              f"{len(set(gold)):>3}  {'-':>9}  {value:>13.3f}  {vader:>6}")  # fmt: skip
-        rows.append((name[:2], len(set(gold)), float("nan"), value))
+              f"{len(set(gold)):>3}  {'-':>9}  {value:>13.3f}{plus_cell}  {vader:>6}")  # fmt: skip
+        rows.append((name[:2], len(set(gold)), nan, value, nan))
+
+    def mean(values: list[float]) -> str:
+        kept = [v for v in values if not np.isnan(v)]
+        return f"{np.mean(kept):.3f} ({len(kept)})" if kept else "-"
+
     for label, keep in (
         ("English 3-class", lambda r: r[0] == "en" and r[1] == 3),
         ("3-class", lambda r: r[1] == 3),
         ("all", lambda r: True),
     ):
         chosen = [r for r in rows if keep(r)]
-        if chosen:
-            trained = [r[2] for r in chosen if not np.isnan(r[2])]
-            mean_in = f"{np.mean(trained):.3f}" if trained else "-"
-            print(f"mean macro-F1, {label} ({len(chosen)}): in sample {mean_in} (where "
-                  f"trained), out of sample {np.mean([r[3] for r in chosen]):.3f}")  # fmt: skip
+        if not chosen:
+            continue
+        line = (f"mean macro-F1, {label}: in sample {mean([r[2] for r in chosen])}, "
+                f"out of sample {mean([r[3] for r in chosen])}")  # fmt: skip
+        if with_dev:
+            both = [r for r in chosen if not np.isnan(r[4])]
+            before, after = mean([r[3] for r in both]), mean([r[4] for r in both])
+            line += f"; where both recipes were scored out of sample: {before} → +dev {after}"
+        print(line)
 
 
 def _texts(dev: Path) -> dict[str, list[str]]:
@@ -330,6 +376,12 @@ def main() -> None:
         help="leave-one-dataset-out figures for these training files (none given: all); "
         "each fold trains the shipped recipe without one (15-25 min on 2 cores, kept)",
     )  # fmt: skip
+    parser.add_argument(
+        "--with-dev",
+        action="store_true",
+        help='with --lodo: recipe "+dev" (the English 3-class dev sets of other datasets '
+        "trained on too) beside the shipped one",
+    )
     args = parser.parse_args()
     print(f"dev: {args.dev}; at most {args.limit} rows a file")
     if not args.skip_quality:
@@ -338,7 +390,7 @@ def main() -> None:
         import logging
 
         logging.basicConfig(level=logging.INFO, format="    %(message)s")  # training's progress
-        lodo(args.dev, args.train, args.limit, args.lodo or list(LODO_FOLDS))
+        lodo(args.dev, args.train, args.limit, args.lodo or list(LODO_FOLDS), args.with_dev)
     if not args.skip_speed:
         speed(args.dev)
 
