@@ -82,3 +82,14 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         pytest.skip("Redis is not installed: `make services` (apt-get install redis-server)")
     with redis_server(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _progress_lines_end_with_the_test() -> Iterator[None]:
+    """A command run in-process (`main([...])`) shows its progress on the stderr pytest
+    gives that test, and closes after it: the handler goes with the test, or a later
+    thread's log line (an SMTP server's) would be written to a closed stream."""
+    from veille.core.progress import hide_progress
+
+    yield
+    hide_progress()

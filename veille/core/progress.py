@@ -44,6 +44,13 @@ def show_progress(stream: Any = None) -> None:
         logging.getLogger(package).setLevel(logging.INFO)
 
 
+def hide_progress() -> None:
+    """Take back what show_progress did (for a caller whose stream is closing)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _ProgressHandler)]:
+        root.removeHandler(handler)
+
+
 def every(log: logging.Logger, label: str, seconds: float = 5.0) -> Callable[[int, int], None]:
     """A (done, total) callback that logs "label: done/total" at most every `seconds`,
     and always at the end."""
