@@ -223,12 +223,12 @@ def expire_posts(
             "(SELECT mention_id FROM mentions WHERE expired_at = ?)",
             [now],
         )
-    oldest = min(
+    shortest = min(
         (d for d in (retention_of(k) for k in (*kinds, "blog", "forum", "news", "review")) if d),
         default=None,
     )
-    if oldest is not None:
-        cutoff = now - timedelta(days=oldest)
+    if shortest is not None:
+        cutoff = now - timedelta(days=shortest)
         removed.add(
             "quarantine",
             _count(con, "SELECT count(*) FROM quarantine WHERE quarantined_at < ?", [cutoff]),
