@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import stat
 from pathlib import Path
@@ -184,6 +185,7 @@ def test_forget_leaves_nothing_of_the_person_under_the_data_folder(tmp_path: Pat
     run.mkdir(parents=True)
     load_step(batch(run / "scored.jsonl"), db, settings, home=home)
     (run / "crawl.log").write_text(f"scraped post by {NAME}\nother line\n")
+    (run / "report.json").write_text(json.dumps({"alerts": [f"post by {NAME}"]}, indent=1))
     deliveries = alert_step(db, settings, home, smtp=SmtpSettings(host="127.0.0.1", port=port))
     assert deliveries and deliveries[0].email_path is not None
     assert NAME.encode() in _readable(deliveries[0].email_path)
@@ -201,6 +203,8 @@ def test_forget_leaves_nothing_of_the_person_under_the_data_folder(tmp_path: Pat
     assert answer.counts["mentions"] == 3 and answer.counts["mention_brands"] == 3
     assert answer.counts["run folder records"] == 3 and answer.counts["emails"] == 1
     assert answer.counts["log lines"] == 1
+    # a run's report is redacted, not cut: it still parses
+    assert json.loads((run / "report.json").read_text()) == {"alerts": ["post by [erased]"]}
     assert answer.counts["notification lines"] == 3  # her posts the alert's message shows
     for path in home.rglob("*"):
         if path.is_file():

@@ -379,8 +379,10 @@ def _scrub_files(home: Path, needles: list[str], who: stored.Person) -> dict[str
     for place, path in _data_files(home):
         if path.suffix == ".jsonl":
             count("run folder records", _drop_records(path, needles, who))
-        elif path.suffix in (".log", ".json"):
+        elif path.suffix == ".log":
             count("log lines", _drop_lines(path, needles))
+        elif path.suffix == ".json":  # a run's reports: redacted, so they still parse
+            count("run reports redacted", _redact(path, needles))
         elif any(n in _readable(path) for n in needles):
             path.unlink()
             if path.suffix == ".html":
@@ -435,6 +437,21 @@ def _drop_lines(path: Path, needles: list[str]) -> int:
     if len(kept) != len(lines):
         _rewrite(path, "".join(kept))
     return len(lines) - len(kept)
+
+
+def _redact(path: Path, needles: list[str]) -> int:
+    """Each needle in a JSON file (as JSON writes it inside a string) replaced by
+    "[erased]"; returns how many."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = 0
+    for needle in needles:
+        for ascii_only in (False, True):  # as written, or with \u escapes
+            written = json.dumps(needle, ensure_ascii=ascii_only)[1:-1]
+            found += text.count(written)
+            text = text.replace(written, "[erased]")
+    if found:
+        _rewrite(path, text)
+    return found
 
 
 def _rewrite(path: Path, text: str) -> None:
