@@ -103,7 +103,7 @@ def test_pseudonymised_authors_are_keyed_hashes_and_their_posts_still_group(tmp_
     texts = [t for (t,) in warehouse_rows(db, "SELECT text FROM mentions")]
     assert sum("[phone]" in t and "[email]" in t for t in texts) == 1
     raw = db.read_bytes()
-    for clear in (NAME.encode(), b"4242", b"06 12 34 56 78", b"marcelle.p@exemple.fr"):
+    for clear in (NAME.encode(), b"member.php?u=4242", b"06 12 34 56 78", b"marcelle.p@exemple.fr"):
         assert clear not in raw
 
     # Loaded again, the same pseudonyms: nothing changes.
