@@ -239,16 +239,15 @@ def apply_retention(
 ) -> Answer | None:
     """Posts past their retention lose their text, author and URL; run folders older
     than the shortest retention are removed. None when no retention is set."""
-    kinds = ("blog", "forum", "news", "review")
-    days = [d for d in (settings.retention_of(k) for k in kinds) if d is not None]
-    if not days:
+    shortest = settings.shortest_retention()
+    if shortest is None:
         return None
     now = now or datetime.now(UTC)
     with writer(db_path) as con:
         con.execute("BEGIN TRANSACTION")
-        removed = stored.expire_posts(con, settings.retention_of, now)
+        removed = stored.expire_posts(con, settings.retention_of, shortest, now)
         con.execute("COMMIT")
-    folders = _old_run_folders(home, now - timedelta(days=min(days)))
+    folders = _old_run_folders(home, now - timedelta(days=shortest))
     for folder in folders:
         shutil.rmtree(folder)
     removed.add("run folders", len(folders))

@@ -186,12 +186,16 @@ def erased(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str | None, str]],
 
 
 def expire_posts(
-    con: duckdb.DuckDBPyConnection, retention_of: Callable[[str], int | None], now: datetime
+    con: duckdb.DuckDBPyConnection,
+    retention_of: Callable[[str], int | None],
+    shortest: int | None,
+    now: datetime,
 ) -> Removed:
     """Posts older than their source kind's retention lose their text, titles, author and
     URLs (and what was computed from the text alone: near-duplicate keys, refused
     records); their counts, scores, brands, aspects and topics stay, so every trend keeps
-    its history. Expired posts are never written again by a load."""
+    its history. Expired posts are never written again by a load. Refused records older
+    than the `shortest` retention are deleted."""
     removed = Removed()
     kinds = [k for (k,) in con.execute("SELECT DISTINCT source_kind FROM mentions").fetchall()]
     for kind in kinds:
@@ -223,10 +227,6 @@ def expire_posts(
             "(SELECT mention_id FROM mentions WHERE expired_at = ?)",
             [now],
         )
-    shortest = min(
-        (d for d in (retention_of(k) for k in (*kinds, "blog", "forum", "news", "review")) if d),
-        default=None,
-    )
     if shortest is not None:
         cutoff = now - timedelta(days=shortest)
         removed.add(

@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from veille.core.record import SOURCE_KINDS
 from veille.core.settings import settings
 
 SOURCES_FILE = "sources.yaml"
@@ -482,6 +483,11 @@ class PrivacySettings(_Strict):
             if value < 1:
                 raise ValueError(f"retention_days_by_kind.{kind}: give a number of days, 1 or more")
         return days
+
+    def shortest_retention(self) -> int | None:
+        """The shortest retention of any kind of source, in days; None: none set."""
+        days = [self.retention_of(kind) for kind in SOURCE_KINDS]
+        return min((d for d in days if d is not None), default=None)
 
     def retention_of(self, kind: str) -> int | None:
         """The retention of a kind of source, in days; None: kept for ever."""
