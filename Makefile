@@ -91,8 +91,10 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
+# Two tests at a time, a file per process: a file's module-scoped fixtures (the demo's
+# run, a crawl) are made once.
 pytest: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python bench/sentiment.py

@@ -90,12 +90,13 @@ def cmd_demo_serve(args: argparse.Namespace) -> int:
     from veille.demo.run import DEMO_CONFIG
     from veille.demo.site import DemoSite
 
-    with DemoSite(port=args.port) as site:
+    # Ctrl-C may come at any moment once the address is printed, even before the wait:
+    # leaving the `with` on it still stops the site.
+    with contextlib.suppress(KeyboardInterrupt), DemoSite(port=args.port) as site:
         print(f"demo site: {site.base_url}/ (Ctrl-C stops it)")
         print(f"its config: VEILLE_DEMO_URL={site.base_url} VEILLE_CONFIG={DEMO_CONFIG}")
         sys.stdout.flush()
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+        threading.Event().wait()
     return 0
 
 
