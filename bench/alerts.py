@@ -29,7 +29,7 @@ the null detector (0) and the perfect one (100). NAB's published scoreboard is o
 58 series (these 52 and 6 more), with each detector's threshold tuned on all of them: the
 comparison is indicative.
 
-Honest tuning: Veille's settings (threshold, record window, cool-down, season strength)
+Honest tuning: Veille's settings (threshold, record window and margin, peak rule, cool-down)
 and the windowed Gaussian's threshold are chosen by cross-validation, leaving one NAB
 category out at a time: the choice is made on the six other categories (the best F1
 with at most one false alarm per series per two weeks) and scored on the one left out.
@@ -74,6 +74,7 @@ GRID = {
     "margin": [1.0, 1.1, 1.2],
     "cooldown_hours": [6.0, 24.0],
     "wide_threshold": [6.0, 8.0],
+    "peak_margin": [None, 1.1, 1.2, 1.5],
     "min_season_strength": [0.5],
 }
 # 1.0: only the points where the score rounds to 1 (z beyond about 8.3).
@@ -333,9 +334,11 @@ HEADER = (
 
 def settings_name(settings: SeriesSettings, strength: float) -> str:
     record = f"{settings.record_days:g}d" if settings.record_days else "off"
+    peak = f"x{settings.peak_margin:g}" if settings.peak_margin else "off"
     return (
         f"z {settings.threshold:g}, wide z {settings.wide_threshold:g}, record {record} "
-        f"x{settings.margin:g}, cool-down {settings.cooldown_hours:g}h, season {strength:g}"
+        f"x{settings.margin:g}, peak {peak}, "
+        f"cool-down {settings.cooldown_hours:g}h, season {strength:g}"
     )
 
 
@@ -355,8 +358,8 @@ def main() -> None:
 
     started = time.perf_counter()
     candidates: dict[str, dict[str, Score]] = {}
-    for threshold, record, margin, cooldown, wide, strength in itertools.product(*GRID.values()):
-        settings = SeriesSettings(threshold, record, margin, cooldown, wide)
+    for *values, strength in itertools.product(*GRID.values()):
+        settings = SeriesSettings(*values)
         candidates[settings_name(settings, strength)] = run(veille(settings, strength), series)
     grid_seconds = time.perf_counter() - started
     chosen, inside, outside, folds = cross_validate(candidates, series)

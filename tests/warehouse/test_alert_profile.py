@@ -11,6 +11,7 @@ import pytest
 
 from warehouse.alerts.backtest import backtest_csv, series_alerts
 from warehouse.alerts.profile import profile_series
+from warehouse.alerts.rules import SeriesSettings
 
 
 def rhythmic(freq: str, periods: int, period: pd.Timedelta, seed: int = 1) -> pd.Series:
@@ -55,6 +56,42 @@ def test_a_spike_on_a_quiet_hour_alerts_and_says_against_what(tmp_path: Path):
     assert alert["season"] == "day" and alert["rule"] == "record"
     assert alert["explanation"].startswith("200 is about 5 times the usual 21:00 volume (")
     assert "read as counts, compared on the log scale, daily season" in backtest.replayed
+
+
+def test_the_busiest_five_minutes_in_two_weeks_alerts_though_not_the_most_unusual_z():
+    # Two bursts a week apart on a steady 40 posts per 5 minutes: the second, 185, is
+    # less than 20% more unusual in |z| than the first (150, which sets the record bar),
+    # yet higher than any point of the last 14 days by more than 20%.
+    index = pd.date_range("2026-01-05", periods=288 * 21, freq="5min")
+    values = pd.Series(np.random.default_rng(1).poisson(40, len(index)).astype(float), index)
+    first, second = pd.Timestamp("2026-01-15 14:00"), pd.Timestamp("2026-01-22 15:00")
+    values[first], values[second] = 150.0, 185.0
+
+    def alerts(peak_margin: float | None) -> list[tuple[pd.Timestamp, bool]]:
+        settings = SeriesSettings(5.0, 14.0, 1.2, 6.0, 6.0, peak_margin)
+        return [(a.at, a.peak) for a in series_alerts(values, settings=settings).alerts]
+
+    assert alerts(None) == [(first, False)]
+    assert alerts(1.2) == [(first, False), (second, True)]
+    # Not a higher one within the margin: 175 is less than 20% above 150.
+    values[second] = 175.0
+    assert alerts(1.2) == [(first, False)]
+
+
+def test_a_peak_says_so_in_the_backtest_as_shipped(tmp_path: Path):
+    index = pd.date_range("2026-01-05", periods=288 * 21, freq="5min")
+    values = pd.Series(np.random.default_rng(1).poisson(40, len(index)).astype(float), index)
+    values[pd.Timestamp("2026-01-15 14:00")] = 150.0
+    values[pd.Timestamp("2026-01-22 15:00")] = 185.0
+    path = tmp_path / "five-minutes.csv"
+    values.rename_axis("timestamp").rename("value").to_csv(path)
+    first, second = backtest_csv(path).alerts
+    assert first["rule"] == "record" and second["rule"] == "peak"
+    alert = second
+    assert alert["explanation"] == (
+        "185 is about 5 times the usual volume (40); 9.7 robust deviations above the "
+        "baseline, the highest volume in 14 days"
+    )
 
 
 def test_a_new_normal_alerts_once_then_becomes_the_baseline():

@@ -208,7 +208,10 @@ class Replay:
         why = f"{abs(alert.zscore):.1f} robust deviations {side} the baseline"
         if alert.record_buckets:
             days = alert.record_buckets * self.profile.step / pd.Timedelta(days=1)
-            why += f", the most unusual point in {days:.0f} days"
+            if alert.peak:
+                why += f", the highest {noun} in {days:.0f} days"
+            else:
+                why += f", the most unusual point in {days:.0f} days"
         return f"{words}; {why}"
 
     def baseline_words(self) -> str:
@@ -307,6 +310,7 @@ def series_alerts(
             directions=directions,
             record=record,
             margin=chosen.margin,
+            peak_margin=chosen.peak_margin,
             noise=profile.noise,
             resolution=profile.resolution / per_point,
             min_periods=needed,
@@ -366,7 +370,7 @@ def backtest_csv(
             "value": alert.value,
             "baseline": alert.baseline,
             "zscore": alert.zscore,
-            "rule": "record" if alert.record_buckets else "threshold",
+            "rule": ("peak" if alert.peak else "record") if alert.record_buckets else "threshold",
             # the point itself (null), or its sliding sum (mean) over this span
             "span": None if alert.span is None else _duration(alert.span),
             "baseline_kind": replay.baseline_words(),

@@ -43,6 +43,9 @@ class SeriesSettings:
     margin: float  # by this factor: 1.2 is 20% beyond the last days' largest |z|
     cooldown_hours: float  # quiet after an alert, then until back to usual
     wide_threshold: float  # the same for the means over WIDE_SPANS
+    # or higher than any value of the record days by this factor (None: off): the busiest
+    # five minutes in two weeks is news even where such hours are often noisy.
+    peak_margin: float | None = None
 
 
 # Chosen by cross-validation over NAB's seven categories of labelled series (bench/alerts.py
@@ -50,9 +53,9 @@ class SeriesSettings:
 # "balanced" is the best F1 with at most one false alarm per series per two weeks;
 # "more" and "fewer" move the thresholds one step either way.
 SERIES_SETTINGS = {
-    "fewer": SeriesSettings(6.0, 14.0, 1.2, 6.0, 7.0),
-    "balanced": SeriesSettings(5.0, 14.0, 1.2, 6.0, 6.0),
-    "more": SeriesSettings(4.0, 14.0, 1.2, 6.0, 5.0),
+    "fewer": SeriesSettings(6.0, 14.0, 1.2, 6.0, 7.0, 1.1),
+    "balanced": SeriesSettings(5.0, 14.0, 1.2, 6.0, 6.0, 1.1),
+    "more": SeriesSettings(4.0, 14.0, 1.2, 6.0, 5.0, 1.1),
 }
 # Besides each point, a series finer than these is also judged on its mean over each of
 # them (sliding): a rise of the whole evening that no single point shows.
@@ -74,6 +77,7 @@ class SeriesAlert:
     # How many buckets back the value is the most unusual (None: no record rule).
     record_buckets: int | None = None
     span: pd.Timedelta | None = None  # the value is the mean over this span (wide scales)
+    peak: bool = False  # the record is the highest value, not the most unusual |z|
 
 
 def warm_up(window: int, season: int | None) -> int:
@@ -154,6 +158,7 @@ def volume_alerts(
     directions: tuple[str, ...] = ("up", "down"),
     record: int | None = None,
     margin: float = 1.0,
+    peak_margin: float | None = None,
     noise: str = "poisson",
     resolution: float = 0.0,
     min_periods: int | None = None,
@@ -168,7 +173,10 @@ def volume_alerts(
     With `record`, a bucket alerts only when it is also more unusual than any of the
     last `record` buckets (its |z| over `margin` times every earlier one's, past alerts
     included): a series whose normal life is bursty alerts on its largest bursts, not on
-    each, nor on each slightly larger one.
+    each, nor on each slightly larger one. With `peak_margin`, a rise may instead be
+    higher than every value of the last `record` buckets by that factor: on a series
+    whose quiet hours are noisy on the log scale, the busiest five minutes in two weeks
+    can be less unusual in |z| than some quiet night's blip, and still be the news.
 
     After an alert, its direction stays quiet for `cooldown`, and then until the series
     has come back to its expected value: a crisis that lasts three days is one alert,
@@ -182,14 +190,25 @@ def volume_alerts(
     alerts: list[SeriesAlert] = []
     last: dict[str, pd.Timestamp] = {}
     settled = {"up": True, "down": True}
-    # The largest |z| of the last `record` buckets, as a decreasing deque of (i, |z|).
+    # The largest |z| of the last `record` buckets, as a decreasing deque of (i, |z|),
+    # and the highest value, as one of (i, value).
     largest: deque[tuple[int, float]] = deque()
+    highest: deque[tuple[int, float]] = deque()
     for i, (at, value, base, z) in enumerate(
         zip(values.index, values, expected, zscores, strict=True)
     ):
         if record:
             while largest and largest[0][0] <= i - record:
                 largest.popleft()
+            while highest and highest[0][0] <= i - record:
+                highest.popleft()
+        peak = bool(
+            peak_margin and highest and highest[0][1] > 0 and value > peak_margin * highest[0][1]
+        )
+        if record and not math.isnan(value):
+            while highest and highest[-1][1] <= value:
+                highest.pop()
+            highest.append((i, value))
         if math.isnan(z):
             continue
         # One crisis, one alert: a direction re-arms when, the cool-down over, the
@@ -208,12 +227,13 @@ def volume_alerts(
             direction = "down"
         else:
             continue
-        if not settled[direction] or not unusual:
+        peak = peak and direction == "up" and not unusual
+        if not settled[direction] or not (unusual or peak):
             continue
         last[direction], settled[direction] = at, False
-        alerts.append(
-            SeriesAlert(at, direction, float(value), float(base), round(float(z), 2), record, span)
-        )
+        alerts.append(SeriesAlert(
+            at, direction, float(value), float(base), round(float(z), 2), record, span, peak
+        ))  # fmt: skip
     return alerts
 
 
