@@ -58,14 +58,23 @@ def test_a_spike_on_a_quiet_hour_alerts_and_says_against_what(tmp_path: Path):
     assert "read as counts, compared on the log scale, daily season" in backtest.replayed
 
 
-def test_the_busiest_five_minutes_in_two_weeks_alerts_though_not_the_most_unusual_z():
-    # Two bursts a week apart on a steady 40 posts per 5 minutes: the second, 185, is
-    # less than 20% more unusual in |z| than the first (150, which sets the record bar),
-    # yet higher than any point of the last 14 days by more than 20%.
+FIRST_BURST, SECOND_BURST = pd.Timestamp("2026-01-15 14:00"), pd.Timestamp("2026-01-22 15:00")
+
+
+def two_bursts() -> pd.Series:
+    """A steady 40 posts per 5 minutes with two bursts a week apart, 150 then 185."""
     index = pd.date_range("2026-01-05", periods=288 * 21, freq="5min")
     values = pd.Series(np.random.default_rng(1).poisson(40, len(index)).astype(float), index)
-    first, second = pd.Timestamp("2026-01-15 14:00"), pd.Timestamp("2026-01-22 15:00")
-    values[first], values[second] = 150.0, 185.0
+    values[FIRST_BURST], values[SECOND_BURST] = 150.0, 185.0
+    return values
+
+
+def test_the_busiest_five_minutes_in_two_weeks_alerts_though_not_the_most_unusual_z():
+    # The second burst, 185, is less than 20% more unusual in |z| than the first (150,
+    # which sets the record bar), yet higher than any point of the last 14 days by more
+    # than 20%.
+    values = two_bursts()
+    first, second = FIRST_BURST, SECOND_BURST
 
     def alerts(peak_margin: float | None) -> list[tuple[pd.Timestamp, bool]]:
         settings = SeriesSettings(5.0, 14.0, 1.2, 6.0, 6.0, peak_margin)
@@ -79,12 +88,8 @@ def test_the_busiest_five_minutes_in_two_weeks_alerts_though_not_the_most_unusua
 
 
 def test_a_peak_says_so_in_the_backtest_as_shipped(tmp_path: Path):
-    index = pd.date_range("2026-01-05", periods=288 * 21, freq="5min")
-    values = pd.Series(np.random.default_rng(1).poisson(40, len(index)).astype(float), index)
-    values[pd.Timestamp("2026-01-15 14:00")] = 150.0
-    values[pd.Timestamp("2026-01-22 15:00")] = 185.0
     path = tmp_path / "five-minutes.csv"
-    values.rename_axis("timestamp").rename("value").to_csv(path)
+    two_bursts().rename_axis("timestamp").rename("value").to_csv(path)
     first, second = backtest_csv(path).alerts
     assert first["rule"] == "record" and second["rule"] == "peak"
     alert = second
