@@ -147,3 +147,28 @@ def test_gaps_are_left_out_not_counted_as_zero(tmp_path: Path):
     assert "48 of 504 points missing: left out, neither counted as 0 nor compared" in (
         backtest.replayed
     )
+
+
+def test_a_stretch_of_zeros_on_a_busy_series_is_an_outage_not_a_fall(tmp_path: Path):
+    """A collector that writes zeros while it is down: no fall alerted, and said; a real
+    fall of the same series, to a few posts, still alerts."""
+    index = pd.date_range("2026-01-05", periods=288 * 10, freq="5min")
+    counts = np.random.default_rng(3).poisson(20.0, len(index)).astype(float)
+    outage = slice(288 * 8, 288 * 8 + 24)  # two hours of zeros on the ninth day
+    counts[outage] = 0.0
+    path = tmp_path / "s.csv"
+    series = pd.Series(counts, index=index)
+    series.rename_axis("timestamp").rename("value").to_csv(path)
+    backtest = backtest_csv(path)
+    assert backtest.alerts == []
+    assert (
+        "1 stretch of zeros where the previous day's median rate would have brought 50 or "
+        "more (the longest from 2026-01-13 00:00 to 2026-01-13 01:55, about 480 expected)"
+    ) in backtest.replayed
+    fall = series.copy()
+    fall.iloc[outage] = 2.0
+    [alert] = series_alerts(fall).alerts
+    assert alert.direction == "down" and index[outage][0] <= alert.at <= index[outage][-1]
+    # On a quiet series, zeros are its normal life.
+    quiet = pd.Series(np.random.default_rng(4).poisson(0.5, len(index)).astype(float), index)
+    assert profile_series(quiet, pd.Timedelta(minutes=5)).outages == ()

@@ -265,6 +265,8 @@ def series_alerts(
     # down as often as hours without a post.
     regular = series.resample(step).mean()
     profile = profile_series(series, step, regular=regular, min_strength=min_season_strength)
+    for first, last in profile.outages:  # unknown, like a missing point
+        regular[first:last] = np.nan
     width = None
     if bucket:
         try:

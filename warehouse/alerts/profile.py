@@ -1,6 +1,7 @@
 """What a history is like, read from the history itself, so that nobody has to say it:
 its cadence, whether it counts things, the scale its noise lives on, its season, and
-what is unusual about it (too short, constant, gaps, a level that moved).
+what is unusual about it (too short, constant, gaps, collection outages, a level that
+moved).
 
 The season is found by autocorrelation at a day and at a week, on ranks (a few huge
 spikes must not decide the rhythm of a series) of hourly means (so that 5-minute noise
@@ -30,6 +31,10 @@ SEASON_CYCLES = 3
 # Values that span more than this ratio (largest / smallest, all positive) vary by
 # multiples: their noise is compared on the log scale.
 LOG_RANGE = 50.0
+# A stretch of zero counts is a collection outage, not a fall, when the day before's
+# median rate would have brought at least this many over it: counts vary more than
+# Poisson's, but no brand's mentions stop dead for an hour while a collector runs.
+OUTAGE_COUNT = 50.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class Profile:
     season: Season | None
     resolution: float  # the smallest gap between two distinct values (0 when constant)
     notes: tuple[str, ...]  # what is unusual about the history, and what was done
+    # (first, last) points of each stretch of zeros read as a collection outage
+    outages: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
 
     def describe(self) -> str:
         kind = "counts" if self.counts else "levels"
@@ -144,7 +151,43 @@ def profile_series(
         regular = series.resample(step).mean()
     season = find_season(regular, step, min_strength=min_strength)
     notes.extend(_level_shift(regular))
-    return Profile(step, counts, noise, season, resolution, tuple(notes))
+    outages = collection_outages(regular, step) if counts else []
+    if outages:
+        first, last, expected = max(outages, key=lambda o: o[1] - o[0])
+        notes.append(
+            f"{len(outages)} stretch{'es' if len(outages) > 1 else ''} of zeros where the previous "
+            f"day's median rate would have brought {OUTAGE_COUNT:g} or more (the longest from "
+            f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}, about {expected:,.0f} expected): "
+            "read as collection outages and left out like missing points, not as falls"
+        )
+    spans = tuple((first, last) for first, last, _ in outages)
+    return Profile(step, counts, noise, season, resolution, tuple(notes), spans)
+
+
+def collection_outages(
+    regular: pd.Series, step: pd.Timedelta
+) -> list[tuple[pd.Timestamp, pd.Timestamp, float]]:
+    """(first, last, expected count) of each run of zeros in a count series (at its
+    regular step) over which the median of the day before it would have brought
+    OUTAGE_COUNT or more. Judged on the day before the run, so a replay decides as a
+    live run would once the run is that long."""
+    values = regular.to_numpy(dtype=float)
+    per_day = max(1, int(DAY / step))
+    outages = []
+    zero = np.flatnonzero(values == 0)
+    if not len(zero):
+        return []
+    # Runs of consecutive zeros: split where the next zero is not the next point.
+    for run in np.split(zero, np.flatnonzero(np.diff(zero) > 1) + 1):
+        start, end = int(run[0]), int(run[-1])
+        before = values[max(0, start - per_day) : start]
+        before = before[~np.isnan(before)]
+        if len(before) < per_day // 2:
+            continue  # too little of a day before to know its rate
+        expected = float(np.median(before)) * len(run)
+        if expected >= OUTAGE_COUNT:
+            outages.append((regular.index[start], regular.index[end], expected))
+    return outages
 
 
 def _level_shift(values: pd.Series) -> list[str]:
