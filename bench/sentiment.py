@@ -159,61 +159,45 @@ def _unseen_rows(path: Path, limit: int) -> list[dict[str, str]]:
     return random.Random(0).sample(unseen, limit) if len(unseen) > limit else unseen
 
 
-# Recipe "+dev": the English 3-class dev sets trained on too, each beside the training
-# set of its dataset, so that a fold never trains on the dataset it scores (whose
-# training set it leaves out). More, and more varied, English 3-class text.
-ENGLISH_DEV_3_CLASS = {
-    "en/tweeteval_sentiment/val.jsonl": "en/semeval2017_tweets_xlmt/train.jsonl",
-    "en/vader_groundtruth/tweets.jsonl": None,
-}
-
-
 def _fold_model(train: Path, left_out: str, dev: Path | None = None) -> Any:
     """The shipped recipe trained without one training file (with `dev`, recipe "+dev":
-    and with the English 3-class dev sets of other datasets), kept under the data folder
-    (bench/lodo/) and reused while the recipe and the data are the same. `left_out` may
-    also be an English 3-class dev set of no training set's dataset: recipe "+dev"
-    without it, every training file kept."""
+    and with the English 3-class dev sets of other datasets, nlp/train_finetuned.py
+    ENGLISH_DEV_SETS), kept under the data folder (bench/lodo/) and reused while the
+    recipe and the data are the same. `left_out` may also be an English 3-class dev set
+    of no training set's dataset: recipe "+dev" without it, every training file kept."""
     import hashlib
     import json
     from dataclasses import asdict
 
     from nlp.convert_e5 import cached_model_dir
-    from nlp.evaluation import stratified_sample
     from nlp.finetuned import FinetunedSentiment
-    from nlp.train_finetuned import FinetuneSettings, finetune
+    from nlp.train_finetuned import ENGLISH_DEV_SETS, FinetuneSettings, finetune
     from veille.core.home import veille_home
 
     settings = FinetuneSettings()
     files = [p for p in dev_files(train) if str(p.relative_to(train)) != left_out]
-    extra_files = (
-        [
-            dev / name
-            for name, family in ENGLISH_DEV_3_CLASS.items()
+    dev_sets = (
+        {
+            name: dev / name
+            for name, family in ENGLISH_DEV_SETS.items()
             if left_out not in (name, family)
-        ]
+        }
         if dev is not None
-        else []
+        else {}
     )
+    hashes = [[hashlib.sha256(p.read_bytes()).hexdigest() for p in dev_sets.values()]]
     recipe = json.dumps(
         [asdict(settings), [hashlib.sha256(p.read_bytes()).hexdigest() for p in files]]
-        + ([[hashlib.sha256(p.read_bytes()).hexdigest() for p in extra_files]] if dev else [])
+        + (hashes if dev else [])
     )
     name = left_out.split("/")[1] + "-" + hashlib.sha256(recipe.encode()).hexdigest()[:10]
     out = veille_home() / "bench" / "lodo" / f"{name}.safetensors"
     if not out.exists():
-        extra = [
-            row
-            for path in extra_files
-            for row in stratified_sample(
-                read_labelled(path), settings.max_per_dataset, settings.seed
-            )
-        ]
-        with_dev = f" (+{len(extra)} English dev rows)" if dev else ""
-        print(f"  training without {left_out}{with_dev} (15-40 min on 2 cores) → {out}",
+        with_dev = f" (+{len(dev_sets)} English dev sets)" if dev else ""
+        print(f"  training without {left_out}{with_dev} (25-45 min on 2 cores) → {out}",
               flush=True)  # fmt: skip
         finetune(cached_model_dir(veille_home()), train, None, out, settings,
-                 extra_rows=extra or None, leave_out=(left_out,))  # fmt: skip
+                 leave_out=(left_out,), dev_sets=dev_sets)  # fmt: skip
     return FinetunedSentiment(out, cached_model_dir(veille_home()))
 
 

@@ -33,6 +33,7 @@ class SentimentTraining:
     depth: int = 12  # finetune: encoder layers kept
     layers: int = 4  # finetune: top layers trained
     epochs: int = 3
+    with_dev_sets: bool = False  # finetune: also train on ENGLISH_DEV_SETS (recipe "+dev")
 
 
 def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
@@ -61,6 +62,7 @@ def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
     from nlp.train_finetuned import FinetuneSettings, finetune
 
     out = request.out or DEFAULT_WEIGHTS
+    dev_sets = _dev_sets(request.dev_data) if request.with_dev_sets else {}
     before = _dev_figures(out.with_suffix(".json"))
     card = finetune(
         cached_model_dir(home),
@@ -75,6 +77,7 @@ def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
             seed=request.seed,
         ),
         extra_rows=extra,
+        dev_sets=dev_sets,
     )
     if before and card.get("dev"):
         log.info("dev macro-F1, before → after:")
@@ -100,6 +103,16 @@ def _folders(*paths: Path) -> None:
     for path in paths:
         if not path.is_dir():
             raise TrainingError(f"{path}: folder not found")
+
+
+def _dev_sets(dev_data: Path) -> dict[str, Path]:
+    """The dev sets of ENGLISH_DEV_SETS (recipe "+dev"), which `dev_data` must hold."""
+    from nlp.train_finetuned import ENGLISH_DEV_SETS
+
+    missing = [name for name in ENGLISH_DEV_SETS if not (dev_data / name).exists()]
+    if missing:
+        raise TrainingError(f"--with-dev-sets: {', '.join(missing)} not in {dev_data}")
+    return {name: dev_data / name for name in ENGLISH_DEV_SETS}
 
 
 def _corrections(warehouse: Path | None) -> list[dict[str, str]]:

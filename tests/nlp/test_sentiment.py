@@ -151,3 +151,14 @@ def test_finetune_trains_a_small_model_that_loads_and_repeats(tmp_path: Path):
     again = finetune(model_dir, FIXTURES / "sentiment_train", None, tmp_path / "again.safetensors",
                      settings)  # fmt: skip
     assert again["version"] == card["version"]
+    # A dev set trained on (recipe "+dev") is in the card's data, in full, and its dev
+    # figures say they are in sample.
+    yelp = "en_yelp_sample.jsonl"
+    plus = finetune(model_dir, FIXTURES / "sentiment_train", FIXTURES / "sentiment",
+                    tmp_path / "plus.safetensors", settings,
+                    dev_sets={yelp: FIXTURES / "sentiment" / yelp})  # fmt: skip
+    [entry] = [d for d in plus["training_data"] if d["file"] == yelp]
+    assert entry["dev_set"] is True and entry["held_out"] == 0 and entry["train"] == 40
+    assert plus["dev"][yelp]["trained_on"] is True
+    assert "trained_on" not in plus["dev"]["fr_deft2017_val_sample.jsonl"]
+    assert plus["version"] != card["version"]

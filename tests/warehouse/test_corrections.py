@@ -132,3 +132,20 @@ def test_training_learns_from_corrections_and_reports_before_and_after(db: Path,
     assert "fr_deft2017_val_sample.jsonl: 0." in second.stderr
     card = json.loads(out.with_suffix(".json").read_text())
     assert {"file": "analyst corrections", "train": 1, "held_out": 0} in card["training_data"]
+
+
+def test_training_with_dev_sets_names_the_ones_missing(tmp_path: Path):
+    """Recipe "+dev" needs its English dev sets: a dev folder without them is refused
+    before any training, naming them."""
+    result = subprocess.run(
+        [sys.executable, "-m", "veille.cli", "models", "train", "--with-dev-sets",
+         "--train-data", str(REPO / "tests" / "fixtures" / "sentiment_train"),
+         "--dev-data", str(REPO / "tests" / "fixtures" / "sentiment"),
+         "--out", str(tmp_path / "m.safetensors")],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--with-dev-sets: en/tweeteval_sentiment/val.jsonl, en/vader_groundtruth/" in (
+        result.stderr
+    )
+    assert not (tmp_path / "m.safetensors").exists()

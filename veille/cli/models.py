@@ -30,6 +30,7 @@ def cmd_models_train(args: argparse.Namespace) -> int:
         depth=args.depth,
         layers=args.layers,
         epochs=args.epochs,
+        with_dev_sets=args.with_dev_sets,
     )
     try:
         card = train_sentiment(request, veille_home())
@@ -69,6 +70,12 @@ def register(commands: Any) -> None:
         "--depth", type=int, default=12, help="encoder layers kept (fewer: faster, weaker)"
     )
     train.add_argument("--epochs", type=int, default=3)
+    train.add_argument(
+        "--with-dev-sets",
+        action="store_true",
+        help='finetune, recipe "+dev": also train on the English 3-class dev sets of '
+        "nlp/train_finetuned.py ENGLISH_DEV_SETS (their dev figures are then in sample)",
+    )
     train.add_argument(
         "--with-corrections",
         type=Path,
