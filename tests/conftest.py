@@ -4,6 +4,7 @@ before any test module imports it."""
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("VEILLE_THREADS", "2")
 # One converted encoder for every test, whatever data folder a test uses.
 os.environ.setdefault("VEILLE_MODELS", str(Path(__file__).parent.parent / ".veille" / "models"))
+
+# A shell starts a background job (`make test &`) with Ctrl-C ignored, and an ignored
+# signal stays ignored in every process started from it: the tests that press Ctrl-C on
+# a `veille` command would wait forever. A handled signal is reset at exec, so handling
+# it here gives those commands the Ctrl-C a terminal gives them.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
