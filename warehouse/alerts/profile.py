@@ -31,7 +31,7 @@ SEASON_CYCLES = 3
 # Values that span more than this ratio (largest / smallest, all positive) vary by
 # multiples: their noise is compared on the log scale.
 LOG_RANGE = 50.0
-# A stretch of zero counts is a collection outage, not a fall, when the day before's
+# A stretch of zero counts is a collection outage, not a fall, when the previous day's
 # median rate would have brought at least this many over it: counts vary more than
 # Poisson's, but no brand's mentions stop dead for an hour while a collector runs.
 OUTAGE_COUNT = 50.0
