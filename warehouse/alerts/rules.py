@@ -190,25 +190,15 @@ def volume_alerts(
     alerts: list[SeriesAlert] = []
     last: dict[str, pd.Timestamp] = {}
     settled = {"up": True, "down": True}
-    # The largest |z| of the last `record` buckets, as a decreasing deque of (i, |z|),
-    # and the highest value, as one of (i, value).
-    largest: deque[tuple[int, float]] = deque()
-    highest: deque[tuple[int, float]] = deque()
+    # The largest |z| and the highest value of the last `record` buckets.
+    largest, highest = _SlidingMax(record), _SlidingMax(record)
     for i, (at, value, base, z) in enumerate(
         zip(values.index, values, expected, zscores, strict=True)
     ):
-        if record:
-            while largest and largest[0][0] <= i - record:
-                largest.popleft()
-            while highest and highest[0][0] <= i - record:
-                highest.popleft()
-        peak = bool(
-            peak_margin and highest and highest[0][1] > 0 and value > peak_margin * highest[0][1]
-        )
-        if record and not math.isnan(value):
-            while highest and highest[-1][1] <= value:
-                highest.pop()
-            highest.append((i, value))
+        top = highest.top(i)
+        peak = bool(peak_margin and top and top > 0 and value > peak_margin * top)
+        if not math.isnan(value):
+            highest.push(i, value)
         if math.isnan(z):
             continue
         # One crisis, one alert: a direction re-arms when, the cool-down over, the
@@ -216,11 +206,9 @@ def volume_alerts(
         for side, back in (("up", z <= 0), ("down", z >= 0)):
             if back and (side not in last or at - last[side] >= cooldown):
                 settled[side] = True
-        unusual = not largest or abs(z) > margin * largest[0][1]
-        if record:
-            while largest and largest[-1][1] <= abs(z):
-                largest.pop()
-            largest.append((i, abs(z)))
+        bar = largest.top(i)
+        unusual = bar is None or abs(z) > margin * bar
+        largest.push(i, abs(z))
         if z >= threshold and "up" in directions and value >= floor:
             direction = "up"
         elif z <= -threshold and "down" in directions and base >= floor:
@@ -235,6 +223,28 @@ def volume_alerts(
             at, direction, float(value), float(base), round(float(z), 2), record, span, peak
         ))  # fmt: skip
     return alerts
+
+
+class _SlidingMax:
+    """The largest value pushed at the last `width` positions (None: keeps nothing), as
+    a decreasing deque of (position, value): each value is pushed and dropped once."""
+
+    def __init__(self, width: int | None):
+        self.width = width
+        self.items: deque[tuple[int, float]] = deque()
+
+    def top(self, position: int) -> float | None:
+        """The largest of the values pushed before `position` within the width."""
+        while self.items and self.width and self.items[0][0] <= position - self.width:
+            self.items.popleft()
+        return self.items[0][1] if self.items else None
+
+    def push(self, position: int, value: float) -> None:
+        if not self.width:
+            return
+        while self.items and self.items[-1][1] <= value:
+            self.items.pop()
+        self.items.append((position, value))
 
 
 BUCKETS = ("day", "hour")
