@@ -1,6 +1,7 @@
 """The shipped sentiment model, for real (the fine-tuned encoder), and the baseline it
 replaced (e5 vectors and a logistic-regression head)."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -162,3 +163,30 @@ def test_finetune_trains_a_small_model_that_loads_and_repeats(tmp_path: Path):
     assert plus["dev"][yelp]["trained_on"] is True
     assert "trained_on" not in plus["dev"]["fr_deft2017_val_sample.jsonl"]
     assert plus["version"] != card["version"]
+    # Datasets weighed by the square root of their size: the card gives each its share
+    # of the loss, and a smaller dataset counting for more makes other weights.
+    small = dataclasses.replace(settings, dataset_weight_power=0.5)
+    corrections = [{"text": "Nul, rien ne marche.", "label": "negative"}] * 4
+    weighed = finetune(model_dir, FIXTURES / "sentiment_train", None,
+                       tmp_path / "weighed.safetensors", small, extra_rows=corrections)  # fmt: skip
+    roots = {d["file"]: d["train"] ** 0.5 for d in weighed["training_data"]}
+    for entry in weighed["training_data"]:
+        expected = roots[entry["file"]] / sum(roots.values())
+        assert entry["share_of_loss"] == pytest.approx(expected, abs=1e-3)
+    assert roots["analyst corrections"] == 2 and len(roots) == 3
+    assert weighed["version"] != card["version"]
+
+
+def test_dataset_weights_and_the_recipe_they_name():
+    from nlp.train_finetuned import FinetuneSettings, _row_weights, recipe_settings
+
+    # Rows weigh the same (the shipped recipe), or a dataset weighs as the square root
+    # of its size: 300 rows weigh sqrt(10) times 30 rows, and the mean row weighs 1.
+    assert np.allclose(_row_weights([300, 30], 1.0), 1)
+    weights = _row_weights([300, 30], 0.5)
+    assert weights.mean() == pytest.approx(1)
+    assert weights[:300].sum() / weights[300:].sum() == pytest.approx(10**0.5)
+    # The bench's cached folds predate the setting: at 1 it is not part of the recipe.
+    assert "dataset_weight_power" not in recipe_settings(FinetuneSettings())
+    weighed = recipe_settings(FinetuneSettings(dataset_weight_power=0.5))
+    assert weighed["dataset_weight_power"] == 0.5
