@@ -160,11 +160,12 @@ def _unseen_rows(path: Path, limit: int) -> list[dict[str, str]]:
     return random.Random(0).sample(unseen, limit) if len(unseen) > limit else unseen
 
 
-def _fold_model(train: Path, left_out: str, dev: Path | None = None) -> Any:
+def _fold_model(train: Path, left_out: str, dev: Path | None = None, balanced: bool = False) -> Any:
     """The shipped recipe trained without one training file (with `dev`, recipe "+dev":
     and with the English 3-class dev sets of other datasets, nlp/train_finetuned.py
-    ENGLISH_DEV_SETS), kept under the data folder (bench/lodo/) and reused while the
-    recipe and the data are the same. `left_out` may also be an English 3-class dev set
+    ENGLISH_DEV_SETS; with `balanced` too, recipe "+dev bal": classes balanced within each
+    dataset), kept under the data folder (bench/lodo/) and reused while the recipe and
+    the data are the same. `left_out` may also be an English 3-class dev set
     of no training set's dataset: recipe "+dev" without it, every training file kept."""
     import hashlib
     import json
@@ -174,7 +175,7 @@ def _fold_model(train: Path, left_out: str, dev: Path | None = None) -> Any:
     from nlp.train_finetuned import ENGLISH_DEV_SETS, FinetuneSettings, finetune, recipe_settings
     from veille.core.home import veille_home
 
-    settings = FinetuneSettings()
+    settings = FinetuneSettings(balance_classes_per_dataset=balanced)
     files = [p for p in dev_files(train) if str(p.relative_to(train)) != left_out]
     dev_sets = (
         {
@@ -201,11 +202,20 @@ def _fold_model(train: Path, left_out: str, dev: Path | None = None) -> Any:
     return FinetunedSentiment(out, cached_model_dir(veille_home()))
 
 
+def _recipe(balanced: bool, prefix: str = "") -> str:
+    """The candidate recipe's short name: "+dev", and "bal" when its classes are
+    balanced within each dataset (FinetuneSettings.balance_classes_per_dataset)."""
+    return prefix + ("+dev bal" if balanced else "+dev")
+
+
 def _macro_f1(model: Any, texts: list[str], gold: list[str]) -> float:
     return float(figures(model.predict_proba(texts), gold)["macro_f1"])
 
 
-def lodo(dev: Path, train: Path, limit: int, folds: list[str], with_dev: bool = False) -> None:
+def lodo(
+    dev: Path, train: Path, limit: int, folds: list[str], with_dev: bool = False,
+    balanced: bool = False,
+) -> None:  # fmt: skip
     """Leave-one-dataset-out: for each training set, the shipped model (trained with its
     dataset: in sample) and the same recipe trained without it (out of sample) on rows
     of that dataset no model trained on; dev sets of no training set's dataset are out
@@ -213,7 +223,7 @@ def lodo(dev: Path, train: Path, limit: int, folds: list[str], with_dev: bool = 
     run (its folds never train on the dataset they score)."""
     shipped = _model("e5-ft")
     print(f"\nleave-one-dataset-out, macro-F1 (shipped: {shipped.name} {shipped.version})")
-    extra_column = f"  {'oos +dev':>8}" if with_dev else ""
+    extra_column = f"  {_recipe(balanced, 'oos '):>8}" if with_dev else ""
     header = (
         f"{'left out (training set)':<42} {'scored on':<40} {'n':>5} {'cls':>3}  "
         f"{'in sample':>9}  {'out of sample':>13}{extra_column}  {'vader':>6}"
@@ -234,7 +244,9 @@ def lodo(dev: Path, train: Path, limit: int, folds: list[str], with_dev: bool = 
 
         inside = _macro_f1(shipped, texts, gold)
         outside = _macro_f1(_fold_model(train, left_out), texts, gold)
-        plus = _macro_f1(_fold_model(train, left_out, dev), texts, gold) if with_dev else nan
+        plus = (
+            _macro_f1(_fold_model(train, left_out, dev, balanced), texts, gold) if with_dev else nan
+        )
         language, classes = left_out[:2], len(set(gold))
         vader = f"{figures(vader_proba(texts), gold)['macro_f1']:.3f}" if language == "en" else "-"
         where = scored_on or "its rows the shipped model did not train on"
@@ -248,7 +260,7 @@ def lodo(dev: Path, train: Path, limit: int, folds: list[str], with_dev: bool = 
         value = float(figures(shipped.predict_proba(texts), gold)["macro_f1"])
         vader = f"{figures(vader_proba(texts), gold)['macro_f1']:.3f}"
         # recipe "+dev" trains on this set: out of sample in a fold that leaves it out
-        plus = _macro_f1(_fold_model(train, name, dev), texts, gold) if with_dev else nan
+        plus = _macro_f1(_fold_model(train, name, dev, balanced), texts, gold) if with_dev else nan
         plus_cell = f"  {plus:>8.3f}" if with_dev else ""
         print(f"{'(no training set of its dataset)':<42} {name:<40} {len(gold):>5} "
               f"{len(set(gold)):>3}  {'-':>9}  {value:>13.3f}{plus_cell}  {vader:>6}")  # fmt: skip
@@ -271,7 +283,10 @@ def lodo(dev: Path, train: Path, limit: int, folds: list[str], with_dev: bool = 
         if with_dev:
             both = [r for r in chosen if not np.isnan(r[4])]
             before, after = mean([r[3] for r in both]), mean([r[4] for r in both])
-            line += f"; where both recipes were scored out of sample: {before} → +dev {after}"
+            line += (
+                f"; where both recipes were scored out of sample: {before} → "
+                f"{_recipe(balanced)} {after}"
+            )
         print(line)
 
 
@@ -284,7 +299,9 @@ FRENCH_DEV = (
 )
 
 
-def french_across_trainings(dev: Path, train: Path, limit: int, folds: list[str]) -> None:
+def french_across_trainings(
+    dev: Path, train: Path, limit: int, folds: list[str], balanced: bool = False
+) -> None:
     """The French dev sets (never trained on; their datasets' training sets are) by
     every training of each recipe that kept all the French training sets: the shipped
     model and the English folds. One training's French figures move by several points
@@ -306,8 +323,8 @@ def french_across_trainings(dev: Path, train: Path, limit: int, folds: list[str]
     ]
     trainings += [("shipped", f"without {f.split('/')[1]}", _fold_model(train, f))
                   for f in english if f in LODO_FOLDS]  # fmt: skip
-    trainings += [("+dev", f"without {f.split('/')[1]}", _fold_model(train, f, dev))
-                  for f in english]  # fmt: skip
+    trainings += [(_recipe(balanced), f"without {f.split('/')[1]}",
+                   _fold_model(train, f, dev, balanced)) for f in english]  # fmt: skip
     by_recipe: dict[str, list[list[float]]] = {}
     for recipe, label, model in trainings:
         values = [_macro_f1(model, [r["text"] for r in rows], [r["label"] for r in rows])
@@ -493,6 +510,12 @@ def main() -> None:
         help='with --lodo: recipe "+dev" (the English 3-class dev sets of other datasets '
         "trained on too) beside the shipped one",
     )
+    parser.add_argument(
+        "--balanced",
+        action="store_true",
+        help='with --with-dev: recipe "+dev bal", its classes also balanced within each '
+        "dataset (FinetuneSettings.balance_classes_per_dataset)",
+    )
     args = parser.parse_args()
     print(f"dev: {args.dev}; at most {args.limit} rows a file")
     if not args.skip_quality:
@@ -502,9 +525,9 @@ def main() -> None:
 
         logging.basicConfig(level=logging.INFO, format="    %(message)s")  # training's progress
         folds = args.lodo or list(LODO_FOLDS)
-        lodo(args.dev, args.train, args.limit, folds, args.with_dev)
+        lodo(args.dev, args.train, args.limit, folds, args.with_dev, args.balanced)
         if args.with_dev:
-            french_across_trainings(args.dev, args.train, args.limit, folds)
+            french_across_trainings(args.dev, args.train, args.limit, folds, args.balanced)
     if args.speed_options:
         speed_options(args.dev, args.limit)
     if not args.skip_speed:

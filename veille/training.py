@@ -34,6 +34,7 @@ class SentimentTraining:
     layers: int = 4  # finetune: top layers trained
     epochs: int = 3
     with_dev_sets: bool = False  # finetune: also train on ENGLISH_DEV_SETS (recipe "+dev")
+    balance_classes_per_dataset: bool = False  # finetune: see FinetuneSettings
 
 
 def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
@@ -75,6 +76,7 @@ def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
             epochs=request.epochs,
             max_per_dataset=request.max_per_dataset,
             seed=request.seed,
+            balance_classes_per_dataset=request.balance_classes_per_dataset,
         ),
         extra_rows=extra,
         dev_sets=dev_sets,

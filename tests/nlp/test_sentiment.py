@@ -164,16 +164,16 @@ def test_finetune_trains_a_small_model_that_loads_and_repeats(tmp_path: Path):
     assert "trained_on" not in plus["dev"]["fr_deft2017_val_sample.jsonl"]
     assert plus["version"] != card["version"]
     # Datasets weighed by the square root of their size: the card gives each its share
-    # of the loss, and a smaller dataset counting for more makes other weights.
+    # of the loss, and the 4 analyst corrections, a small dataset, count for more than
+    # their share of the rows.
     small = dataclasses.replace(settings, dataset_weight_power=0.5)
     corrections = [{"text": "Nul, rien ne marche.", "label": "negative"}] * 4
     weighed = finetune(model_dir, FIXTURES / "sentiment_train", None,
                        tmp_path / "weighed.safetensors", small, extra_rows=corrections)  # fmt: skip
-    roots = {d["file"]: d["train"] ** 0.5 for d in weighed["training_data"]}
-    for entry in weighed["training_data"]:
-        expected = roots[entry["file"]] / sum(roots.values())
-        assert entry["share_of_loss"] == pytest.approx(expected, abs=1e-3)
-    assert roots["analyst corrections"] == 2 and len(roots) == 3
+    shares = {d["file"]: d["share_of_loss"] for d in weighed["training_data"]}
+    rows = {d["file"]: d["train"] for d in weighed["training_data"]}
+    assert sum(shares.values()) == pytest.approx(1, abs=1e-3)
+    assert shares["analyst corrections"] > 2 * rows["analyst corrections"] / sum(rows.values())
     assert weighed["version"] != card["version"]
 
 
@@ -186,7 +186,18 @@ def test_dataset_weights_and_the_recipe_they_name():
     weights = _row_weights([300, 30], 0.5)
     assert weights.mean() == pytest.approx(1)
     assert weights[:300].sum() / weights[300:].sum() == pytest.approx(10**0.5)
-    # The bench's cached folds predate the setting: at 1 it is not part of the recipe.
-    assert "dataset_weight_power" not in recipe_settings(FinetuneSettings())
-    weighed = recipe_settings(FinetuneSettings(dataset_weight_power=0.5))
-    assert weighed["dataset_weight_power"] == 0.5
+    # Classes balanced within each dataset: the first dataset's 2 negative rows weigh
+    # as much as its 8 positive ones, and the second dataset as a whole is untouched.
+    labels = np.array([2] * 8 + [0] * 2 + [1] * 5)
+    weights = _row_weights([10, 5], 1.0, labels)
+    assert weights[:8].sum() == pytest.approx(weights[8:10].sum())
+    assert weights[:10].sum() == pytest.approx(2 * weights[10:].sum())
+    # The bench's cached folds predate these settings: at the values that do what the
+    # code did before them, they are not part of the recipe's name.
+    added = ("dataset_weight_power", "balance_classes_per_dataset")
+    before = {k: v for k, v in dataclasses.asdict(FinetuneSettings()).items() if k not in added}
+    assert recipe_settings(FinetuneSettings()) == before
+    named = recipe_settings(
+        FinetuneSettings(dataset_weight_power=0.5, balance_classes_per_dataset=True)
+    )
+    assert named["dataset_weight_power"] == 0.5 and named["balance_classes_per_dataset"]

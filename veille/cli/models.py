@@ -31,6 +31,7 @@ def cmd_models_train(args: argparse.Namespace) -> int:
         layers=args.layers,
         epochs=args.epochs,
         with_dev_sets=args.with_dev_sets,
+        balance_classes_per_dataset=args.balance_classes_per_dataset,
     )
     try:
         card = train_sentiment(request, veille_home())
@@ -75,6 +76,12 @@ def register(commands: Any) -> None:
         action="store_true",
         help='finetune, recipe "+dev": also train on the English 3-class dev sets of '
         "nlp/train_finetuned.py ENGLISH_DEV_SETS (their dev figures are then in sample)",
+    )
+    train.add_argument(
+        "--balance-classes-per-dataset",
+        action="store_true",
+        help="finetune: balance the classes within each training set, not only over all "
+        "of them, so that no dataset's label mix is learnt as its domain's sentiment",
     )
     train.add_argument(
         "--with-corrections",
