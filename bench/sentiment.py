@@ -223,7 +223,7 @@ def lodo(
     run (its folds never train on the dataset they score)."""
     shipped = _model("e5-ft")
     print(f"\nleave-one-dataset-out, macro-F1 (shipped: {shipped.name} {shipped.version})")
-    extra_column = f"  {_recipe(balanced, 'oos '):>8}" if with_dev else ""
+    extra_column = f"  {_recipe(balanced, 'oos '):>12}" if with_dev else ""
     header = (
         f"{'left out (training set)':<42} {'scored on':<40} {'n':>5} {'cls':>3}  "
         f"{'in sample':>9}  {'out of sample':>13}{extra_column}  {'vader':>6}"
@@ -250,7 +250,7 @@ def lodo(
         language, classes = left_out[:2], len(set(gold))
         vader = f"{figures(vader_proba(texts), gold)['macro_f1']:.3f}" if language == "en" else "-"
         where = scored_on or "its rows the shipped model did not train on"
-        plus_cell = f"  {plus:>8.3f}" if with_dev else ""
+        plus_cell = f"  {plus:>12.3f}" if with_dev else ""
         print(f"{left_out.rsplit('/', 1)[0]:<42} {where:<40} {len(gold):>5} {classes:>3}  "
               f"{inside:>9.3f}  {outside:>13.3f}{plus_cell}  {vader:>6}", flush=True)  # fmt: skip
         rows.append((language, classes, inside, outside, plus))
@@ -261,7 +261,7 @@ def lodo(
         vader = f"{figures(vader_proba(texts), gold)['macro_f1']:.3f}"
         # recipe "+dev" trains on this set: out of sample in a fold that leaves it out
         plus = _macro_f1(_fold_model(train, name, dev, balanced), texts, gold) if with_dev else nan
-        plus_cell = f"  {plus:>8.3f}" if with_dev else ""
+        plus_cell = f"  {plus:>12.3f}" if with_dev else ""
         print(f"{'(no training set of its dataset)':<42} {name:<40} {len(gold):>5} "
               f"{len(set(gold)):>3}  {'-':>9}  {value:>13.3f}{plus_cell}  {vader:>6}")  # fmt: skip
         rows.append((name[:2], len(set(gold)), nan, value, plus))
