@@ -20,12 +20,15 @@ forum-length texts (64 French reviews of 150 to 250 tokens), at batch sizes 1, 8
 and the process's peak RSS.
 
     .venv/bin/python bench/sentiment.py [--limit 1000] [--dev ../shared/data/sentiment]
-        [--skip-speed] [--skip-quality] [--speed-options] [--lodo [TRAINING_FILE ...]]
+        [--skip-speed] [--skip-quality] [--speed-options] [--lodo [TRAINING_FILE ...]
+        [--with-dev [--balanced]]]
 
 Leave-one-dataset-out (--lodo): for each training set, the shipped model (trained with
 that dataset: in sample) and the same recipe trained without it (out of sample), scored
 on rows of that dataset no model trained on; the means over English 3-class sets and
-all 3-class sets are the figures that guide the work.
+all 3-class sets are the figures that guide the work. --with-dev puts recipe "+dev"
+(--balanced: "+dev bal") beside it, and the French dev sets as every training of each
+recipe reads them.
 """
 
 from __future__ import annotations
