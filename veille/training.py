@@ -43,8 +43,16 @@ def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
     _folders(request.train_data, request.dev_data)
     extra = _corrections(request.with_corrections)
     if request.kind == "logistic":
-        if extra:
-            raise TrainingError("--with-corrections trains the fine-tuned model (--kind finetune)")
+        finetune_only = {
+            "--with-corrections": request.with_corrections is not None,
+            "--with-dev-sets": request.with_dev_sets,
+            "--balance-classes-per-dataset": request.balance_classes_per_dataset,
+        }
+        asked = [option for option, given in finetune_only.items() if given]
+        if asked:
+            raise TrainingError(
+                f"{', '.join(asked)}: for the fine-tuned model only (--kind finetune)"
+            )
         from nlp.sentiment import DEFAULT_HEAD
         from nlp.train_sentiment import train
 

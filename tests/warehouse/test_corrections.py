@@ -131,7 +131,8 @@ def test_training_learns_from_corrections_and_reports_before_and_after(db: Path,
     assert "dev macro-F1, before → after:" in second.stderr
     assert "fr_deft2017_val_sample.jsonl: 0." in second.stderr
     card = json.loads(out.with_suffix(".json").read_text())
-    assert {"file": "analyst corrections", "train": 1, "held_out": 0} in card["training_data"]
+    [learnt] = [d for d in card["training_data"] if d["file"] == "analyst corrections"]
+    assert learnt["train"] == 1 and learnt["held_out"] == 0 and learnt["share_of_loss"] > 0
 
 
 def test_training_with_dev_sets_names_the_ones_missing(tmp_path: Path):
@@ -149,3 +150,20 @@ def test_training_with_dev_sets_names_the_ones_missing(tmp_path: Path):
         result.stderr
     )
     assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_finetune_options_are_refused_for_the_logistic_head(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "veille.cli", "models", "train", "--kind", "logistic",
+         "--with-dev-sets", "--balance-classes-per-dataset",
+         "--train-data", str(REPO / "tests" / "fixtures" / "sentiment_train"),
+         "--dev-data", str(REPO / "tests" / "fixtures" / "sentiment"),
+         "--out", str(tmp_path / "head.npz")],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert (
+        "--with-dev-sets, --balance-classes-per-dataset: for the fine-tuned model only"
+        in result.stderr
+    )
+    assert not (tmp_path / "head.npz").exists()
