@@ -138,13 +138,7 @@ def test_training_learns_from_corrections_and_reports_before_and_after(db: Path,
 def test_training_with_dev_sets_names_the_ones_missing(tmp_path: Path):
     """Recipe "+dev" needs its English dev sets: a dev folder without them is refused
     before any training, naming them."""
-    result = subprocess.run(
-        [sys.executable, "-m", "veille.cli", "models", "train", "--with-dev-sets",
-         "--train-data", str(REPO / "tests" / "fixtures" / "sentiment_train"),
-         "--dev-data", str(REPO / "tests" / "fixtures" / "sentiment"),
-         "--out", str(tmp_path / "m.safetensors")],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
-    )  # fmt: skip
+    result = _train_on_fixtures(tmp_path / "m.safetensors", "--with-dev-sets")
     assert result.returncode == 2
     assert "--with-dev-sets: en/tweeteval_sentiment/val.jsonl, en/vader_groundtruth/" in (
         result.stderr
@@ -153,17 +147,21 @@ def test_training_with_dev_sets_names_the_ones_missing(tmp_path: Path):
 
 
 def test_finetune_options_are_refused_for_the_logistic_head(tmp_path: Path):
-    result = subprocess.run(
-        [sys.executable, "-m", "veille.cli", "models", "train", "--kind", "logistic",
-         "--with-dev-sets", "--balance-classes-per-dataset",
-         "--train-data", str(REPO / "tests" / "fixtures" / "sentiment_train"),
-         "--dev-data", str(REPO / "tests" / "fixtures" / "sentiment"),
-         "--out", str(tmp_path / "head.npz")],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
-    )  # fmt: skip
+    result = _train_on_fixtures(tmp_path / "head.npz", "--kind", "logistic",
+                                "--with-dev-sets", "--balance-classes-per-dataset")  # fmt: skip
     assert result.returncode == 2
     assert (
         "--with-dev-sets, --balance-classes-per-dataset: for the fine-tuned model only"
         in result.stderr
     )
     assert not (tmp_path / "head.npz").exists()
+
+
+def _train_on_fixtures(out: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`veille models train` on the fixtures' training and dev folders."""
+    return subprocess.run(
+        [sys.executable, "-m", "veille.cli", "models", "train", *options,
+         "--train-data", str(REPO / "tests" / "fixtures" / "sentiment_train"),
+         "--dev-data", str(REPO / "tests" / "fixtures" / "sentiment"), "--out", str(out)],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
