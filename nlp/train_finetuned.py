@@ -279,8 +279,7 @@ def finetune(
 
     train_rows: list[dict[str, str]] = []
     held_rows: list[dict[str, str]] = []
-    sizes: list[int] = []  # the training rows of each dataset, in order
-    data = []
+    data: list[dict[str, Any]] = []
     for path in dev_files(train_dir):
         if str(path.relative_to(train_dir)) in leave_out:
             continue
@@ -288,7 +287,6 @@ def finetune(
         train, held = _split(rows, settings.held_out, settings.seed)
         train_rows += train
         held_rows += held
-        sizes.append(len(train))
         data.append(
             {
                 "file": str(path.relative_to(train_dir)),
@@ -300,7 +298,6 @@ def finetune(
     for name, path in (dev_sets or {}).items():
         rows = stratified_sample(read_labelled(path), settings.max_per_dataset, settings.seed)
         train_rows += rows
-        sizes.append(len(rows))
         data.append(
             {
                 "file": name,
@@ -312,7 +309,6 @@ def finetune(
         )
     if extra_rows:
         train_rows += extra_rows
-        sizes.append(len(extra_rows))
         data.append({"file": "analyst corrections", "train": len(extra_rows), "held_out": 0})
     log.info(f"fine-tuning on {len(train_rows)} texts, {len(held_rows)} held out")
     index = {label: i for i, label in enumerate(SENTIMENT_LABELS)}
@@ -322,6 +318,7 @@ def finetune(
     held_states = _frozen_states(encoder, tokenizer, [r["text"] for r in held_rows], settings)
 
     model = TopModel(encoder, settings)
+    sizes = [entry["train"] for entry in data]  # rows are in the order of `data`
     row_weights = _row_weights(
         sizes,
         settings.dataset_weight_power,
