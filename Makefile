@@ -99,8 +99,10 @@ pytest: install
 bench: install
 	$(BIN)/python bench/sentiment.py
 
+# The moderation heads read the sentiment model's vectors: rebuilt after it.
 train-sentiment: install
 	$(BIN)/veille models train
+	$(BIN)/veille models train-moderation
 
 clean:
 	rm -rf $(VENV) .veille .pytest_cache .mypy_cache .ruff_cache

@@ -33,8 +33,16 @@ class SentimentTraining:
     depth: int = 12  # finetune: encoder layers kept
     layers: int = 4  # finetune: top layers trained
     epochs: int = 3
-    with_dev_sets: bool = False  # finetune: also train on ENGLISH_DEV_SETS (recipe "+dev")
-    balance_classes_per_dataset: bool = False  # finetune: see FinetuneSettings
+    # finetune: also train on ENGLISH_DEV_SETS (recipe "+dev"); None: as the shipped model
+    with_dev_sets: bool | None = None
+    # finetune: see FinetuneSettings; None: as the shipped model
+    balance_classes_per_dataset: bool | None = None
+
+
+# The recipe of the shipped model (recipe "+dev bal": bench/sentiment.py --lodo
+# --with-dev --balanced measures it against the others), which a fine-tuning follows
+# unless told otherwise.
+SHIPPED_RECIPE = {"with_dev_sets": True, "balance_classes_per_dataset": True}
 
 
 def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
@@ -45,8 +53,8 @@ def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
     if request.kind == "logistic":
         finetune_only = {
             "--with-corrections": request.with_corrections is not None,
-            "--with-dev-sets": request.with_dev_sets,
-            "--balance-classes-per-dataset": request.balance_classes_per_dataset,
+            "--with-dev-sets": bool(request.with_dev_sets),
+            "--balance-classes-per-dataset": bool(request.balance_classes_per_dataset),
         }
         asked = [option for option, given in finetune_only.items() if given]
         if asked:
@@ -71,7 +79,13 @@ def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
     from nlp.train_finetuned import FinetuneSettings, finetune
 
     out = request.out or DEFAULT_WEIGHTS
-    dev_sets = _dev_sets(request.dev_data) if request.with_dev_sets else {}
+    with_dev_sets = request.with_dev_sets
+    if with_dev_sets is None:
+        with_dev_sets = SHIPPED_RECIPE["with_dev_sets"]
+    balanced = request.balance_classes_per_dataset
+    if balanced is None:
+        balanced = SHIPPED_RECIPE["balance_classes_per_dataset"]
+    dev_sets = _dev_sets(request.dev_data, request.with_dev_sets is None) if with_dev_sets else {}
     before = _dev_figures(out.with_suffix(".json"))
     card = finetune(
         cached_model_dir(home),
@@ -84,7 +98,7 @@ def train_sentiment(request: SentimentTraining, home: Path) -> dict[str, Any]:
             epochs=request.epochs,
             max_per_dataset=request.max_per_dataset,
             seed=request.seed,
-            balance_classes_per_dataset=request.balance_classes_per_dataset,
+            balance_classes_per_dataset=balanced,
         ),
         extra_rows=extra,
         dev_sets=dev_sets,
@@ -115,13 +129,15 @@ def _folders(*paths: Path) -> None:
             raise TrainingError(f"{path}: folder not found")
 
 
-def _dev_sets(dev_data: Path) -> dict[str, Path]:
+def _dev_sets(dev_data: Path, by_default: bool) -> dict[str, Path]:
     """The dev sets of ENGLISH_DEV_SETS (recipe "+dev"), which `dev_data` must hold."""
     from nlp.train_finetuned import ENGLISH_DEV_SETS
 
     missing = [name for name in ENGLISH_DEV_SETS if not (dev_data / name).exists()]
     if missing:
-        raise TrainingError(f"--with-dev-sets: {', '.join(missing)} not in {dev_data}")
+        why = "the shipped recipe trains on them too" if by_default else "--with-dev-sets"
+        hint = "; --without-dev-sets trains without them" if by_default else ""
+        raise TrainingError(f"{why}: {', '.join(missing)} not in {dev_data}{hint}")
     return {name: dev_data / name for name in ENGLISH_DEV_SETS}
 
 

@@ -11,8 +11,10 @@ import pytest
 from nlp.evaluation import figures, read_labelled
 from nlp.finetuned import DEFAULT_WEIGHTS, FinetunedSentiment
 from nlp.sentiment import DEFAULT_HEAD, SentimentModel, SentimentScorer, load_sentiment_model
+from nlp.train_finetuned import ENGLISH_DEV_SETS
 from tests.conftest import FIXTURES
 from veille.core.record import SENTIMENT_LABELS
+from veille.training import SHIPPED_RECIPE
 
 FLOORS = json.loads((Path(__file__).parent.parent / "quality_floors.json").read_text())
 
@@ -36,8 +38,19 @@ def test_shipped_weights_are_small_calibrated_and_documented():
     assert DEFAULT_WEIGHTS.stat().st_size < 20_000_000
     card = json.loads(DEFAULT_WEIGHTS.with_suffix(".json").read_text())
     assert 0.25 < card["temperature"] < 8
-    assert all(d["file"].endswith("train.jsonl") for d in card["training_data"])
     assert card["dev"] and card["history"] and card["settings"]["seed"] == 0
+    # Training sets, and the English dev sets recipe "+dev" learns from, which the card's
+    # dev figures mark as in sample; the floors' files (Yelp, DEFT) are not among them.
+    dev_sets = {d["file"] for d in card["training_data"] if d.get("dev_set")}
+    assert dev_sets <= set(ENGLISH_DEV_SETS)
+    assert all(d["file"].endswith("train.jsonl") for d in card["training_data"]
+               if d["file"] not in dev_sets)  # fmt: skip
+    assert {name for name, f in card["dev"].items() if f.get("trained_on")} == dev_sets
+    assert not any("yelp" in name or "deft" in name for name in dev_sets)
+    # `veille models train` rebuilds it by default: its recipe is the shipped one.
+    assert bool(dev_sets) == SHIPPED_RECIPE["with_dev_sets"]
+    balanced = card["settings"].get("balance_classes_per_dataset", False)
+    assert balanced == SHIPPED_RECIPE["balance_classes_per_dataset"]
 
 
 @pytest.mark.parametrize(
@@ -67,7 +80,7 @@ def test_scores_are_consistent_and_deterministic(model: SentimentScorer):
 
 @pytest.mark.parametrize("name", sorted(FLOORS["sentiment_macro_f1"]))
 def test_quality_floor_on_dev_samples(model: SentimentScorer, name: str):
-    rows = read_labelled(FIXTURES / "sentiment" / f"{name}.jsonl")
+    rows = read_labelled(FIXTURES / "sentiment_floors" / f"{name}.jsonl")
     gold = [r["label"] for r in rows]
     result = figures(model.predict_proba([r["text"] for r in rows]), gold)
     assert result["macro_f1"] >= FLOORS["sentiment_macro_f1"][name]

@@ -63,16 +63,18 @@ def test_targeted_scores_differ_from_the_post(model, text, brands, expected):
 @pytest.mark.parametrize(
     ("text", "label"),
     [
-        ("Franchement, pas mal du tout cette box, je recommande.", "positive"),
-        ("Not bad at all, the setup took five minutes and it just works.", "positive"),
         pytest.param(
-            "Pas facile de joindre le service client, trois heures d'attente.",
-            "negative",
+            "Franchement, pas mal du tout cette box, je recommande.",
+            "positive",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="French 'pas' + adjective: the training sets hold too few such posts",
+                reason="French litotes: since recipe '+dev bal' (classes balanced within "
+                "each training set) 'pas' leans negative; neutral, P(positive) 0.34",
             ),
         ),
+        ("Not bad at all, the setup took five minutes and it just works.", "positive"),
+        ("Pas facile de joindre le service client, trois heures d'attente.", "negative"),
+        ("Pas top la nouvelle box, elle redémarre toute seule deux fois par jour.", "negative"),
         ("The app is not good: it crashes every time I open it.", "negative"),
     ],
 )

@@ -119,6 +119,7 @@ def test_training_learns_from_corrections_and_reports_before_and_after(db: Path,
         "--train-data", str(REPO / "tests" / "fixtures" / "sentiment_train"),
         "--dev-data", str(REPO / "tests" / "fixtures" / "sentiment"),
         "--out", str(out), "--layers", "1", "--epochs", "1", "--max-per-dataset", "30",
+        "--without-dev-sets",
     ]  # fmt: skip
     first = subprocess.run(train, capture_output=True, text=True, cwd=REPO, timeout=600)
     assert first.returncode == 0, first.stderr
@@ -136,13 +137,19 @@ def test_training_learns_from_corrections_and_reports_before_and_after(db: Path,
 
 
 def test_training_with_dev_sets_names_the_ones_missing(tmp_path: Path):
-    """Recipe "+dev" needs its English dev sets: a dev folder without them is refused
-    before any training, naming them."""
+    """Recipe "+dev", the shipped one, needs its English dev sets: a dev folder without
+    them is refused before any training, naming them, whether asked for or by default."""
     result = _train_on_fixtures(tmp_path / "m.safetensors", "--with-dev-sets")
     assert result.returncode == 2
     assert "--with-dev-sets: en/tweeteval_sentiment/val.jsonl, en/vader_groundtruth/" in (
         result.stderr
     )
+    by_default = _train_on_fixtures(tmp_path / "m.safetensors")
+    assert by_default.returncode == 2
+    assert "the shipped recipe trains on them too: en/tweeteval_sentiment/val.jsonl" in (
+        by_default.stderr
+    )
+    assert "--without-dev-sets trains without them" in by_default.stderr
     assert not (tmp_path / "m.safetensors").exists()
 
 

@@ -71,17 +71,34 @@ def register(commands: Any) -> None:
         "--depth", type=int, default=12, help="encoder layers kept (fewer: faster, weaker)"
     )
     train.add_argument("--epochs", type=int, default=3)
+    # Both default (None) to the shipped recipe, veille/training.py SHIPPED_RECIPE.
     train.add_argument(
         "--with-dev-sets",
         action="store_true",
-        help='finetune, recipe "+dev": also train on the English 3-class dev sets of '
-        "nlp/train_finetuned.py ENGLISH_DEV_SETS (their dev figures are then in sample)",
+        default=None,
+        help='finetune, recipe "+dev", as shipped: also train on the English 3-class dev '
+        "sets of nlp/train_finetuned.py ENGLISH_DEV_SETS (their dev figures are then in "
+        "sample)",
+    )
+    train.add_argument(
+        "--without-dev-sets",
+        dest="with_dev_sets",
+        action="store_false",
+        help="finetune: train on the training sets only",
     )
     train.add_argument(
         "--balance-classes-per-dataset",
         action="store_true",
-        help="finetune: balance the classes within each training set, not only over all "
-        "of them, so that no dataset's label mix is learnt as its domain's sentiment",
+        default=None,
+        help="finetune, as shipped: balance the classes within each training set, not only "
+        "over all of them, so that no dataset's label mix is learnt as its domain's "
+        "sentiment",
+    )
+    train.add_argument(
+        "--no-class-balance-per-dataset",
+        dest="balance_classes_per_dataset",
+        action="store_false",
+        help="finetune: balance the classes over all the training data only",
     )
     train.add_argument(
         "--with-corrections",
