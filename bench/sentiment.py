@@ -1,7 +1,8 @@
 """Sentiment quality and speed of the shipped model, next to the baselines, in one run.
 
-Quality, on every dev file under ../shared/data/sentiment (never trained on), a fixed
-random subset of at most --limit rows (seed 0):
+Quality, on every dev file under ../shared/data/sentiment, a fixed random subset of at
+most --limit rows (seed 0); the means are over the files the shipped model never
+trained on, and the dev sets its model card says it learnt from too are marked in sample:
 - e5-ft: the shipped model, multilingual-e5-small with its top layers fine-tuned and a
   calibrated head (nlp/train_finetuned.py), at the precision it runs at here (bf16 where the
   CPU has it, see nlp/torch_encoder.py);
@@ -24,10 +25,11 @@ and the process's peak RSS.
         [--with-dev [--balanced]]]
 
 Leave-one-dataset-out (--lodo): for each training set, the shipped model (trained with
-that dataset: in sample) and the same recipe trained without it (out of sample), scored
-on rows of that dataset no model trained on; the means over English 3-class sets and
-all 3-class sets are the figures that guide the work. --with-dev puts recipe "+dev"
-(--balanced: "+dev bal") beside it, and the French dev sets as every training of each
+that dataset: in sample) and recipe "base" (the training sets only, the recipe of the
+models before 03afa6b792a7) trained without it (out of sample), scored on rows of that
+dataset no model trained on; the means over English 3-class sets and all 3-class sets
+are the figures that guide the work. --with-dev puts recipe "+dev" (--balanced: "+dev
+bal", the shipped one) beside it, and the French dev sets as every training of each
 recipe reads them.
 """
 
@@ -120,18 +122,37 @@ def quality(dev: Path, limit: int) -> None:
         print(f"{name:<46} {len(rows):>5}  {cells}")
         scores[name] = {m: float(r["macro_f1"]) for m, r in results.items() if r}
     print("cells: accuracy / macro-F1")
+    trained_on = _trained_dev_sets()
+    if trained_on:
+        print(f"in sample for e5-ft (its training also learnt them): {', '.join(trained_on)}")
+    unseen = [n for n in scores if n not in trained_on]
     groups = {
-        "English (6 files)": [n for n in scores if n.startswith("en/")],
-        "French (3 files)": [n for n in scores if n.startswith("fr/")],
-        "3-class tweets (3 files)": [n for n in scores if n in THREE_CLASS_TWEETS],
+        "English": [n for n in unseen if n.startswith("en/")],
+        "French": [n for n in unseen if n.startswith("fr/")],
+        "3-class tweets": [n for n in unseen if n in THREE_CLASS_TWEETS],
     }
+    if trained_on:
+        groups = {f"{label}, never trained on": names for label, names in groups.items()}
+        groups["in sample for e5-ft"] = [n for n in scores if n in trained_on]
     for label, names in groups.items():
+        label = f"{label} ({len(names)} file{'s' if len(names) != 1 else ''})"
         means = []
         for method in methods:
             values = [scores[n][method] for n in names if method in scores[n]]
             if values and len(values) == len(names):
                 means.append(f"{method} {np.mean(values):.3f}")
         print(f"mean macro-F1, {label}: " + ", ".join(means))
+
+
+def _trained_dev_sets() -> list[str]:
+    """The dev files the shipped fine-tuned model also trained on (recipe "+dev"), by
+    its model card: their figures are in sample."""
+    import json
+
+    from nlp.finetuned import DEFAULT_WEIGHTS
+
+    card = json.loads(DEFAULT_WEIGHTS.with_suffix(".json").read_text())
+    return [d["file"] for d in card["training_data"] if d.get("dev_set")]
 
 
 # Each training set, and the rows of its dataset scored when a model is trained without
@@ -164,7 +185,7 @@ def _unseen_rows(path: Path, limit: int) -> list[dict[str, str]]:
 
 
 def _fold_model(train: Path, left_out: str, dev: Path | None = None, balanced: bool = False) -> Any:
-    """The shipped recipe trained without one training file (with `dev`, recipe "+dev":
+    """Recipe "base" trained without one training file (with `dev`, recipe "+dev":
     and with the English 3-class dev sets of other datasets, nlp/train_finetuned.py
     ENGLISH_DEV_SETS; with `balanced` too, recipe "+dev bal": classes balanced within each
     dataset), kept under the data folder (bench/lodo/) and reused while the recipe and
@@ -205,6 +226,18 @@ def _fold_model(train: Path, left_out: str, dev: Path | None = None, balanced: b
     return FinetunedSentiment(out, cached_model_dir(veille_home()))
 
 
+def _shipped_recipe() -> str:
+    """The shipped model's recipe, by its model card: "+dev bal", "+dev" or "base"."""
+    import json
+
+    from nlp.finetuned import DEFAULT_WEIGHTS
+
+    card = json.loads(DEFAULT_WEIGHTS.with_suffix(".json").read_text())
+    if not any(d.get("dev_set") for d in card["training_data"]):
+        return "base"
+    return _recipe(bool(card["settings"].get("balance_classes_per_dataset")))
+
+
 def _recipe(balanced: bool, prefix: str = "") -> str:
     """The candidate recipe's short name: "+dev", and "bal" when its classes are
     balanced within each dataset (FinetuneSettings.balance_classes_per_dataset)."""
@@ -220,12 +253,14 @@ def lodo(
     balanced: bool = False,
 ) -> None:  # fmt: skip
     """Leave-one-dataset-out: for each training set, the shipped model (trained with its
-    dataset: in sample) and the same recipe trained without it (out of sample) on rows
+    dataset: in sample) and recipe "base" trained without it (out of sample) on rows
     of that dataset no model trained on; dev sets of no training set's dataset are out
-    of sample for every model. With `with_dev`, recipe "+dev" beside it, in the same
-    run (its folds never train on the dataset they score)."""
+    of sample for recipe "base", trained on every training set. With `with_dev`, recipe
+    "+dev" beside it, in the same run (its folds never train on the dataset they
+    score)."""
     shipped = _model("e5-ft")
-    print(f"\nleave-one-dataset-out, macro-F1 (shipped: {shipped.name} {shipped.version})")
+    print(f"\nleave-one-dataset-out, macro-F1 (shipped: {shipped.name} {shipped.version}, "
+          f"recipe {_shipped_recipe()}); out of sample: recipe base")  # fmt: skip
     extra_column = f"  {_recipe(balanced, 'oos '):>12}" if with_dev else ""
     header = (
         f"{'left out (training set)':<42} {'scored on':<40} {'n':>5} {'cls':>3}  "
@@ -257,17 +292,23 @@ def lodo(
         print(f"{left_out.rsplit('/', 1)[0]:<42} {where:<40} {len(gold):>5} {classes:>3}  "
               f"{inside:>9.3f}  {outside:>13.3f}{plus_cell}  {vader:>6}", flush=True)  # fmt: skip
         rows.append((language, classes, inside, outside, plus))
+    trained_dev_sets = _trained_dev_sets()
     for name in NEVER_TRAINED_3_CLASS:
         eval_rows = read_labelled(dev / name, limit)
         texts, gold = [r["text"] for r in eval_rows], [r["label"] for r in eval_rows]
-        value = float(figures(shipped.predict_proba(texts), gold)["macro_f1"])
+        # The shipped model is in sample here only when its recipe learnt the dev sets.
+        inside = _macro_f1(shipped, texts, gold) if name in trained_dev_sets else nan
+        # The recipe without dev sets trains on every training file: out of sample.
+        value = _macro_f1(_fold_model(train, name), texts, gold)
         vader = f"{figures(vader_proba(texts), gold)['macro_f1']:.3f}"
         # recipe "+dev" trains on this set: out of sample in a fold that leaves it out
         plus = _macro_f1(_fold_model(train, name, dev, balanced), texts, gold) if with_dev else nan
         plus_cell = f"  {plus:>12.3f}" if with_dev else ""
+        inside_cell = f"{inside:>9.3f}" if not np.isnan(inside) else f"{'-':>9}"
         print(f"{'(no training set of its dataset)':<42} {name:<40} {len(gold):>5} "
-              f"{len(set(gold)):>3}  {'-':>9}  {value:>13.3f}{plus_cell}  {vader:>6}")  # fmt: skip
-        rows.append((name[:2], len(set(gold)), nan, value, plus))
+              f"{len(set(gold)):>3}  {inside_cell}  {value:>13.3f}{plus_cell}  "
+              f"{vader:>6}")  # fmt: skip
+        rows.append((name[:2], len(set(gold)), inside, value, plus))
 
     def mean(values: list[float]) -> str:
         kept = [v for v in values if not np.isnan(v)]
@@ -322,10 +363,12 @@ def french_across_trainings(
     print("-" * len(header))
     shipped = _model("e5-ft")
     trainings: list[tuple[str, str, Any]] = [
-        ("shipped", f"the shipped model ({shipped.version})", shipped)
+        (_shipped_recipe(), f"the shipped model ({shipped.version})", shipped)
     ]
-    trainings += [("shipped", f"without {f.split('/')[1]}", _fold_model(train, f))
-                  for f in english if f in LODO_FOLDS]  # fmt: skip
+    # Recipe "base" without the VADER tweets, which it never trains on, is its training
+    # on every training set.
+    trainings += [("base", f"without {f.split('/')[1]}" if f in LODO_FOLDS else "all",
+                   _fold_model(train, f)) for f in english]  # fmt: skip
     trainings += [(_recipe(balanced), f"without {f.split('/')[1]}",
                    _fold_model(train, f, dev, balanced)) for f in english]  # fmt: skip
     by_recipe: dict[str, list[list[float]]] = {}
@@ -505,19 +548,19 @@ def main() -> None:
     parser.add_argument(
         "--lodo", nargs="*", metavar="TRAINING_FILE", choices=list(LODO_FOLDS),
         help="leave-one-dataset-out figures for these training files (none given: all); "
-        "each fold trains the shipped recipe without one (15-25 min on 2 cores, kept)",
+        "each fold trains recipe base without one (25-45 min on 2 cores, kept)",
     )  # fmt: skip
     parser.add_argument(
         "--with-dev",
         action="store_true",
         help='with --lodo: recipe "+dev" (the English 3-class dev sets of other datasets '
-        "trained on too) beside the shipped one",
+        'trained on too) beside recipe "base"',
     )
     parser.add_argument(
         "--balanced",
         action="store_true",
-        help='with --with-dev: recipe "+dev bal", its classes also balanced within each '
-        "dataset (FinetuneSettings.balance_classes_per_dataset)",
+        help='with --with-dev: recipe "+dev bal", the shipped one, its classes also '
+        "balanced within each dataset (FinetuneSettings.balance_classes_per_dataset)",
     )
     args = parser.parse_args()
     print(f"dev: {args.dev}; at most {args.limit} rows a file")
