@@ -79,7 +79,7 @@ def test_scores_are_consistent_and_deterministic(model: SentimentScorer):
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS["sentiment_macro_f1"]))
-def test_quality_floor_on_dev_samples(model: SentimentScorer, name: str):
+def test_quality_floor_on_whole_dev_files(model: SentimentScorer, name: str):
     rows = read_labelled(FIXTURES / "sentiment_floors" / f"{name}.jsonl")
     gold = [r["label"] for r in rows]
     result = figures(model.predict_proba([r["text"] for r in rows]), gold)
