@@ -144,15 +144,20 @@ def quality(dev: Path, limit: int) -> None:
         print(f"mean macro-F1, {label}: " + ", ".join(means))
 
 
-def _trained_dev_sets() -> list[str]:
-    """The dev files the shipped fine-tuned model also trained on (recipe "+dev"), by
-    its model card: their figures are in sample."""
+def _shipped_card() -> dict[str, Any]:
+    """The shipped fine-tuned model's card, which says what it trained on and how."""
     import json
 
     from nlp.finetuned import DEFAULT_WEIGHTS
 
-    card = json.loads(DEFAULT_WEIGHTS.with_suffix(".json").read_text())
-    return [d["file"] for d in card["training_data"] if d.get("dev_set")]
+    card: dict[str, Any] = json.loads(DEFAULT_WEIGHTS.with_suffix(".json").read_text())
+    return card
+
+
+def _trained_dev_sets() -> list[str]:
+    """The dev files the shipped fine-tuned model also trained on (recipe "+dev"), by
+    its model card: their figures are in sample."""
+    return [d["file"] for d in _shipped_card()["training_data"] if d.get("dev_set")]
 
 
 # Each training set, and the rows of its dataset scored when a model is trained without
@@ -228,14 +233,10 @@ def _fold_model(train: Path, left_out: str, dev: Path | None = None, balanced: b
 
 def _shipped_recipe() -> str:
     """The shipped model's recipe, by its model card: "+dev bal", "+dev" or "base"."""
-    import json
-
-    from nlp.finetuned import DEFAULT_WEIGHTS
-
-    card = json.loads(DEFAULT_WEIGHTS.with_suffix(".json").read_text())
-    if not any(d.get("dev_set") for d in card["training_data"]):
+    if not _trained_dev_sets():
         return "base"
-    return _recipe(bool(card["settings"].get("balance_classes_per_dataset")))
+    balanced = _shipped_card()["settings"].get("balance_classes_per_dataset")
+    return _recipe(bool(balanced))
 
 
 def _recipe(balanced: bool, prefix: str = "") -> str:
